@@ -1,0 +1,50 @@
+# dlwizard: `make run` opens the wizard on the demo study, `make test` runs the whole suite.
+# Both create the virtual environment in .venv and install the pinned dependencies first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/constraints.txt | cksum | cut -d' ' -f1)
+PIP_FLAGS ?= --disable-pip-version-check --no-input
+
+.PHONY: run test lint bench demo lock clean venv
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) -q -c requirements/constraints.txt -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+run: venv
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/dlwizard --demo; \
+	else \
+		echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the headless demo instead."; \
+		$(BIN)/dlwizard demo --out out/demo && $(BIN)/dlwizard inspect out/demo/demo.dlwiz; \
+	fi
+
+demo: venv
+	$(BIN)/dlwizard demo --out out/demo
+
+test: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check dlwizard tests benchmarks
+	$(BIN)/ruff format --check dlwizard tests benchmarks
+
+bench: venv
+	@for b in benchmarks/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
+
+# Re-pin after changing the dependencies in pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install $(PIP_FLAGS) -q '.[test]'
+	{ echo "# Exact versions the make targets install (pip -c). Regenerate with 'make lock'."; \
+	  .lock-venv/bin/pip freeze --exclude dlwizard; } > requirements/constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info

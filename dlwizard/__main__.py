@@ -1,0 +1,3 @@
+from dlwizard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The `dlwizard` command: the wizard by default, and headless sub-commands.
+
+    dlwizard [PROJECT.dlwiz]                     open the wizard (optionally a project)
+    dlwizard --demo                              open the wizard on the demo study
+    dlwizard demo --out DIR                      build the demo project headless
+    dlwizard run PLAN.toml --out PROJECT.dlwiz   run a plan headless
+    dlwizard inspect PROJECT.dlwiz [--json]      print a project's summary
+
+Errors print one clear message and exit non-zero; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from dlwizard import __version__
+from dlwizard.errors import DlwizardError
+
+COMMANDS = ("demo", "run", "inspect")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dlwizard",
+        description="Build a machine-learning model the honest way, one guided step at a time.",
+    )
+    p.add_argument("--version", action="version", version=f"dlwizard {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    d = sub.add_parser("demo", help="build the demo project headless")
+    d.add_argument("--out", required=True, type=Path, help="folder for demo.dlwiz")
+    r = sub.add_parser("run", help="run the steps of a TOML plan headless")
+    r.add_argument("plan", type=Path)
+    r.add_argument("--out", required=True, type=Path, help="project file to write")
+    i = sub.add_parser("inspect", help="print a project's summary")
+    i.add_argument("project", type=Path)
+    i.add_argument("--json", action="store_true", help="print JSON")
+    return p
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlwizard", add_help=False)
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--demo", action="store_true", help="open the wizard on the demo study")
+    p.add_argument("project", nargs="?", type=Path)
+    return p
+
+
+def _progress(fraction: float, message: str) -> None:
+    if sys.stderr is not None and sys.stderr.isatty():
+        sys.stderr.write(f"\r{fraction * 100:5.1f}%  {message[:60]:<60}")
+        sys.stderr.flush()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dlwizard.demo import demo_project
+    from dlwizard.jobs import Job
+    from dlwizard.study import container
+
+    project = demo_project(Job(_progress))
+    out = container.save(project, Path(args.out) / "demo.dlwiz")
+    _end_progress()
+    print(f"Demo project written to {out.resolve()}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dlwizard.jobs import Job
+    from dlwizard.plan import load_plan, run_plan
+    from dlwizard.study import container
+
+    plan = load_plan(args.plan)
+    t0 = time.perf_counter()
+    project = run_plan(plan, base=args.plan.resolve().parent, job=Job(_progress))
+    out = container.save(project, args.out)
+    _end_progress()
+    done = ", ".join(project.study.steps_done) or "none"
+    print(f"Ran {done} in {time.perf_counter() - t0:.1f} s; project written to {out.resolve()}")
+    for f in project.findings():
+        if f.severity != "info":
+            print(f"  [{f.severity}] {f.code}: {f.message}")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from dlwizard import summary
+    from dlwizard.study import container
+
+    project = container.load(args.project)
+    if args.json:
+        print(json.dumps(summary.summary(project), indent=2, default=str))
+    else:
+        print(summary.text(project))
+    return 0
+
+
+def _end_progress() -> None:
+    if sys.stderr is not None and sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or (
+        os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal", "vnc")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        first = next((a for a in argv if not a.startswith("-")), None)
+        wants_help = any(a in ("-h", "--help", "--version") for a in argv)
+        if first in COMMANDS or wants_help:
+            args = _parser().parse_args(argv)
+            handler = {"demo": cmd_demo, "run": cmd_run, "inspect": cmd_inspect}.get(args.command)
+            if handler is None:
+                _parser().print_help()
+                return 0
+            return handler(args)
+        args = _gui_parser().parse_args(argv)
+        if not has_display():
+            print(
+                "No display is available, so the wizard cannot open. Run `dlwizard demo --out "
+                "DIR` for the headless demo, or `dlwizard run PLAN.toml --out FILE.dlwiz`.",
+                file=sys.stderr,
+            )
+            return 2
+        from dlwizard.gui.app import run_gui
+
+        return run_gui(args.project, demo=args.demo)
+    except DlwizardError as exc:
+        if debug:
+            raise
+        print(f"dlwizard: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # unexpected: still one clear line unless --debug
+        if debug:
+            raise
+        print(
+            f"dlwizard: unexpected error: {type(exc).__name__}: {exc}\n"
+            "Run again with --debug to see the details, and please report it.",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,76 @@
+"""The demo study: scikit-learn's bundled Breast Cancer Wisconsin (Diagnostic) data.
+
+It ships inside scikit-learn, so the demo works offline on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from dlwizard.jobs import Job
+from dlwizard.study.model import DataSection, FileRecord, ImportOptions, Provenance
+from dlwizard.study.project import Project
+
+DEMO_NAME = "Breast cancer diagnosis (demo)"
+
+
+def demo_project(job: Job | None = None) -> Project:
+    import pandas as pd
+    import sklearn
+    from sklearn.datasets import load_breast_cancer
+
+    from dlwizard.steps import data, metadata, question
+
+    job = job or Job()
+    job.progress(0.05, "Loading the bundled breast-cancer data")
+    bunch = load_breast_cancer(as_frame=True)
+    frame = bunch.frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    diagnosis = frame.pop("target").map({0: "malignant", 1: "benign"}).astype("str")
+    frame.insert(0, "diagnosis", diagnosis)
+    frame.insert(0, "case_id", pd.array([f"case_{i + 1:03d}" for i in range(len(frame))], "str"))
+    csv = Path(sklearn.__file__).parent / "datasets" / "data" / "breast_cancer.csv"
+    raw = csv.read_bytes() if csv.exists() else frame.to_csv(index=False).encode()
+    record = FileRecord(
+        path=f"sklearn/datasets/data/{csv.name}",
+        name=csv.name,
+        role="bundled",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size_bytes=len(raw),
+        format="csv",
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+    )
+    provenance = Provenance(
+        source="Breast Cancer Wisconsin (Diagnostic), UCI Machine Learning Repository, as "
+        "bundled with scikit-learn",
+        doi="10.24432/C5DW2B",
+        version=f"scikit-learn {sklearn.__version__}",
+        notes="Wolberg, Street, Mangasarian 1995; CC BY 4.0. Features describe cell nuclei in "
+        "digitised images of fine-needle aspirates.",
+    )
+    project = Project.new(DEMO_NAME)
+    question.apply(
+        project,
+        target="diagnosis",
+        positive_class="malignant",
+        unit="patient",
+        intended_use="Demo: tell malignant from benign breast masses from fine-needle aspirate "
+        "image features, as a second reader beside the pathologist.",
+    )
+    job.progress(0.4, "Importing")
+    section = DataSection(
+        options=ImportOptions(paths=[record.path], sample_id_column="case_id", transpose="no"),
+        provenance=provenance,
+        files=[record],
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+        columns=data.column_info(frame),
+    )
+    data.commit(project, frame, section, [])
+    job.progress(0.7, "Reviewing metadata")
+    metadata.apply(project, design="observational", replicate_kind="none")
+    project.dirty = False
+    job.progress(1.0, "Demo ready")
+    return project

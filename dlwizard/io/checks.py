@@ -1,0 +1,209 @@
+"""Checks on a freshly read table: what cannot be imported, and what needs a warning."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dlwizard.errors import DataError
+from dlwizard.io.profile import float_block
+from dlwizard.study.model import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_CELL_CHARS = 100_000
+_NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _rows(index_positions, limit: int = 5) -> str:
+    rows = [str(int(i) + 2) for i in index_positions[:limit]]
+    more = len(index_positions) - limit
+    return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
+
+
+def normalise_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Make every column storable: mixed Python objects become text."""
+    import pandas as pd
+
+    for col in [c for c, t in df.dtypes.items() if t is object or str(t) == "object"]:
+        s = df[col]
+        non_null = s.dropna()
+        if non_null.map(type).nunique() > 1 or (
+            len(non_null) and not isinstance(non_null.iloc[0], str)
+        ):
+            df[col] = s.map(lambda v: v if v is None or pd.isna(v) else str(v)).astype("str")
+        else:
+            df[col] = s.astype("str")
+    return df
+
+
+def check_table(df: pd.DataFrame, path: Path) -> list[Finding]:
+    """Raise DataError for what cannot be imported; return findings for what needs a look."""
+    import pandas as pd
+
+    findings: list[Finding] = []
+    if df.shape[1] == 0:
+        raise DataError("has no columns", file=path, fix="choose a file that holds a table.")
+    if len(df) == 0:
+        raise DataError(
+            "has column names but no data rows",
+            file=path,
+            fix="export the data again including its rows.",
+        )
+    # Excel dates inside a text column (SEPT1 -> 2006-09-01) arrive as datetime objects.
+    date_cells = _datetime_cells_in_text(df)
+    normalise_columns(df)
+
+    all_missing = df.isna().all()
+    empty_cols = [c for c in df.columns if all_missing[c]]
+    if empty_cols:
+        findings.append(
+            Finding(
+                code="empty-columns",
+                severity="info",
+                step="data",
+                message=f"{len(empty_cols)} column(s) have no values at all: "
+                f"{', '.join(map(str, empty_cols[:5]))}{'...' if len(empty_cols) > 5 else ''}.",
+                fix="they will be ignored as features.",
+                columns=[str(c) for c in empty_cols],
+            )
+        )
+    text_cols = [c for c, t in df.dtypes.items() if pd.api.types.is_string_dtype(t)]
+    for col in text_cols:
+        s = df[col]
+        lengths = s.str.len()
+        too_long = lengths > MAX_CELL_CHARS
+        if too_long.any():
+            pos = int(np.flatnonzero(too_long.to_numpy(dtype=bool, na_value=False))[0])
+            raise DataError(
+                f"one value is {int(lengths.iloc[pos]):,} characters long, which usually means "
+                "a quote character was opened and never closed",
+                file=path,
+                row=pos + 2,
+                column=str(col),
+                fix=f"check the quotes in row {pos + 2} (and above), or save the table again "
+                "from Excel as CSV.",
+            )
+        non_null = s.dropna()
+        if len(non_null) >= 5:
+            numeric = non_null.str.match(_NUMBER)
+            share = float(numeric.mean())
+            if 0.5 <= share < 1.0:
+                bad = non_null[~numeric]
+                values = sorted({str(v)[:20] for v in bad.head(50)})[:4]
+                findings.append(
+                    Finding(
+                        code="mixed-types",
+                        severity="warning",
+                        step="data",
+                        message=(
+                            f"column '{col}' holds numbers but also text in "
+                            f"{len(bad)} row(s) (row {_rows(bad.index.to_numpy())}: "
+                            f"{', '.join(repr(v) for v in values)}), so it was read as text."
+                        ),
+                        fix="if these cells mean 'missing', add them to the missing-value markers "
+                        "and import again; otherwise correct the cells in the file.",
+                        columns=[str(col)],
+                        detail={"rows": [int(i) + 2 for i in bad.index[:50]], "values": values},
+                    )
+                )
+    fcols, block = float_block(df)
+    if fcols:
+        inf_cols = np.flatnonzero(np.isinf(block).any(axis=0))
+        for j in inf_cols:
+            col = fcols[j]
+            inf = np.isinf(block[:, j])
+            where = np.flatnonzero(inf)
+            df[col] = df[col].where(~inf)
+            findings.append(
+                Finding(
+                    code="infinite-values",
+                    severity="warning",
+                    step="data",
+                    message=(
+                        f"column '{col}' has {len(where)} infinite value(s) (row "
+                        f"{_rows(where)}); they are treated as missing."
+                    ),
+                    fix="infinity usually comes from a division by zero or a log of zero "
+                    "upstream; check how the column was computed.",
+                    columns=[str(col)],
+                    detail={"rows": [int(i) + 2 for i in where[:50]]},
+                )
+            )
+    if date_cells:
+        findings.append(excel_date_finding(date_cells, path))
+    return findings
+
+
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_DATE_LIKE = re.compile(
+    rf"^(\d{{1,2}}-({_MONTHS})|({_MONTHS})-\d{{1,2}}|\d{{4}}-\d{{2}}-\d{{2}}( 00:00:00)?)$",
+    re.IGNORECASE,
+)
+# What a date most likely was before Excel converted it (HGNC renamed most of these in 2020).
+_LIKELY_GENE = {
+    "sep": "SEPT{n} (now SEPTIN{n})",
+    "mar": "MARCH{n} (now MARCHF{n})",
+    "dec": "DEC{n} (BHLHE40/41)",
+    "oct": "OCT{n} (POU family)",
+    "nov": "NOV (CCN3)",
+    "apr": "APR{n}",
+}
+
+
+def _likely_gene(value: str) -> str:
+    m = re.match(rf"^(\d{{1,2}})-({_MONTHS})$", value, re.IGNORECASE) or re.match(
+        rf"^({_MONTHS})-(\d{{1,2}})$", value, re.IGNORECASE
+    )
+    if m:
+        a, b = m.groups()
+        day, mon = (a, b) if a.isdigit() else (b, a)
+        tmpl = _LIKELY_GENE.get(mon.lower(), mon.upper() + "{n}")
+        return tmpl.format(n=int(day))
+    m = re.match(r"^\d{4}-(\d{2})-(\d{2})", value)
+    if m:
+        month, day = int(m.group(1)), int(m.group(2))
+        mon = _MONTHS.split("|")[month - 1]
+        return _LIKELY_GENE.get(mon, mon.upper() + "{n}").format(n=day)
+    return "a gene symbol"
+
+
+def _datetime_cells_in_text(df: pd.DataFrame) -> list[tuple[str, str]]:
+    import datetime as dt
+
+    found: list[tuple[str, str]] = []
+    for col in [c for c, t in df.dtypes.items() if t is object or str(t) == "object"]:
+        s = df[col]
+        sample = s.dropna().head(20000)
+        is_date = sample.map(lambda v: isinstance(v, dt.datetime | dt.date))
+        if is_date.any() and not is_date.all():
+            for v in sample[is_date].head(10):
+                found.append((str(col), v.strftime("%Y-%m-%d")))
+    return found
+
+
+def excel_date_finding(cells: list[tuple[str, str]], path: Path | str | None) -> Finding:
+    shown = [f"'{v}' in {c} (probably {_likely_gene(v)})" for c, v in cells[:4]]
+    name = Path(path).name if path else "the data"
+    return Finding(
+        code="excel-gene-dates",
+        severity="warning",
+        step="data",
+        message=(
+            f"{name} contains {len(cells)} value(s) that look like gene symbols Excel turned "
+            f"into dates: {'; '.join(shown)}."
+        ),
+        fix="re-export the original data without opening it in Excel, or import text columns "
+        "as text; then check these genes by hand.",
+        columns=sorted({c for c, _ in cells}),
+        detail={"cells": [list(c) for c in cells[:100]]},
+    )
+
+
+def find_date_like_names(names: list[str], column: str) -> list[tuple[str, str]]:
+    """Names (column headers or gene IDs) that look like Excel-converted gene symbols."""
+    return [(column, n) for n in names if isinstance(n, str) and _DATE_LIKE.match(n.strip())]

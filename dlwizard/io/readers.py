@@ -1,0 +1,385 @@
+"""Read one file (CSV/TSV/text, Excel, Parquet) into a pandas table, or raise a DataError.
+
+Row numbers in messages count the header as row 1, as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dlwizard.errors import DataError
+from dlwizard.io import checks
+from dlwizard.io.sniff import (
+    EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
+    FileScan,
+    column_letter,
+    reject_binary,
+    scan_file,
+    sniff_dialect,
+)
+from dlwizard.jobs import Job
+from dlwizard.study.model import DEFAULT_NA_VALUES, FileRecord, Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A cell this long is almost always an unclosed quote that swallowed the rest of the file.
+MAX_CELL_CHARS = 100_000
+
+
+@dataclass
+class ReadResult:
+    table: pd.DataFrame
+    record: FileRecord
+    findings: list[Finding] = field(default_factory=list)
+
+
+def file_format(path: Path, scan: FileScan | None = None) -> str:
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return "xlsx"
+    if suffix == ".xls":
+        return "xls"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "text"
+
+
+def read_file(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+    na_values: list[str] | tuple[str, ...] = DEFAULT_NA_VALUES,
+    role: str = "data",
+    job: Job | None = None,
+) -> ReadResult:
+    path = Path(path)
+    job = job or Job()
+    fmt = file_format(path)
+    if fmt == "xls":
+        raise DataError(
+            "is an old Excel 97-2003 workbook (.xls), which dlwizard does not read",
+            file=path,
+            fix="open it in Excel or LibreOffice and save it as .xlsx or CSV.",
+        )
+    scan = scan_file(path, job.sub(0.0, 0.3), text=(fmt == "text"))
+    if fmt == "xlsx":
+        result = _read_excel(path, scan, sheet, na_values, job.sub(0.3, 0.9))
+    elif fmt == "parquet":
+        result = _read_parquet(path, scan)
+    else:
+        result = _read_text(path, scan, delimiter, decimal, encoding, na_values, job.sub(0.3, 0.9))
+    result.record.role = role  # type: ignore[assignment]
+    job.progress(0.9, f"Checking {path.name}")
+    result.findings += checks.check_table(result.table, path)
+    result.record.n_rows, result.record.n_columns = result.table.shape
+    job.progress(1.0, f"Read {path.name}")
+    return result
+
+
+# -- text -----------------------------------------------------------------------------------------
+def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) -> ReadResult:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    reject_binary(scan, "text")
+    findings: list[Finding] = []
+    if encoding:
+        try:
+            "".encode(encoding)
+        except LookupError as exc:
+            raise DataError(
+                f"unknown text encoding {encoding!r}",
+                file=path,
+                fix="use utf-8, latin-1 or cp1252, or leave the encoding on automatic.",
+            ) from exc
+        if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} and scan.encoding not in (
+            "utf-8",
+            "utf-8-sig",
+        ):
+            raise DataError(
+                "is not valid UTF-8 text",
+                file=path,
+                row=scan.first_bad_line,
+                fix="set the encoding to latin-1 or cp1252 (Windows), or leave it on automatic.",
+            )
+        scan.encoding = encoding
+        scan.head_text = path.open("rb").read(256 * 1024).decode(encoding, errors="replace")
+    elif scan.first_bad_line is not None:
+        findings.append(
+            Finding(
+                code="encoding-fallback",
+                severity="warning",
+                step="data",
+                message=(
+                    f"{path.name} is not UTF-8 text (first non-UTF-8 character on row "
+                    f"{scan.first_bad_line}); it was read as {scan.encoding} (Western European)."
+                ),
+                fix="check that accented names and symbols such as µ look right in the preview; "
+                "if not, choose the file's encoding by hand.",
+                detail={"file": path.name, "row": scan.first_bad_line, "encoding": scan.encoding},
+            )
+        )
+    dialect = sniff_dialect(scan, delimiter, decimal)
+    names = _unique_header(dialect.header, path)
+    if len(names) == 1 and scan.size > 1024 and not delimiter:
+        findings.append(
+            Finding(
+                code="single-column",
+                severity="warning",
+                step="data",
+                message=f"{path.name} was read as a single column.",
+                fix="if the file uses another separator, choose it by hand.",
+            )
+        )
+    read_enc = scan.encoding or "utf-8"
+    arrow_enc = "utf8" if read_enc in ("utf-8", "utf-8-sig") else read_enc
+    block = 1 << 22
+    for _attempt in range(2):
+        job.progress(0.1, f"Parsing {path.name}")
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    skip_rows=1,
+                    encoding=arrow_enc,
+                    block_size=block,
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    null_values=list(na_values),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    decimal_point=dialect.decimal,
+                ),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            text = str(exc)
+            if "straddl" in text and block < scan.size + 1:
+                block = min(scan.size + 1, 1 << 30)  # one huge row: give the parser room
+                continue
+            raise _explain_parse_error(path, read_enc, dialect.delimiter, len(names), text) from exc
+    else:  # pragma: no cover - the loop always breaks or raises
+        raise DataError("could not be parsed", file=path)
+    job.progress(0.8, f"Converting {path.name}")
+    df = table.to_pandas()
+    if len(df) == 0:
+        raise DataError(
+            "has column names but no data rows",
+            file=path,
+            fix="export the data again including its rows.",
+        )
+    record = FileRecord(
+        path=str(path),
+        name=path.name,
+        sha256=scan.sha256,
+        size_bytes=scan.size,
+        format="tsv" if dialect.delimiter == "\t" else "csv",
+        encoding=read_enc,
+        delimiter=dialect.delimiter,
+        decimal=dialect.decimal,
+    )
+    return ReadResult(df, record, findings)
+
+
+def _unique_header(header: list[str], path: Path) -> list[str]:
+    """Check column names; repeated 'call' columns (microarray detection calls) are numbered."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            name = f"unnamed_{column_letter(i)}"
+        if name in seen:
+            if name.lower() == "call":
+                k = 1
+                while f"{name}.{k}" in seen:
+                    k += 1
+                name = f"{name}.{k}"
+            else:
+                raise DataError(
+                    f"the column name '{name}' appears more than once (columns "
+                    f"{column_letter(seen[name])} and {column_letter(i)})",
+                    file=path,
+                    row=1,
+                    column=name,
+                    fix="rename one of the columns so every column name is unique.",
+                )
+        seen[name] = i
+        names.append(name)
+    return names
+
+
+def _explain_parse_error(path, encoding, delimiter, n_columns, text) -> DataError:
+    # Find the exact row with the wrong number of fields; pyarrow's message lacks the row.
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            next(reader, None)
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if len(row) != n_columns:
+                    sep = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(delimiter, delimiter)
+                    return DataError(
+                        f"this row has {len(row)} values but the header has {n_columns} columns",
+                        file=path,
+                        row=reader.line_num,
+                        fix=f"check row {reader.line_num} for a missing or extra {sep} (a "
+                        "decimal comma or a comma inside a name needs quotes), or delete the row.",
+                    )
+    except csv.Error as exc:
+        return DataError(
+            f"could not be parsed: {exc}",
+            file=path,
+            fix="check for an unclosed quote character near that row.",
+        )
+    return DataError(
+        f"could not be parsed: {text.splitlines()[0][:200]}",
+        file=path,
+        fix="check that the file is a plain table with one header row.",
+    )
+
+
+# -- Excel ----------------------------------------------------------------------------------------
+def sheet_names(path: str | Path) -> list[str]:
+    import openpyxl
+
+    path = Path(path)
+    _check_excel_container(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:
+        raise _corrupt_excel(path) from exc
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _check_excel_container(path: Path) -> None:
+    head = path.open("rb").read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(
+            "is password-protected (encrypted) or an old .xls workbook saved as .xlsx",
+            file=path,
+            fix="open it in Excel, remove the password (File > Info > Protect Workbook), "
+            "and save it as .xlsx or CSV.",
+        )
+    if not zipfile.is_zipfile(path):
+        raise _corrupt_excel(path)
+
+
+def _corrupt_excel(path: Path) -> DataError:
+    return DataError(
+        "cannot be read as an Excel workbook; it is damaged or not really an .xlsx file",
+        file=path,
+        fix="open it in Excel or LibreOffice and save it again as .xlsx, or export the sheet "
+        "as CSV.",
+    )
+
+
+def _read_excel(path, scan, sheet, na_values, job: Job) -> ReadResult:
+    import pandas as pd
+
+    names = sheet_names(path)
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise DataError(
+            f"has no sheet named '{sheet}' (its sheets are: {', '.join(names)})",
+            file=path,
+            fix="choose one of the sheets listed.",
+        )
+    job.progress(0.1, f"Reading sheet {sheet} of {path.name}")
+    try:
+        raw = pd.read_excel(
+            path,
+            sheet_name=sheet,
+            header=None,
+            engine="openpyxl",
+            na_values=list(na_values),
+            keep_default_na=False,
+        )
+    except Exception as exc:
+        raise _corrupt_excel(path) from exc
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.empty:
+        raise DataError(
+            f"the sheet '{sheet}' is empty", file=path, fix="choose the sheet that holds the table."
+        )
+    header = ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
+    names_ = _unique_header(header, path)
+    body = raw.iloc[1:].reset_index(drop=True)
+    if body.empty:
+        raise DataError(
+            f"the sheet '{sheet}' has column names but no data rows",
+            file=path,
+            fix="choose the sheet that holds the data.",
+        )
+    body.columns = names_
+    # header=None reads every column as mixed objects; let pandas infer the real types.
+    body = body.infer_objects()
+    for col in body.columns:
+        if body[col].dtype == object:
+            converted = pd.to_numeric(body[col], errors="coerce")
+            if converted.notna().sum() == body[col].notna().sum():
+                body[col] = converted
+    record = FileRecord(
+        path=str(path),
+        name=path.name,
+        sha256=scan.sha256,
+        size_bytes=scan.size,
+        format="xlsx",
+        sheet=sheet,
+    )
+    return ReadResult(body, record, [])
+
+
+# -- Parquet --------------------------------------------------------------------------------------
+def _read_parquet(path: Path, scan: FileScan) -> ReadResult:
+    import pyarrow.parquet as pq
+
+    if scan.magic != "parquet":
+        raise DataError(
+            "is not a Parquet file (it does not start with the Parquet signature)",
+            file=path,
+            fix="choose the right file, or rename it with its real extension (.csv, .xlsx).",
+        )
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise DataError(
+            f"cannot be read as Parquet: {str(exc).splitlines()[0][:200]}",
+            file=path,
+            fix="the file is damaged or truncated; write it again from its source.",
+        ) from exc
+    header = [str(n) for n in table.column_names]
+    _unique_header(header, path)
+    df = table.to_pandas()
+    df.columns = header
+    if len(df) == 0:
+        raise DataError("has column names but no data rows", file=path, fix="write it again.")
+    record = FileRecord(
+        path=str(path), name=path.name, sha256=scan.sha256, size_bytes=scan.size, format="parquet"
+    )
+    return ReadResult(df.reset_index(drop=True), record, [])
+
+
+def read_head(path: str | Path, n: int = 5) -> str:
+    """The first lines of a text file, for showing the user what the file looks like."""
+    with open(path, "rb") as fh:
+        data = fh.read(64 * 1024)
+    text = data.decode("utf-8", errors="replace")
+    return "\n".join(io.StringIO(text).read().splitlines()[:n])

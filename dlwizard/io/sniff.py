@@ -1,0 +1,204 @@
+"""Looking at a file's bytes before parsing: format, encoding, delimiter, decimal mark, hash."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlwizard.errors import DataError
+from dlwizard.jobs import Job
+
+CHUNK = 8 * 1024 * 1024
+
+_MAGIC = (
+    (b"PK\x03\x04", "zip"),
+    (b"PAR1", "parquet"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\x89HDF", "hdf5"),
+)
+
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".data", ".dat"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+
+@dataclass
+class FileScan:
+    """What one pass over the raw bytes found."""
+
+    path: Path
+    size: int
+    sha256: str
+    magic: str | None
+    encoding: str | None = None  # for text files
+    first_bad_line: int | None = None  # first line that is not valid UTF-8
+    head_text: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> FileScan:
+    """Hash the file and, for text, check UTF-8 validity in the same pass."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError("no such file", file=path, fix="check the file name and folder.")
+    if path.is_dir():
+        raise DataError("is a folder, not a file", file=path, fix="choose a data file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(
+            "the file is empty (0 bytes)",
+            file=path,
+            fix="export the data again from the program that made it.",
+        )
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = True
+    first_bad_line = None
+    lines_before = 0
+    head = b""
+    done = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if not head:
+                head = chunk[: 256 * 1024]
+            digest.update(chunk)
+            if text and utf8_ok:
+                try:
+                    decoder.decode(chunk)
+                    lines_before += chunk.count(b"\n")
+                except UnicodeDecodeError as exc:
+                    utf8_ok = False
+                    first_bad_line = lines_before + chunk[: exc.start].count(b"\n") + 1
+            done += len(chunk)
+            if job is not None:
+                job.progress(done / size, f"Reading {path.name}")
+    if text and utf8_ok:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+            first_bad_line = lines_before + 1
+    magic = next((name for sig, name in _MAGIC if head.startswith(sig)), None)
+    scan = FileScan(path=path, size=size, sha256=digest.hexdigest(), magic=magic)
+    if not text:
+        return scan
+    if head.startswith(codecs.BOM_UTF8):
+        scan.encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        scan.encoding = "utf-16"
+    elif utf8_ok:
+        scan.encoding = "utf-8"
+    else:
+        # Windows-1252 is what Excel writes on Western systems; Latin-1 decodes any byte.
+        undefined_in_cp1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+        scan.encoding = "latin-1" if undefined_in_cp1252 & set(head) else "cp1252"
+        scan.first_bad_line = first_bad_line
+    if scan.encoding != "utf-16":
+        scan.head_text = head.decode(scan.encoding, errors="replace")
+    else:
+        scan.head_text = head.decode("utf-16", errors="replace")
+    return scan
+
+
+def reject_binary(scan: FileScan, expected: str) -> None:
+    """Refuse a file whose bytes say it is not what its name says."""
+    path = scan.path
+    if expected == "text":
+        hints = {
+            "zip": "it is a zip or Excel (.xlsx) file with a text name; rename it to .xlsx "
+            "if it is a workbook, or unzip it",
+            "parquet": "it is a Parquet file; rename it to .parquet",
+            "ole": "it is an old Excel (.xls) or password-protected workbook; open it in Excel "
+            "and save it as CSV or .xlsx",
+            "gzip": "it is compressed (gzip); decompress it first",
+            "pdf": "it is a PDF document; export the table from its source as CSV",
+            "png": "it is an image, not a table",
+            "jpeg": "it is an image, not a table",
+            "hdf5": "it is an HDF5 file; export the table as CSV or Parquet",
+        }
+        if scan.magic in hints:
+            raise DataError("is not a text table", file=path, fix=hints[scan.magic] + ".")
+        sample = scan.head_text[:8192]
+        if "\x00" in sample or sum(ch < " " and ch not in "\t\r\n\x0c" for ch in sample) > 8:
+            raise DataError(
+                "contains binary data, not text",
+                file=path,
+                fix="choose the CSV/TSV export of your table, or an .xlsx or .parquet file.",
+            )
+
+
+@dataclass
+class Dialect:
+    delimiter: str
+    decimal: str
+    header: list[str]
+
+
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_DECIMAL_POINT = re.compile(r"^-?\d*\.\d+$")
+
+
+def sniff_dialect(
+    scan: FileScan, delimiter: str | None = None, decimal: str | None = None
+) -> Dialect:
+    text = scan.head_text
+    lines = text.splitlines()
+    # Drop a possibly cut-off last line of the sample (unless the whole file fits).
+    if scan.size > len(text.encode(scan.encoding or "utf-8", errors="replace")) and len(lines) > 1:
+        lines = lines[:-1]
+    lines = [ln for ln in lines if ln.strip()][:50]
+    if not lines:
+        raise DataError(
+            "has no text lines (only blank space)",
+            file=scan.path,
+            fix="export the data again from the program that made it.",
+        )
+    if delimiter is None:
+        delimiter = _guess_delimiter(lines, scan.path.suffix.lower())
+    header = next(csv.reader(io.StringIO(lines[0]), delimiter=delimiter))
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
+    if decimal is None:
+        decimal = "."
+        if delimiter != ",":
+            cells = [c for ln in lines[1:] for c in next(csv.reader([ln], delimiter=delimiter))]
+            commas = sum(bool(_DECIMAL_COMMA.match(c.strip())) for c in cells)
+            points = sum(bool(_DECIMAL_POINT.match(c.strip())) for c in cells)
+            if commas > points:
+                decimal = ","
+    return Dialect(delimiter=delimiter, decimal=decimal, header=header)
+
+
+def _guess_delimiter(lines: list[str], suffix: str) -> str:
+    candidates = ["\t", ",", ";", "|"]
+    best, best_score = ("\t" if suffix in {".tsv", ".tab"} else ","), 0.0
+    for cand in candidates:
+        counts = [len(next(csv.reader([ln], delimiter=cand))) - 1 for ln in lines]
+        if not counts or counts[0] == 0:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        score = consistent * counts[0]
+        if suffix in {".tsv", ".tab"} and cand == "\t":
+            score *= 2
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: how spreadsheet users find a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

@@ -1,0 +1,69 @@
+"""Progress and cancellation for long work, without threads or Qt.
+
+A long step is a plain function that takes a :class:`Job`. It calls ``job.progress(...)`` now and
+then; that call raises :class:`~dlwizard.errors.Cancelled` once the user has pressed Cancel, so a
+step stops at its next progress report. The GUI runs such functions in a worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from dlwizard.errors import Cancelled
+
+ProgressCallback = Callable[[float, str], None]
+
+
+class Job:
+    """Progress sink plus cancel flag shared between a worker and whoever started it."""
+
+    def __init__(self, on_progress: ProgressCallback | None = None) -> None:
+        self._cancel = threading.Event()
+        self._on_progress = on_progress
+        self.fraction = 0.0
+        self.message = ""
+        self.started = time.monotonic()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress (0..1) and stop here if cancelled."""
+        self.check()
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        if message:
+            self.message = message
+        if self._on_progress is not None:
+            self._on_progress(self.fraction, self.message)
+
+    def sub(self, start: float, end: float) -> Job:
+        """A view of this job whose 0..1 maps onto ``start..end`` of the parent."""
+        parent = self
+
+        class _Sub(Job):
+            def __init__(self) -> None:
+                self._cancel = parent._cancel
+                self._on_progress = None
+                self.fraction = 0.0
+                self.message = ""
+                self.started = parent.started
+
+            def progress(self, fraction: float, message: str = "") -> None:
+                self.fraction = fraction
+                parent.progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message)
+
+        return _Sub()
+
+
+def null_job() -> Job:
+    return Job()

@@ -1,0 +1,1 @@
+"""Reusable statistics and machine learning, free of Qt."""

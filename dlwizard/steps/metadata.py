@@ -1,0 +1,484 @@
+"""Step 3, metadata (Tips 4, 7): what each column is, how the study was run, and what that hides.
+
+Roles are suggested from names, types and cardinality; the user (or a plan) changes them. The
+checks say in plain words where the data is less independent than it looks (repeated subjects),
+where the label travels with a batch, and where an ID gives the answer away.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from dlwizard.errors import StepError
+from dlwizard.io.profile import column_info
+from dlwizard.ml.association import association, best_threshold_balanced_accuracy
+from dlwizard.study.model import (
+    ROLES,
+    Association,
+    DerivedColumn,
+    Finding,
+    MetadataSection,
+    Role,
+)
+from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STEP = "metadata"
+METADATA_ROLES = ("sample_id", "subject", "batch", "time_point", "replicate")
+ASSOCIATION_WARN = 0.3  # Cramér's V / eta above this: the batch tells a lot about the label
+
+_NAME_RULES: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    (
+        "subject",
+        re.compile(
+            r"^(subject|patient|donor|individual|person|participant|mouse|animal|"
+            r"pt|patient_?id|subject_?id|donor_?id|family)(_?id)?$",
+            re.I,
+        ),
+    ),
+    (
+        "sample_id",
+        re.compile(
+            r"^(sample|sample_?id|id|barcode|specimen|name|sample_?name|cell_?id|"
+            r"filename|file|gsm|accession)$",
+            re.I,
+        ),
+    ),
+    (
+        "batch",
+        re.compile(
+            r"(^|_)(batch|site|centre|center|hospital|clinic|lab|plate|run|lane|chip|"
+            r"array|study|cohort|scanner|instrument|machine|date|processing|source_file|"
+            r"operator|flowcell|seq_?run)(_|$)",
+            re.I,
+        ),
+    ),
+    (
+        "time_point",
+        re.compile(r"^(time|time_?point|day|visit|week|month|hour|timepoint|age_?at)", re.I),
+    ),
+    ("replicate", re.compile(r"^(rep|replicate|tech_?rep|bio_?rep)(licate)?(_?\d+)?$", re.I)),
+    (
+        "sensitive",
+        re.compile(
+            r"^(ethnicity|ethnic|race|ancestry|dob|date_?of_?birth|birth_?date|zip|zipcode|"
+            r"postcode|postal_?code|address|phone|email|e_?mail|first_?name|last_?name|"
+            r"surname|mrn|ssn)$",
+            re.I,
+        ),
+    ),
+)
+
+
+def suggest_roles(df: pd.DataFrame, target: str | None) -> tuple[dict[str, Role], dict[str, str]]:
+    """A role for every column, with the reason in plain words."""
+    n = len(df)
+    roles: dict[str, Role] = {}
+    reasons: dict[str, str] = {}
+    for info in column_info(df):
+        name = info.name
+        n_present = n - info.n_missing
+        if name == target:
+            roles[name], reasons[name] = "target", "chosen on the question page"
+            continue
+        if info.kind == "empty":
+            roles[name], reasons[name] = "ignore", "the column is empty"
+            continue
+        if info.kind == "numeric":
+            # A continuous measurement (the thousands of genes of a wide table land here).
+            if _NAME_RULES[3][1].search(name):
+                roles[name], reasons[name] = "time_point", f"the name '{name}' suggests it"
+            else:
+                roles[name], reasons[name] = "feature", "a continuous measurement"
+            continue
+        n_unique = info.n_unique or 0
+        matched = False
+        for role, pattern in _NAME_RULES:
+            if pattern.search(name):
+                if role == "sample_id" and n_unique < 0.9 * n_present:
+                    continue  # a repeated 'name' is a subject, not a sample
+                roles[name], reasons[name] = role, f"the name '{name}' suggests it"
+                matched = True
+                break
+        if matched:
+            continue
+        text = info.kind in ("categorical", "text")
+        if n_unique <= 1:
+            roles[name], reasons[name] = "ignore", "every row has the same value"
+        elif info.kind == "datetime":
+            roles[name], reasons[name] = "batch", "dates usually mark when samples were processed"
+        elif text and n_unique == n_present and n_unique > 20:
+            roles[name], reasons[name] = "sample_id", "every row has a different text value"
+        elif text and n_unique > max(50, 0.5 * n):
+            roles[name], reasons[name] = "ignore", "free text with many different values"
+        else:
+            roles[name], reasons[name] = "feature", "a measurement or characteristic"
+    return roles, reasons
+
+
+_SUFFIX = re.compile(r"^(.*?)[_.\- ]?\d+$")
+
+
+def suggest_subject(df: pd.DataFrame, roles: dict[str, Role]) -> DerivedColumn | None:
+    """An ID like 'phon_R01_S01_3' often names the person plus a recording number."""
+    if any(r == "subject" for r in roles.values()):
+        return None
+    for col, role in roles.items():
+        if role != "sample_id" or col not in df.columns:
+            continue
+        s = df[col].dropna().astype(str)
+        if len(s) < 6:
+            continue
+        m = s.str.extract(r"^(.*?)[_.\- ]\d+$", expand=False)
+        if m.isna().mean() > 0.1:
+            continue
+        groups = m.dropna().nunique()
+        if 2 <= groups <= 0.8 * len(s):
+            return DerivedColumn(
+                name=_free_name(df, "subject"),
+                source=col,
+                pattern=r"^(.*?)[_.\- ]\d+$",
+                role="subject",
+            )
+    return None
+
+
+def _free_name(df: pd.DataFrame, base: str) -> str:
+    name, k = base, 2
+    while name in df.columns:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
+def derive(df: pd.DataFrame, d: DerivedColumn) -> pd.Series:
+    if d.source not in df.columns:
+        raise StepError(
+            f"cannot derive '{d.name}': there is no column '{d.source}'",
+            column=d.source,
+            fix="choose an existing column to derive from.",
+        )
+    try:
+        pattern = re.compile(d.pattern)
+    except re.error as exc:
+        raise StepError(
+            f"the pattern for '{d.name}' is not a valid regular expression: {exc}",
+            fix="use a pattern with one group in parentheses, e.g. ^(.*)_\\d+$",
+        ) from exc
+    if pattern.groups != 1:
+        raise StepError(
+            f"the pattern for '{d.name}' must have exactly one group in parentheses "
+            f"(it has {pattern.groups})",
+            fix="for example ^(.*)_\\d+$ keeps what comes before the last _number.",
+        )
+    src = df[d.source].astype("str")
+    out = src.str.extract(d.pattern, expand=False)
+    # Rows the pattern does not match keep their own value (their own group).
+    return out.fillna(src).where(df[d.source].notna())
+
+
+def apply(
+    project: Project,
+    roles: dict[str, str] | None = None,
+    derived: list[DerivedColumn | dict[str, Any]] | None = None,
+    design: str | None = None,
+    replicate_kind: str | None = None,
+    suggest_derived: bool = True,
+) -> MetadataSection:
+    """Set roles (suggested ones fill the gaps), derive columns, run the checks."""
+    df = project.table
+    if df is None:
+        raise StepError("import the data before reviewing its metadata")
+    target = project.study.question.target
+    old = project.study.metadata
+    derived_cols = (
+        [DerivedColumn.model_validate(d) for d in derived]
+        if derived is not None
+        else (list(old.derived) if old else [])
+    )
+    base_cols = [c for c in df.columns if c not in {d.name for d in (old.derived if old else [])}]
+    table = df[base_cols].copy()
+    suggested, reasons = suggest_roles(table, target)
+    if derived is None and not derived_cols and suggest_derived:
+        guess = suggest_subject(table, suggested)
+        if guess is not None:
+            derived_cols = [guess]
+            reasons[guess.name] = f"derived from '{guess.source}' by dropping the trailing number"
+    for d in derived_cols:
+        table[d.name] = derive(table, d)
+        suggested[d.name] = d.role
+        reasons.setdefault(d.name, f"derived from '{d.source}'")
+    final: dict[str, Role] = dict(suggested)
+    # Earlier choices by the user survive a re-run, as long as the column still exists.
+    if old:
+        for col, role in old.roles.items():
+            if col in final and old.suggested_roles.get(col) != role:
+                final[col] = role
+    for col, role in (roles or {}).items():
+        if col not in final:
+            raise StepError(
+                f"there is no column '{col}' to give the role '{role}'",
+                column=col,
+                fix="check the column name (names are case-sensitive).",
+            )
+        if role not in ROLES:
+            raise StepError(
+                f"'{role}' is not a role; choose one of: {', '.join(ROLES)}", column=col
+            )
+        final[col] = role  # type: ignore[assignment]
+    targets = [c for c, r in final.items() if r == "target"]
+    if target and final.get(target) != "target":
+        final[target] = "target"
+        targets = [c for c, r in final.items() if r == "target"]
+    for extra in [c for c in targets if c != target]:
+        final[extra] = "ignore" if target else "target"
+    section = MetadataSection(
+        roles=final,
+        suggested_roles=suggested,
+        role_reasons=reasons,
+        derived=derived_cols,
+        design=design or (old.design if old else "unknown"),
+        replicate_kind=replicate_kind or (old.replicate_kind if old else "unknown"),
+        n_rows=len(table),
+    )
+    findings = run_checks(table, section, project)
+    project.table = table
+    project.study.metadata = section
+    project.replace_findings(STEP, findings)
+    project.mark_done(STEP)
+    project.invalidate_after(STEP)
+    changed = {c: r for c, r in final.items() if r != suggested.get(c)}
+    project.audit(
+        "metadata-reviewed",
+        changed_roles=changed,
+        derived=[d.name for d in derived_cols],
+        design=section.design,
+    )
+    return section
+
+
+def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> list[Finding]:
+    import pandas as pd
+
+    q = project.study.question
+    roles = section.roles
+    target = q.target if q.target in df.columns else None
+    findings: list[Finding] = []
+    by_role: dict[str, list[str]] = {}
+    for col, role in roles.items():
+        by_role.setdefault(role, []).append(col)
+    n = len(df)
+    labelled = df[target].notna() if target else pd.Series(True, index=df.index)
+
+    # Repeated subjects: rows are not independent people.
+    subjects = by_role.get("subject", [])
+    if subjects:
+        col = subjects[0]
+        n_subj = int(df.loc[labelled, col].nunique())
+        section.n_subjects = n_subj
+        n_lab = int(labelled.sum())
+        if n_subj < n_lab:
+            sizes = df.loc[labelled, col].value_counts()
+            findings.append(
+                Finding(
+                    code="repeated-subjects",
+                    severity="warning",
+                    step=STEP,
+                    message=(
+                        f"{n_lab} rows come from only {n_subj} distinct subjects in '{col}' "
+                        f"(up to {int(sizes.max())} rows each). Rows from one subject are alike, "
+                        f"so the effective sample size is closer to {n_subj} than to {n_lab}."
+                    ),
+                    fix="keep the subject role: the split will then keep each subject's rows "
+                    "together, so the test set holds only new subjects.",
+                    columns=[col],
+                    detail={"rows": n_lab, "subjects": n_subj, "effective_n": n_subj},
+                )
+            )
+    else:
+        derived_guess = suggest_subject(df, roles)
+        if derived_guess is not None:
+            findings.append(
+                Finding(
+                    code="possible-repeated-subjects",
+                    severity="warning",
+                    step=STEP,
+                    message=(
+                        f"The IDs in '{derived_guess.source}' look like a subject name plus a "
+                        "number, so several rows may come from the same subject."
+                    ),
+                    fix="derive a subject column from it (Derive subject…) if rows share a "
+                    "person, animal or donor.",
+                    columns=[derived_guess.source],
+                )
+            )
+
+    # Batch columns and the label.
+    associations: list[Association] = []
+    numeric_label = q.task == "regression"
+    if target:
+        for col in by_role.get("batch", []) + by_role.get("time_point", []):
+            s = df.loc[labelled, col]
+            if s.nunique() < 2:
+                continue
+            score = association(s, df.loc[labelled, target], numeric_label)
+            month = _as_month(s)
+            if month is not None and month.nunique() >= 2:
+                # Runs are often spread over days of the same month: test months too.
+                by_month = association(month, df.loc[labelled, target], numeric_label)
+                if by_month.score > score.score:
+                    score = by_month
+                    score.measure += "_by_month"
+            associations.append(
+                Association(
+                    column=col,
+                    measure=score.measure,
+                    score=round(score.score, 4),
+                    p_value=score.p_value,
+                    n=score.n,
+                )
+            )
+            if score.score >= ASSOCIATION_WARN and (score.p_value is None or score.p_value < 0.05):
+                word = (
+                    "Cramér's V" if score.measure.startswith("cramers_v") else "correlation ratio η"
+                )
+                if score.measure.endswith("_by_month"):
+                    word += " by month"
+                findings.append(
+                    Finding(
+                        code="batch-label-association",
+                        severity="warning",
+                        step=STEP,
+                        message=(
+                            f"The label '{target}' is associated with the {roles[col]} column "
+                            f"'{col}' ({word} = {score.score:.2f}"
+                            + (f", p = {score.p_value:.2g}" if score.p_value is not None else "")
+                            + "). A model could learn the batch instead of the biology."
+                        ),
+                        fix="check how samples were assigned to batches; later steps can hold out "
+                        "whole batches to test whether the model generalises beyond them.",
+                        columns=[col],
+                        detail={
+                            "score": score.score,
+                            "measure": score.measure,
+                            "p_value": score.p_value,
+                        },
+                    )
+                )
+    section.associations = sorted(associations, key=lambda a: -a.score)
+
+    # Missing metadata.
+    if not by_role.get("batch") and not by_role.get("subject"):
+        findings.append(
+            Finding(
+                code="metadata-missing",
+                severity="warning",
+                step=STEP,
+                message="No column says which batch, site, plate, run date or subject each "
+                "sample belongs to, so batch effects and repeated subjects cannot be checked.",
+                fix="if such information exists, join it from a sample sheet on the data page "
+                "and give it the batch or subject role here.",
+            )
+        )
+    for role in METADATA_ROLES:
+        for col in by_role.get(role, []):
+            n_miss = int(df[col].isna().sum())
+            if n_miss:
+                findings.append(
+                    Finding(
+                        code="metadata-values-missing",
+                        severity="warning",
+                        step=STEP,
+                        message=f"The {role.replace('_', ' ')} column '{col}' is empty in "
+                        f"{n_miss} of {n} rows.",
+                        fix="fill in the missing values, or those rows cannot be grouped "
+                        "correctly.",
+                        columns=[col],
+                    )
+                )
+
+    # An ID that gives the label away.
+    if target and q.task in ("binary", "multiclass"):
+        findings += _id_encodes_label(df.loc[labelled], by_role, target)
+
+    if section.design == "unknown":
+        findings.append(
+            Finding(
+                code="design-not-stated",
+                severity="info",
+                step=STEP,
+                message="The study design is not stated (randomised trial, observational, or "
+                "passively collected).",
+                fix="state it: it decides how far the results can be read as cause and effect.",
+            )
+        )
+    if not by_role.get("feature"):
+        findings.append(
+            Finding(
+                code="no-features",
+                severity="error",
+                step=STEP,
+                message="No column has the feature role, so there is nothing to learn from.",
+                fix="give the measurement columns the feature role.",
+            )
+        )
+    return findings
+
+
+def _as_month(s: pd.Series) -> pd.Series | None:
+    """Year-month of a date column (datetime, or text like 2005-06-23), else None."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.dt.strftime("%Y-%m")
+    if pd.api.types.is_string_dtype(s.dtype):
+        text = s.dropna().astype(str)
+        if len(text) and text.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+            return s.astype("str").str[:7].where(s.notna())
+    return None
+
+
+def _id_encodes_label(df: pd.DataFrame, by_role: dict[str, list[str]], target: str):
+    import pandas as pd
+
+    label = df[target].astype(str)
+    classes = [c for c in label.unique() if c]
+    findings = []
+    for col in by_role.get("sample_id", []) + by_role.get("subject", []):
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s.dtype) or s.astype(str).str.fullmatch(r"\d+").all():
+            score = best_threshold_balanced_accuracy(pd.to_numeric(s, errors="coerce"), label)
+            how = "the ID number alone separates the classes"
+        else:
+            text = s.astype(str).str.lower()
+            hits = sum(
+                float(text[label == c].str.contains(re.escape(c.lower()), regex=True).mean())
+                for c in classes
+                if len(c) >= 2
+            ) / max(len(classes), 1)
+            tokens = text.str.replace(r"\d+", "#", regex=True)
+            token_score = 0.0
+            if 2 <= tokens.nunique() <= 0.5 * len(tokens):
+                token_score = association(tokens, label, False).score
+            score = max(hits, token_score)
+            how = "the ID text contains the label or a code that tracks it"
+        if score >= 0.85:
+            findings.append(
+                Finding(
+                    code="id-encodes-label",
+                    severity="warning",
+                    step=STEP,
+                    message=(
+                        f"The {col} values predict the label '{target}' ({how}; score "
+                        f"{score:.2f}). If the ID were used as a feature, or the rows are "
+                        "ordered by class, a model could cheat."
+                    ),
+                    fix="keep this column out of the features (role sample ID or ignore), and "
+                    "check that samples were not numbered by group.",
+                    columns=[col],
+                    detail={"score": round(score, 3)},
+                )
+            )
+    return findings

@@ -1,0 +1,334 @@
+"""The .dlwiz project file: a zip container read defensively and written atomically.
+
+Layout (DESIGN.md §3)::
+
+    manifest.json      schema_version, app version, SHA-256 and size of every other member
+    study.json         the Study
+    data/table.parquet the imported table
+    log.jsonl          the audit log, one JSON object a line
+    models/, figures/  written by later steps
+
+Reading never executes anything from the file: members are read by name into memory (no
+``extractall``), only known member kinds are accepted (a pickle is refused), sizes are checked
+against the manifest and a compression-ratio limit (zip bombs), and every hash is verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from dlwizard import __version__
+from dlwizard.errors import ProjectFileError
+from dlwizard.study.migrations import migrate
+from dlwizard.study.model import SCHEMA_VERSION, Study
+from dlwizard.study.project import AuditEntry, Project
+
+SUFFIX = ".dlwiz"
+FORMAT = "dlwizard-project"
+TABLE_MEMBER = "data/table.parquet"
+
+# Member names a project may contain. Anything else is refused: we never write it, so its
+# presence means the file was altered or built by something else.
+_ALLOWED = (
+    re.compile(r"manifest\.json"),
+    re.compile(r"study\.json"),
+    re.compile(r"log\.jsonl"),
+    re.compile(r"recovery\.json"),  # only in autosaved recovery copies
+    re.compile(r"data/[A-Za-z0-9_.-]+\.parquet"),
+    re.compile(r"models/[A-Za-z0-9_.-]+\.(safetensors|json|skops)"),
+    re.compile(r"figures/[A-Za-z0-9_.-]+\.(png|svg|json)"),
+)
+MAX_MEMBER_BYTES = 8 * 1024**3  # one member, uncompressed
+MAX_TOTAL_BYTES = 16 * 1024**3
+MAX_RATIO = 200  # uncompressed / compressed, beyond which a member is treated as a zip bomb
+MAX_MEMBERS = 10_000
+_RATIO_FLOOR = 1024 * 1024  # small members may compress very well (JSON), that is fine
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- writing --------------------------------------------------------------------------------------
+def table_to_parquet(table: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def project_members(project: Project) -> dict[str, bytes]:
+    """Every member except the manifest, as bytes."""
+    study_json = project.study.model_dump_json(indent=1).encode("utf-8")
+    members: dict[str, bytes] = {"study.json": study_json}
+    if project.table is not None:
+        members[TABLE_MEMBER] = table_to_parquet(project.table)
+    members["log.jsonl"] = "".join(
+        json.dumps(e.to_json(), sort_keys=True) + "\n" for e in project.log
+    ).encode("utf-8")
+    return members
+
+
+def write_members(path: Path, members: dict[str, bytes]) -> None:
+    """Write a container atomically: a temp file in the same folder, then ``os.replace``."""
+    manifest = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "app_version": __version__,
+        "members": {
+            name: {"sha256": _sha256(data), "size": len(data)}
+            for name, data in sorted(members.items())
+        },
+    }
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1), zipfile.ZIP_DEFLATED)
+            for name, data in members.items():
+                # Parquet is compressed already; deflating it again only costs time.
+                method = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
+                zf.writestr(name, data, method)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(project: Project, path: str | Path | None = None, *, mark_clean: bool = True) -> Path:
+    target = Path(path) if path is not None else project.path
+    if target is None:
+        raise ProjectFileError("the project has no file name yet", fix="use Save As.")
+    if target.suffix != SUFFIX:
+        target = target.with_name(target.name + SUFFIX)
+    try:
+        write_members(target, project_members(project))
+    except OSError as exc:
+        raise ProjectFileError(
+            f"could not be saved: {exc.strerror or exc}",
+            file=target,
+            fix="choose a folder you can write to with enough free space. "
+            "The previous copy of the file, if any, is unchanged.",
+        ) from exc
+    if mark_clean:
+        project.path = target
+        project.dirty = False
+    return target
+
+
+# -- reading --------------------------------------------------------------------------------------
+def _check_names(zf: zipfile.ZipFile, source: Path) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ProjectFileError(
+            f"holds {len(infos)} members, more than a project ever has",
+            file=source,
+            fix="this is not a dlwizard project; open the right file.",
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if (
+            name.startswith(("/", "\\"))
+            or "\\" in name
+            or ".." in name.split("/")
+            or re.match(r"^[A-Za-z]:", name)
+        ):
+            raise ProjectFileError(
+                f"contains a member with an unsafe path ({name!r}) that points outside the project",
+                file=source,
+                fix="do not open this file: it was not written by dlwizard and may be malicious.",
+            )
+        if info.is_dir():
+            continue
+        if not any(p.fullmatch(name) for p in _ALLOWED):
+            hint = ""
+            if name.lower().endswith((".pkl", ".pickle", ".joblib", ".pt", ".pth")):
+                hint = " Such files can run code when loaded, so dlwizard never reads them."
+            raise ProjectFileError(
+                f"contains an unexpected member {name!r}.{hint}",
+                file=source,
+                fix="open the original project file; this one was altered or made by "
+                "another program.",
+            )
+        if name in seen:
+            raise ProjectFileError(
+                f"contains the member {name!r} twice", file=source, fix="open a backup copy."
+            )
+        seen.add(name)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ProjectFileError(
+                f"member {name!r} claims {info.file_size:,} bytes, over the limit",
+                file=source,
+                fix="this file is not a genuine project; do not open it.",
+            )
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ProjectFileError(
+                f"member {name!r} expands more than {MAX_RATIO}-fold (a 'zip bomb')",
+                file=source,
+                fix="do not open this file: it was not written by dlwizard.",
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise ProjectFileError(
+            "the members add up to more than the size limit",
+            file=source,
+            fix="this file is not a genuine project.",
+        )
+    return infos
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int, source: Path) -> bytes:
+    with zf.open(name) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ProjectFileError(
+            f"member {name!r} is larger than its recorded size",
+            file=source,
+            fix="the file was altered; open a backup copy.",
+        )
+    return data
+
+
+def read_members(path: str | Path) -> dict[str, bytes]:
+    """Read and verify every member of a container. Raises ProjectFileError."""
+    source = Path(path)
+    if not source.exists():
+        raise ProjectFileError("no such file", file=source, fix="check the file name and folder.")
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ProjectFileError(
+            "is not a readable dlwizard project (the zip container is damaged or truncated)",
+            file=source,
+            fix="open the autosaved recovery copy or a backup; the file cannot be repaired.",
+        ) from exc
+    with zf:
+        infos = _check_names(zf, source)
+        names = {i.filename for i in infos if not i.is_dir()}
+        if "manifest.json" not in names:
+            raise ProjectFileError(
+                "has no manifest.json, so it is not a dlwizard project",
+                file=source,
+                fix="open a file that dlwizard saved.",
+            )
+        try:
+            manifest = json.loads(_read_member(zf, "manifest.json", 16 * 1024**2, source))
+            members_meta = manifest["members"]
+            version = manifest["schema_version"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProjectFileError(
+                "has a damaged manifest.json", file=source, fix="open a backup copy."
+            ) from exc
+        if manifest.get("format") != FORMAT:
+            raise ProjectFileError(
+                "is a zip file but not a dlwizard project", file=source, fix="open a .dlwiz file."
+            )
+        if isinstance(version, int) and version > SCHEMA_VERSION:
+            raise ProjectFileError(
+                f"was saved by a newer dlwizard (schema version {version}; this dlwizard reads "
+                f"up to version {SCHEMA_VERSION})",
+                file=source,
+                fix="install the newest dlwizard to open it. Nothing was changed.",
+            )
+        extra = names - set(members_meta) - {"manifest.json"}
+        missing = set(members_meta) - names
+        if extra or missing:
+            which = sorted(extra or missing)[0]
+            raise ProjectFileError(
+                f"member {which!r} is {'not listed in' if extra else 'missing but listed in'} "
+                "the manifest",
+                file=source,
+                fix="the file was altered or is incomplete; open a backup copy.",
+            )
+        out: dict[str, bytes] = {}
+        try:
+            for name, meta in members_meta.items():
+                data = _read_member(zf, name, int(meta["size"]), source)
+                if len(data) != int(meta["size"]) or _sha256(data) != meta["sha256"]:
+                    raise ProjectFileError(
+                        f"member {name!r} does not match its recorded checksum",
+                        file=source,
+                        fix="the file was damaged or altered; open a backup copy.",
+                    )
+                out[name] = data
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as exc:
+            if isinstance(exc, ProjectFileError):
+                raise
+            raise ProjectFileError(
+                "is truncated or damaged (a member could not be read)",
+                file=source,
+                fix="open the autosaved recovery copy or a backup.",
+            ) from exc
+    return out
+
+
+def parquet_to_table(data: bytes) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(io.BytesIO(data)).to_pandas()
+
+
+def load(path: str | Path) -> Project:
+    source = Path(path)
+    members = read_members(source)
+    try:
+        doc = json.loads(members["study.json"])
+    except (KeyError, ValueError) as exc:
+        raise ProjectFileError(
+            "has no readable study.json", file=source, fix="open a backup copy."
+        ) from exc
+    if not isinstance(doc, dict):
+        raise ProjectFileError("study.json is not an object", file=source, fix="open a backup.")
+    doc = migrate(doc, source=str(source))
+    try:
+        study = Study.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise ProjectFileError(
+            f"study.json is not valid: {where}: {first.get('msg')}",
+            file=source,
+            fix="the file was edited by hand or damaged; open a backup copy.",
+        ) from exc
+    table = None
+    if TABLE_MEMBER in members:
+        try:
+            table = parquet_to_table(members[TABLE_MEMBER])
+        except Exception as exc:
+            raise ProjectFileError(
+                "the data table inside the project cannot be read",
+                file=source,
+                fix="open a backup copy.",
+            ) from exc
+    log: list[AuditEntry] = []
+    for n, line in enumerate(members.get("log.jsonl", b"").decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            log.append(AuditEntry.from_json(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProjectFileError(
+                f"audit log line {n} is damaged", file=source, fix="open a backup copy."
+            ) from exc
+    return Project(study=study, table=table, log=log, path=source, dirty=False)

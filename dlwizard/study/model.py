@@ -1,0 +1,220 @@
+"""The Study: every answer the user gave and every result a step recorded, as typed data.
+
+The Study is plain data (pydantic models) that serialises to ``study.json`` inside a project
+file. The data table itself lives beside it as Parquet (see :mod:`dlwizard.study.project`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dlwizard import __version__
+
+SCHEMA_VERSION = 1
+
+TaskKind = Literal["binary", "multiclass", "regression"]
+Unit = Literal["patient", "sample", "cell", "image", "other"]
+Role = Literal[
+    "feature",
+    "target",
+    "sample_id",
+    "subject",
+    "batch",
+    "time_point",
+    "replicate",
+    "sensitive",
+    "ignore",
+]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+Design = Literal["unknown", "randomised_trial", "observational", "passive"]
+ReplicateKind = Literal["unknown", "none", "biological", "technical", "both"]
+Severity = Literal["info", "warning", "error"]
+CeilingKind = Literal["heritability", "inter_rater_agreement", "other"]
+TransposeChoice = Literal["auto", "yes", "no"]
+
+DEFAULT_NA_VALUES: tuple[str, ...] = (
+    "",
+    "NA",
+    "N/A",
+    "na",
+    "n/a",
+    "NaN",
+    "nan",
+    "?",
+    "NULL",
+    "null",
+    "None",
+    "#N/A",
+    "#NA",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Model(BaseModel):
+    # Unknown keys are an error: a typo in study.json must not pass silently.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Ceiling(_Model):
+    """A known upper bound on how well anything can predict the target."""
+
+    kind: CeilingKind = "other"
+    value: float = Field(ge=0.0, le=1.0)
+    note: str = ""
+
+
+class Question(_Model):
+    target: str | None = None
+    task: TaskKind | None = None
+    task_inferred: TaskKind | None = None
+    task_reason: str = ""
+    task_confirmed: bool = False
+    positive_class: str | None = None
+    classes: list[str] = Field(default_factory=list)
+    class_counts: dict[str, int] = Field(default_factory=dict)
+    unit: Unit = "sample"
+    unit_other: str = ""
+    intended_use: str = ""
+    ceiling: Ceiling | None = None
+
+
+class Provenance(_Model):
+    """Where the data came from, as the user states it."""
+
+    source: str = ""
+    doi: str = ""
+    date_obtained: str = ""
+    version: str = ""
+    notes: str = ""
+
+
+class FileRecord(_Model):
+    """One file that was read, with the hash that proves which bytes."""
+
+    path: str
+    name: str
+    role: Literal["data", "sample_sheet", "bundled"] = "data"
+    sha256: str
+    size_bytes: int
+    format: str
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    n_rows: int = 0
+    n_columns: int = 0
+
+
+class SampleSheet(_Model):
+    path: str
+    sheet: str | None = None
+    key: str | None = None  # column in the sample sheet; None = detect
+    data_key: str | None = None  # column in the data; None = the sample-ID column
+
+
+class ImportOptions(_Model):
+    paths: list[str] = Field(default_factory=list)
+    sheet: str | None = None
+    delimiter: str | None = None  # None = detect
+    decimal: str | None = None  # None = detect
+    encoding: str | None = None  # None = detect
+    na_values: list[str] = Field(default_factory=lambda: list(DEFAULT_NA_VALUES))
+    transpose: TransposeChoice = "auto"
+    feature_id_column: str | None = None
+    drop_columns: list[str] = Field(default_factory=list)
+    sample_id_column: str | None = None
+    sample_sheet: SampleSheet | None = None
+
+    @field_validator("delimiter", "decimal")
+    @classmethod
+    def _one_char(cls, v: str | None) -> str | None:
+        if v is not None and len(v) != 1:
+            raise ValueError("must be a single character")
+        return v
+
+
+class ColumnInfo(_Model):
+    name: str
+    kind: Literal["numeric", "integer", "boolean", "categorical", "text", "datetime", "empty"]
+    n_missing: int
+    n_unique: int | None  # None: a continuous measurement, not counted
+    examples: list[str] = Field(default_factory=list)
+
+
+class DataSection(_Model):
+    options: ImportOptions
+    provenance: Provenance = Field(default_factory=Provenance)
+    files: list[FileRecord] = Field(default_factory=list)
+    transposed: bool = False
+    n_rows: int = 0
+    n_columns: int = 0
+    columns: list[ColumnInfo] = Field(default_factory=list)
+    imported_at: str = Field(default_factory=now_iso)
+
+
+class DerivedColumn(_Model):
+    """A column computed from another, e.g. the person from a recording ID."""
+
+    name: str
+    source: str
+    pattern: str  # regular expression with exactly one capture group
+    role: Role = "subject"
+
+
+class Association(_Model):
+    column: str
+    measure: str
+    score: float
+    p_value: float | None = None
+    n: int = 0
+
+
+class MetadataSection(_Model):
+    roles: dict[str, Role] = Field(default_factory=dict)
+    suggested_roles: dict[str, Role] = Field(default_factory=dict)
+    role_reasons: dict[str, str] = Field(default_factory=dict)
+    derived: list[DerivedColumn] = Field(default_factory=list)
+    design: Design = "unknown"
+    replicate_kind: ReplicateKind = "unknown"
+    n_rows: int = 0
+    n_subjects: int | None = None
+    associations: list[Association] = Field(default_factory=list)
+
+
+class Finding(_Model):
+    """A check's result in plain words, with a stable code that tools can rely on."""
+
+    code: str
+    severity: Severity
+    step: str
+    message: str
+    fix: str = ""
+    columns: list[str] = Field(default_factory=list)
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepRecord(_Model):
+    done_at: str = Field(default_factory=now_iso)
+    app_version: str = __version__
+
+
+class Study(_Model):
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    name: str = "Untitled study"
+    created: str = Field(default_factory=now_iso)
+    modified: str = Field(default_factory=now_iso)
+    app_version: str = __version__
+    question: Question = Field(default_factory=Question)
+    data: DataSection | None = None
+    metadata: MetadataSection | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    steps_done: dict[str, StepRecord] = Field(default_factory=dict)
+    environment: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,131 @@
+"""A project in memory: the Study, its data table and its audit log.
+
+The GUI and the command line both hold one :class:`Project`. Steps change it only through the
+methods here, so findings, step marks and the audit log stay consistent.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dlwizard import __version__
+from dlwizard.study.model import Finding, StepRecord, Study, now_iso
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The wizard's steps in order (DESIGN.md §1). Later steps depend on earlier ones.
+STEP_ORDER: tuple[str, ...] = (
+    "question",
+    "data",
+    "metadata",
+    "explore",
+    "split",
+    "baselines",
+    "networks",
+    "test",
+    "interpret",
+    "privacy",
+    "report",
+)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers; the log must still be written
+        return "unknown"
+
+
+@dataclass
+class AuditEntry:
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    time: str = field(default_factory=now_iso)
+    user: str = field(default_factory=_user)
+    app_version: str = __version__
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "action": self.action,
+            "user": self.user,
+            "app_version": self.app_version,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> AuditEntry:
+        return cls(
+            action=str(doc["action"]),
+            detail=dict(doc.get("detail") or {}),
+            time=str(doc.get("time", "")),
+            user=str(doc.get("user", "")),
+            app_version=str(doc.get("app_version", "")),
+        )
+
+
+@dataclass
+class Project:
+    study: Study = field(default_factory=Study)
+    table: pd.DataFrame | None = None
+    log: list[AuditEntry] = field(default_factory=list)
+    path: Path | None = None
+    dirty: bool = False
+
+    @classmethod
+    def new(cls, name: str = "Untitled study") -> Project:
+        project = cls(study=Study(name=name))
+        project.audit("project-created", name=name)
+        project.dirty = False
+        return project
+
+    # -- audit log ----------------------------------------------------------------------------
+    def audit(self, action: str, **detail: Any) -> None:
+        self.log.append(AuditEntry(action=action, detail=detail))
+        self.touch()
+
+    def touch(self) -> None:
+        self.study.modified = now_iso()
+        self.dirty = True
+
+    # -- findings -----------------------------------------------------------------------------
+    def findings(self, step: str | None = None) -> list[Finding]:
+        return [f for f in self.study.findings if step is None or f.step == step]
+
+    def replace_findings(self, step: str, findings: list[Finding], codes: set[str] | None = None):
+        """Replace the findings a step made (optionally only those with the given codes)."""
+        keep = [
+            f
+            for f in self.study.findings
+            if f.step != step or (codes is not None and f.code not in codes)
+        ]
+        self.study.findings = keep + list(findings)
+        self.touch()
+
+    def errors(self, step: str | None = None) -> list[Finding]:
+        return [f for f in self.findings(step) if f.severity == "error"]
+
+    # -- step bookkeeping ---------------------------------------------------------------------
+    def mark_done(self, step: str) -> None:
+        done = dict(self.study.steps_done)
+        done[step] = StepRecord()
+        self.study.steps_done = {s: done[s] for s in STEP_ORDER if s in done}
+        self.touch()
+
+    def is_done(self, step: str) -> bool:
+        return step in self.study.steps_done
+
+    def invalidate_after(self, step: str) -> list[str]:
+        """Forget that later steps were done: their results rest on what just changed."""
+        later = STEP_ORDER[STEP_ORDER.index(step) + 1 :]
+        dropped = [s for s in later if s in self.study.steps_done]
+        if dropped:
+            self.study.steps_done = {
+                s: r for s, r in self.study.steps_done.items() if s not in dropped
+            }
+            self.touch()
+        return dropped
