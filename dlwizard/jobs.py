@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from dlwizard.errors import Cancelled
 
 ProgressCallback = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 class Job:
@@ -65,5 +67,24 @@ class Job:
         return _Sub()
 
 
-def null_job() -> Job:
-    return Job()
+def run_interruptible(fn: Callable[[], T], job: Job, poll_s: float = 0.05) -> T:
+    """Run ``fn`` (e.g. one long library call that has no progress of its own) so that Cancel
+    still answers at once: ``fn`` runs in a daemon thread and this call polls the cancel flag.
+    A cancelled ``fn`` finishes in the background and its result is dropped.
+    """
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="dlwizard-interruptible", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(poll_s)
+        job.check()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]  # type: ignore[return-value]

@@ -48,20 +48,28 @@ def save_settings(doc: dict[str, Any]) -> None:
     path = _settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _recent_list(doc: dict[str, Any]) -> list[str]:
+    files = doc.get("recent_files")
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
 def recent_files() -> list[str]:
-    files = load_settings().get("recent_files", [])
-    return [f for f in files if isinstance(f, str) and Path(f).exists()]
+    return [f for f in _recent_list(load_settings()) if Path(f).exists()]
 
 
 def add_recent_file(path: str | Path) -> list[str]:
     doc = load_settings()
     path = str(Path(path).resolve())
-    files = [f for f in doc.get("recent_files", []) if f != path]
+    files = [f for f in _recent_list(doc) if f != path]
     doc["recent_files"] = [path, *files][:MAX_RECENT]
     save_settings(doc)
     return doc["recent_files"]

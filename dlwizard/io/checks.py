@@ -19,8 +19,8 @@ MAX_CELL_CHARS = 100_000
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 
 
-def _rows(index_positions, limit: int = 5) -> str:
-    rows = [str(int(i) + 2) for i in index_positions[:limit]]
+def _rows(index_positions, limit: int = 5, first_row: int = 2) -> str:
+    rows = [str(int(i) + first_row) for i in index_positions[:limit]]
     more = len(index_positions) - limit
     return ", ".join(rows) + (f" and {more} more" if more > 0 else "")
 
@@ -41,10 +41,14 @@ def normalise_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def check_table(df: pd.DataFrame, path: Path) -> list[Finding]:
-    """Raise DataError for what cannot be imported; return findings for what needs a look."""
+def check_table(df: pd.DataFrame, path: Path, first_row: int = 2) -> list[Finding]:
+    """Raise DataError for what cannot be imported; return findings for what needs a look.
+
+    ``first_row`` is the row number (as a spreadsheet shows it) of the table's first data row.
+    """
     import pandas as pd
 
+    path = Path(path)
     findings: list[Finding] = []
     if df.shape[1] == 0:
         raise DataError("has no columns", file=path, fix="choose a file that holds a table.")
@@ -66,7 +70,7 @@ def check_table(df: pd.DataFrame, path: Path) -> list[Finding]:
                 code="empty-columns",
                 severity="info",
                 step="data",
-                message=f"{len(empty_cols)} column(s) have no values at all: "
+                message=f"{path.name}: {len(empty_cols)} column(s) have no values at all: "
                 f"{', '.join(map(str, empty_cols[:5]))}{'...' if len(empty_cols) > 5 else ''}.",
                 fix="they will be ignored as features.",
                 columns=[str(c) for c in empty_cols],
@@ -79,36 +83,80 @@ def check_table(df: pd.DataFrame, path: Path) -> list[Finding]:
         too_long = lengths > MAX_CELL_CHARS
         if too_long.any():
             pos = int(np.flatnonzero(too_long.to_numpy(dtype=bool, na_value=False))[0])
+            row = pos + first_row
+            value = s.iloc[pos]
+            if "\n" in value or "\r" in value:
+                why = (
+                    "and runs over several lines, which means a quote character was opened and "
+                    "never closed, so the rows below were swallowed into this value"
+                )
+                fix = f"check the quotes in row {row}, or save the table again from Excel as CSV."
+            else:
+                why = (
+                    f"(the limit is {MAX_CELL_CHARS:,}); a table cell this long is usually a "
+                    "sequence, an image or a document pasted into a cell, which cannot be used "
+                    "as a feature"
+                )
+                fix = (
+                    f"shorten the value in row {row} or remove the column '{col}' from the file "
+                    "(keep long sequences in a separate file), then import again."
+                )
             raise DataError(
-                f"one value is {int(lengths.iloc[pos]):,} characters long, which usually means "
-                "a quote character was opened and never closed",
+                f"one value is {int(lengths.iloc[pos]):,} characters long {why}",
                 file=path,
-                row=pos + 2,
+                row=row,
                 column=str(col),
-                fix=f"check the quotes in row {pos + 2} (and above), or save the table again "
-                "from Excel as CSV.",
+                fix=fix,
             )
         non_null = s.dropna()
+        numeric = non_null.str.match(_NUMBER).astype(bool)
         if len(non_null) >= 5:
-            numeric = non_null.str.match(_NUMBER)
             share = float(numeric.mean())
             if 0.5 <= share < 1.0:
                 bad = non_null[~numeric]
                 values = sorted({str(v)[:20] for v in bad.head(50)})[:4]
+                rows = _rows(bad.index.to_numpy(), first_row=first_row)
                 findings.append(
                     Finding(
                         code="mixed-types",
                         severity="warning",
                         step="data",
                         message=(
-                            f"column '{col}' holds numbers but also text in "
-                            f"{len(bad)} row(s) (row {_rows(bad.index.to_numpy())}: "
+                            f"{path.name}: column '{col}' holds numbers but also text in "
+                            f"{len(bad)} row(s) (row {rows}: "
                             f"{', '.join(repr(v) for v in values)}), so it was read as text."
                         ),
                         fix="if these cells mean 'missing', add them to the missing-value markers "
                         "and import again; otherwise correct the cells in the file.",
                         columns=[str(col)],
-                        detail={"rows": [int(i) + 2 for i in bad.index[:50]], "values": values},
+                        detail={
+                            "file": path.name,
+                            "rows": [int(i) + first_row for i in bad.index[:50]],
+                            "values": values,
+                        },
+                    )
+                )
+        if len(non_null) and bool(numeric.all()):
+            # Every value is a number, yet the parser kept the column as text: commas.
+            with_comma = non_null[non_null.str.contains(",", regex=False)]
+            if len(with_comma):
+                example = str(with_comma.iloc[0])
+                row = int(with_comma.index[0]) + first_row
+                findings.append(
+                    Finding(
+                        code="numbers-as-text",
+                        severity="warning",
+                        step="data",
+                        message=(
+                            f"{path.name}: column '{col}' holds only numbers, but they are "
+                            f"written with a comma (for example '{example}' in row {row}), so "
+                            "it was read as text and cannot be used as a measurement."
+                        ),
+                        fix="if the comma separates thousands (1,234), save the file again "
+                        "without thousands separators; if it is a decimal comma (1,5), set the "
+                        "decimal mark to ',' and import again.",
+                        columns=[str(col)],
+                        detail={"file": path.name, "example": example, "row": row},
                     )
                 )
     fcols, block = float_block(df)
@@ -125,13 +173,13 @@ def check_table(df: pd.DataFrame, path: Path) -> list[Finding]:
                     severity="warning",
                     step="data",
                     message=(
-                        f"column '{col}' has {len(where)} infinite value(s) (row "
-                        f"{_rows(where)}); they are treated as missing."
+                        f"{path.name}: column '{col}' has {len(where)} infinite value(s) (row "
+                        f"{_rows(where, first_row=first_row)}); they are treated as missing."
                     ),
                     fix="infinity usually comes from a division by zero or a log of zero "
                     "upstream; check how the column was computed.",
                     columns=[str(col)],
-                    detail={"rows": [int(i) + 2 for i in where[:50]]},
+                    detail={"file": path.name, "rows": [int(i) + first_row for i in where[:50]]},
                 )
             )
     if date_cells:

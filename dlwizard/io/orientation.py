@@ -22,7 +22,29 @@ _SAMPLE_ID = re.compile(
     r"|[A-Za-z]{1,4}[_.-]?\d{1,5}([_.-][A-Za-z0-9]+)?)$",
     re.IGNORECASE,
 )
+# Identifiers that are certainly features (probes, transcripts, CpG sites), never samples.
+_KNOWN_FEATURE_ID = re.compile(
+    r"^(AFFX[-_].*|.*_(s_|x_|i_|f_|g_|r_)?at|ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|(NM|NR|XM|XR)_\d+(\.\d+)?"
+    r"|ILMN_\d+|cg\d{6,}|\d+_at)$"
+)
+# One word and a running number (P001, S12, patient_7): how samples are numbered.
+_NUMBERED = re.compile(r"^([A-Za-z]+[ _.-]?)\d+$")
 CALL_VALUES = {"P", "A", "M"}
+
+
+def numbered_like_samples(ids: pd.Series) -> bool:
+    """True when the IDs are one prefix and a running number (P001, P002, ...), as samples are.
+
+    Gene symbols also look like letters and digits (TP53, CD4), but with many prefixes; probe
+    and transcript IDs (ENSG..., ILMN_...) share one prefix but are recognised as features.
+    """
+    s = ids.dropna().astype(str).str.strip()
+    if len(s) == 0 or float(s.str.match(_KNOWN_FEATURE_ID).mean()) >= 0.5:
+        return False
+    prefix = s.str.extract(_NUMBERED, expand=False).str.upper().str.rstrip(" _.-")
+    if prefix.isna().mean() > 0.2:
+        return False
+    return float(prefix.value_counts().iloc[0]) / len(s) >= 0.8
 
 
 @dataclass
@@ -73,6 +95,9 @@ def detect(df: pd.DataFrame) -> Orientation:
     ids = df[id_col].astype(str).head(500)
     gene_share = float(ids.str.match(_FEATURE_ID).mean())
     header_share = sum(bool(_SAMPLE_ID.match(str(c))) for c in numeric_cols) / len(numeric_cols)
+    if gene_share >= 0.6 and numbered_like_samples(ids):
+        # P001, P002, ... look like gene symbols to the pattern, but are numbered samples.
+        gene_share = 0.0
     if gene_share >= 0.6 or (header_share >= 0.8 and n_rows >= 10 * len(numeric_cols)):
         why = []
         if gene_share >= 0.6:

@@ -38,6 +38,7 @@ class ReadResult:
     table: pd.DataFrame
     record: FileRecord
     findings: list[Finding] = field(default_factory=list)
+    first_row: int = 2  # the row (as a spreadsheet numbers it) that holds the first data row
 
 
 def file_format(path: Path, scan: FileScan | None = None) -> str:
@@ -80,7 +81,7 @@ def read_file(
         result = _read_text(path, scan, delimiter, decimal, encoding, na_values, job.sub(0.3, 0.9))
     result.record.role = role  # type: ignore[assignment]
     job.progress(0.9, f"Checking {path.name}")
-    result.findings += checks.check_table(result.table, path)
+    result.findings += checks.check_table(result.table, path, first_row=result.first_row)
     result.record.n_rows, result.record.n_columns = result.table.shape
     job.progress(1.0, f"Read {path.name}")
     return result
@@ -113,7 +114,8 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
                 fix="set the encoding to latin-1 or cp1252 (Windows), or leave it on automatic.",
             )
         scan.encoding = encoding
-        scan.head_text = path.open("rb").read(256 * 1024).decode(encoding, errors="replace")
+        with path.open("rb") as fh:
+            scan.head_text = fh.read(256 * 1024).decode(encoding, errors="replace")
     elif scan.first_bad_line is not None:
         findings.append(
             Finding(
@@ -130,7 +132,23 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
             )
         )
     dialect = sniff_dialect(scan, delimiter, decimal)
-    names = _unique_header(dialect.header, path)
+    names = _unique_header(dialect.header, path, row=dialect.header_line)
+    if dialect.notes:
+        findings.append(
+            Finding(
+                code="notes-skipped",
+                severity="info",
+                step="data",
+                message=(
+                    f"{path.name}: the first {len(dialect.notes)} line(s) start with '#' and were "
+                    f"read as notes, not as part of the table (the column names are on row "
+                    f"{dialect.header_line}): '{dialect.notes[0][:80]}'."
+                ),
+                fix="if those lines hold column names or data, remove the '#' in the file and "
+                "import again.",
+                detail={"file": path.name, "notes": dialect.notes[:20]},
+            )
+        )
     if len(names) == 1 and scan.size > 1024 and not delimiter:
         findings.append(
             Finding(
@@ -151,7 +169,7 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
                 path,
                 read_options=pacsv.ReadOptions(
                     column_names=names,
-                    skip_rows=1,
+                    skip_rows=dialect.header_line,
                     encoding=arrow_enc,
                     block_size=block,
                 ),
@@ -169,7 +187,7 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
             if "straddl" in text and block < scan.size + 1:
                 block = min(scan.size + 1, 1 << 30)  # one huge row: give the parser room
                 continue
-            raise _explain_parse_error(path, read_enc, dialect.delimiter, len(names), text) from exc
+            raise _explain_parse_error(path, read_enc, dialect, len(names), text) from exc
     else:  # pragma: no cover - the loop always breaks or raises
         raise DataError("could not be parsed", file=path)
     job.progress(0.8, f"Converting {path.name}")
@@ -190,10 +208,10 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
         delimiter=dialect.delimiter,
         decimal=dialect.decimal,
     )
-    return ReadResult(df, record, findings)
+    return ReadResult(df, record, findings, first_row=dialect.header_line + 1)
 
 
-def _unique_header(header: list[str], path: Path) -> list[str]:
+def _unique_header(header: list[str], path: Path, row: int = 1) -> list[str]:
     """Check column names; repeated 'call' columns (microarray detection calls) are numbered."""
     names: list[str] = []
     seen: dict[str, int] = {}
@@ -212,7 +230,7 @@ def _unique_header(header: list[str], path: Path) -> list[str]:
                     f"the column name '{name}' appears more than once (columns "
                     f"{column_letter(seen[name])} and {column_letter(i)})",
                     file=path,
-                    row=1,
+                    row=row,
                     column=name,
                     fix="rename one of the columns so every column name is unique.",
                 )
@@ -221,24 +239,52 @@ def _unique_header(header: list[str], path: Path) -> list[str]:
     return names
 
 
-def _explain_parse_error(path, encoding, delimiter, n_columns, text) -> DataError:
-    # Find the exact row with the wrong number of fields; pyarrow's message lacks the row.
+def _explain_parse_error(path, encoding, dialect, n_columns, text) -> DataError:
+    """Find the exact row that breaks the table; pyarrow's message does not name it."""
+    delimiter = dialect.delimiter
+    sep = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(delimiter, repr(delimiter))
     try:
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            for _ in range(dialect.header_line):  # notes, blank lines and the header itself
+                fh.readline()
+            base = dialect.header_line
             reader = csv.reader(fh, delimiter=delimiter)
-            next(reader, None)
+            last_line = base
+            n_good = 0
             for row in reader:
+                start, end = last_line + 1, base + reader.line_num
+                last_line = end
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
-                if len(row) != n_columns:
-                    sep = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(delimiter, delimiter)
+                if len(row) == n_columns:
+                    n_good += 1
+                    continue
+                if end > start:
                     return DataError(
-                        f"this row has {len(row)} values but the header has {n_columns} columns",
+                        f'a quote character (") opened in row {start} is not closed before row '
+                        f"{end}, so {end - start + 1} rows were read as one",
                         file=path,
-                        row=reader.line_num,
-                        fix=f"check row {reader.line_num} for a missing or extra {sep} (a "
-                        "decimal comma or a comma inside a name needs quotes), or delete the row.",
+                        row=start,
+                        fix=f"check row {start} for a stray or unclosed quote: put the closing "
+                        "quote after the value, or remove the quote, then import again.",
                     )
+                if n_good == 0 and len(row) > n_columns:
+                    return DataError(
+                        f"the column-name line (row {dialect.header_line}) has {n_columns} "
+                        f"value(s) but row {end} has {len(row)}: the first line is probably a "
+                        "title or a note, not the column names",
+                        file=path,
+                        row=end,
+                        fix="delete the lines above the column names so that the first line of "
+                        "the file holds the column names, then import again.",
+                    )
+                return DataError(
+                    f"this row has {len(row)} values but the header has {n_columns} columns",
+                    file=path,
+                    row=end,
+                    fix=f"check row {end} for a missing or extra {sep} (a "
+                    "decimal comma or a comma inside a name needs quotes), or delete the row.",
+                )
     except csv.Error as exc:
         return DataError(
             f"could not be parsed: {exc}",
@@ -269,7 +315,8 @@ def sheet_names(path: str | Path) -> list[str]:
 
 
 def _check_excel_container(path: Path) -> None:
-    head = path.open("rb").read(8)
+    with path.open("rb") as fh:
+        head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(
             "is password-protected (encrypted) or an old .xls workbook saved as .xlsx",

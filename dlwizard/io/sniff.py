@@ -141,30 +141,56 @@ class Dialect:
     delimiter: str
     decimal: str
     header: list[str]
+    header_line: int = 1  # 1-based line of the file that holds the column names
+    notes: list[str] = field(default_factory=list)  # '#' lines above the table, skipped
 
 
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _DECIMAL_POINT = re.compile(r"^-?\d*\.\d+$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _n_fields(line: str, delimiter: str) -> int:
+    return len(next(csv.reader([line], delimiter=delimiter), []))
 
 
 def sniff_dialect(
     scan: FileScan, delimiter: str | None = None, decimal: str | None = None
 ) -> Dialect:
     text = scan.head_text
-    lines = text.splitlines()
+    raw = _LINE_BREAK.split(text)
     # Drop a possibly cut-off last line of the sample (unless the whole file fits).
-    if scan.size > len(text.encode(scan.encoding or "utf-8", errors="replace")) and len(lines) > 1:
-        lines = lines[:-1]
-    lines = [ln for ln in lines if ln.strip()][:50]
-    if not lines:
+    if scan.size > len(text.encode(scan.encoding or "utf-8", errors="replace")) and len(raw) > 1:
+        raw = raw[:-1]
+    # (line number, text) of the lines that hold something; blank lines above the header are
+    # skipped, and the line numbers say where the header really is.
+    numbered = [(i + 1, ln) for i, ln in enumerate(raw) if ln.strip()][:200]
+    if not numbered:
         raise DataError(
             "has no text lines (only blank space)",
             file=scan.path,
             fix="export the data again from the program that made it.",
         )
+    # Instruments often write notes above the table on lines starting with '#'.
+    n_notes = 0
+    while n_notes < len(numbered) and numbered[n_notes][1].lstrip().startswith("#"):
+        n_notes += 1
+    if n_notes == len(numbered):
+        n_notes = 0  # nothing but '#' lines: read them as they are
+    body = [ln for _, ln in numbered[n_notes:]][:50]
     if delimiter is None:
-        delimiter = _guess_delimiter(lines, scan.path.suffix.lower())
-    header = next(csv.reader(io.StringIO(lines[0]), delimiter=delimiter))
+        delimiter = _guess_delimiter(body, scan.path.suffix.lower())
+    header_at = n_notes
+    if n_notes:
+        # '#CHROM POS ...' (VCF-like): the last '#' line is the header when it has as many
+        # fields as the first line below it.
+        wanted = _n_fields(body[0], delimiter)
+        if wanted > 1 and _n_fields(numbered[n_notes - 1][1], delimiter) == wanted:
+            header_at = n_notes - 1
+    header_line, header_text = numbered[header_at]
+    notes = [ln.strip() for _, ln in numbered[:header_at]]
+    lines = [ln for _, ln in numbered[header_at:]][:50]
+    header = next(csv.reader(io.StringIO(header_text), delimiter=delimiter))
     if header:
         header[0] = header[0].lstrip("\ufeff")
     if decimal is None:
@@ -175,7 +201,13 @@ def sniff_dialect(
             points = sum(bool(_DECIMAL_POINT.match(c.strip())) for c in cells)
             if commas > points:
                 decimal = ","
-    return Dialect(delimiter=delimiter, decimal=decimal, header=header)
+    return Dialect(
+        delimiter=delimiter,
+        decimal=decimal,
+        header=header,
+        header_line=header_line,
+        notes=notes,
+    )
 
 
 def _guess_delimiter(lines: list[str], suffix: str) -> str:

@@ -15,7 +15,7 @@ from dlwizard.io import orientation, samplesheet
 from dlwizard.io.checks import excel_date_finding, find_date_like_names
 from dlwizard.io.profile import column_info
 from dlwizard.io.readers import ReadResult, read_file
-from dlwizard.jobs import Job
+from dlwizard.jobs import Job, run_interruptible
 from dlwizard.study.model import (
     DataSection,
     FileRecord,
@@ -57,15 +57,19 @@ def preview(path: str | Path, options: ImportOptions, job: Job | None = None) ->
 
 
 def _read(path: Path, options: ImportOptions, job: Job, role: str = "data") -> ReadResult:
-    return read_file(
-        path,
-        sheet=options.sheet,
-        delimiter=options.delimiter,
-        decimal=options.decimal,
-        encoding=options.encoding,
-        na_values=options.na_values,
-        role=role,
-        job=job,
+    # The parser is one long library call; running it interruptibly keeps Cancel instant.
+    return run_interruptible(
+        lambda: read_file(
+            path,
+            sheet=options.sheet,
+            delimiter=options.delimiter,
+            decimal=options.decimal,
+            encoding=options.encoding,
+            na_values=options.na_values,
+            role=role,
+            job=job,
+        ),
+        job,
     )
 
 
@@ -201,6 +205,7 @@ def run(
         n_columns=int(df.shape[1]),
         columns=column_info(df),
     )
+    job.check()  # the last moment to cancel: after this the project changes
     commit(project, df, section, findings)
     job.progress(1.0, "Imported")
 

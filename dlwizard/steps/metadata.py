@@ -201,7 +201,8 @@ def apply(
     base_cols = [c for c in df.columns if c not in {d.name for d in (old.derived if old else [])}]
     table = df[base_cols].copy()
     suggested, reasons = suggest_roles(table, target)
-    if derived is None and not derived_cols and suggest_derived:
+    # Suggest a derived subject only the first time: a removed derivation stays removed.
+    if derived is None and old is None and suggest_derived:
         guess = suggest_subject(table, suggested)
         if guess is not None:
             derived_cols = [guess]

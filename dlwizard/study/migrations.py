@@ -20,8 +20,10 @@ Doc = dict[str, Any]
 MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {}
 
 
-def migrate(doc: Doc, *, source: str = "project", target: int = SCHEMA_VERSION) -> Doc:
-    """Bring ``doc`` up to ``target`` through the registered chain."""
+def migrate(doc: Doc, *, source: str = "project", target: int | None = None) -> Doc:
+    """Bring ``doc`` up to ``target`` (default: the current schema) through the chain."""
+    if target is None:
+        target = SCHEMA_VERSION  # read at call time, so a test can simulate a newer schema
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectFileError(

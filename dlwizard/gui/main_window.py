@@ -1,0 +1,438 @@
+"""The main window: the step list, the pages, Back/Next, the File menu, autosave and recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlwizard import __version__
+from dlwizard.errors import DlwizardError
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import ProgressPanel
+from dlwizard.gui.workers import JobRunner, cancel_all
+from dlwizard.study.project import Project
+
+AUTOSAVE_MS = 60_000
+STATE_MARK = {"done": "✓", "error": "!", "todo": "·"}
+
+
+class MainWindow(QMainWindow):
+    project_changed = Signal()
+
+    def __init__(self, project: Project | None = None) -> None:
+        super().__init__()
+        from dlwizard.gui.pages.data import DataPage
+        from dlwizard.gui.pages.metadata import MetadataPage
+        from dlwizard.gui.pages.question import QuestionPage
+
+        self.project = project or Project.new()
+        self.job: JobRunner | None = None
+        self.ask = _Dialogs(self)  # file and yes/no questions; tests replace it
+        self.resize(1240, 820)
+        self.setMinimumSize(900, 600)
+
+        self.steps = QListWidget()
+        self.steps.setObjectName("steps")
+        self.steps.setFixedWidth(220)
+        self.steps.currentRowChanged.connect(self._on_step_clicked)
+        self.stack = QStackedWidget()
+        self.pages: list[Page] = [QuestionPage(self), DataPage(self), MetadataPage(self)]
+        for i, page in enumerate(self.pages, 1):
+            self.stack.addWidget(page)
+            item = QListWidgetItem(f"{i}  {page.title}")
+            item.setData(Qt.ItemDataRole.UserRole, page.step)
+            self.steps.addItem(item)
+
+        self.page_title = QLabel()
+        self.page_title.setObjectName("pagetitle")
+        self.page_tip = QLabel()
+        self.page_tip.setObjectName("tip")
+        head = QHBoxLayout()
+        head.addWidget(self.page_title)
+        head.addStretch(1)
+        head.addWidget(self.page_tip)
+
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self.cancel_job)
+        self.back_button = QPushButton("← Back")
+        self.next_button = QPushButton("Next →")
+        self.next_button.setObjectName("primary")
+        self.back_button.clicked.connect(lambda: self.go_to(self.stack.currentIndex() - 1))
+        self.next_button.clicked.connect(lambda: self.go_to(self.stack.currentIndex() + 1))
+        self.blocker = QLabel()
+        self.blocker.setObjectName("blocker")
+        self.blocker.setWordWrap(True)
+        foot = QHBoxLayout()
+        foot.addWidget(self.back_button)
+        foot.addWidget(self.blocker, 1)
+        foot.addWidget(self.next_button)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 12, 16, 12)
+        right.addLayout(head)
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.progress)
+        right.addLayout(foot)
+        central = QWidget()
+        lay = QHBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.steps)
+        lay.addLayout(right, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.set_project(self.project)
+
+    # -- menus ----------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+
+        def act(text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(lambda _=False: slot())
+            file_menu.addAction(a)
+            return a
+
+        act("&New project", self.new_project, QKeySequence.StandardKey.New)
+        act("&Open…", self.open_project, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        act("&Save", self.save, QKeySequence.StandardKey.Save)
+        act("Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        act("Export &plan…", self.export_plan)
+        file_menu.addSeparator()
+        act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About dlwizard", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _fill_recent(self) -> None:
+        from dlwizard.settings import recent_files
+
+        self.recent_menu.clear()
+        files = recent_files()
+        if not files:
+            a = self.recent_menu.addAction("No recent projects")
+            a.setEnabled(False)
+        for f in files:
+            a = self.recent_menu.addAction(f)
+            a.triggered.connect(lambda _=False, p=f: self.open_project(p))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About dlwizard",
+            f"<b>dlwizard {__version__}</b><br>Build a machine-learning model the honest way, "
+            "following <i>Ten Quick Tips for Deep Learning in Biology</i> (Lee et al., PLoS "
+            "Comput Biol 2022).",
+        )
+
+    # -- project --------------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        self.project = project
+        for page in self.pages:
+            page.banner.hide()
+            page.refresh()
+        self.after_change()
+        if self.steps.currentRow() < 0:
+            self.go_to(0)
+        self.project_changed.emit()
+
+    def after_change(self) -> None:
+        """Refresh what depends on the whole project: step marks, title, footer."""
+        for i, page in enumerate(self.pages):
+            item = self.steps.item(i)
+            if self.project.errors(page.step):
+                state = "error"
+            elif self.project.is_done(page.step):
+                state = "done"
+            else:
+                state = "todo"
+            item.setText(f"{STATE_MARK[state]}  {i + 1}  {page.title}")
+        name = self.project.study.name
+        where = f" — {self.project.path.name}" if self.project.path else ""
+        self.setWindowTitle(f"{name}{where}[*] — dlwizard")
+        self.setWindowModified(self.project.dirty)
+        self._update_footer()
+
+    def _update_footer(self) -> None:
+        i = self.stack.currentIndex()
+        busy = self.job is not None
+        self.back_button.setEnabled(i > 0 and not busy)
+        problems = self.pages[i].problems() if i >= 0 else []
+        last = i >= len(self.pages) - 1
+        self.next_button.setEnabled(not busy and not last and not problems)
+        self.next_button.setVisible(not last)
+        self.blocker.setText(("To go on: " + problems[0]) if problems and not busy else "")
+        self.steps.setEnabled(not busy)
+
+    def go_to(self, index: int) -> None:
+        if not 0 <= index < len(self.pages) or self.job is not None:
+            return
+        self.stack.setCurrentIndex(index)
+        page = self.pages[index]
+        page.refresh()
+        self.page_title.setText(page.title)
+        self.page_tip.setText(page.tips)
+        self.steps.blockSignals(True)
+        self.steps.setCurrentRow(index)
+        self.steps.blockSignals(False)
+        self._update_footer()
+        page.on_enter()
+
+    def _on_step_clicked(self, row: int) -> None:
+        self.go_to(row)
+
+    def current_page(self) -> Page:
+        return self.pages[self.stack.currentIndex()]
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def run_job(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        message: str,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException, str], None] | None = None,
+        **kwargs: Any,
+    ) -> JobRunner:
+        if self.job is not None:
+            raise RuntimeError("a job is already running")
+        runner = JobRunner(fn, *args, **kwargs)
+        self.job = runner
+        self.progress.begin(message)
+        self.stack.setEnabled(False)
+        runner.progress.connect(self.progress.update_progress)
+
+        def finished() -> None:
+            self.job = None
+            self.progress.end()
+            self.stack.setEnabled(True)
+
+        def done(result: Any) -> None:
+            finished()
+            if on_done is not None:
+                on_done(result)
+            self.after_change()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            finished()
+            if on_error is not None:
+                on_error(exc, tb)
+            self.after_change()
+
+        def cancelled() -> None:
+            finished()
+            self.statusBar().showMessage("Cancelled; nothing was changed.", 8000)
+            self.after_change()
+
+        runner.done.connect(done)
+        runner.failed.connect(failed)
+        runner.cancelled.connect(cancelled)
+        self._update_footer()
+        return runner.start()
+
+    def cancel_job(self) -> None:
+        if self.job is not None:
+            self.progress.cancel_button.setEnabled(False)
+            self.progress.label.setText("Cancelling…")
+            self.job.cancel()
+
+    # -- file actions ---------------------------------------------------------------------------
+    def maybe_keep_changes(self) -> bool:
+        """Ask about unsaved changes. True when it is fine to replace the project."""
+        if not self.project.dirty:
+            return True
+        answer = self.ask.unsaved_changes(self.project.study.name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_project(self) -> None:
+        if self.job is None and self.maybe_keep_changes():
+            self._discard_recovery()
+            self.set_project(Project.new())
+            self.go_to(0)
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        from dlwizard.settings import add_recent_file
+        from dlwizard.study import container
+
+        if self.job is not None or not self.maybe_keep_changes():
+            return False
+        if path is None:
+            path = self.ask.open_file("Open project", "dlwizard projects (*.dlwiz);;All files (*)")
+            if not path:
+                return False
+        try:
+            project = container.load(path)
+        except DlwizardError as exc:
+            self.ask.error(
+                "Cannot open the project", str(exc) + "\nThe current project is unchanged."
+            )
+            return False
+        self._discard_recovery()
+        self.set_project(project)
+        add_recent_file(project.path or path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.go_to(0)
+        return True
+
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            suggested = (self.project.study.name or "study").replace("/", "-") + ".dlwiz"
+            path = self.ask.save_file("Save project", suggested, "dlwizard projects (*.dlwiz)")
+            if not path:
+                return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        from dlwizard.settings import add_recent_file
+        from dlwizard.study import container
+
+        try:
+            self.project.audit("saved", path=str(path))
+            target = container.save(self.project, path)
+        except DlwizardError as exc:
+            self.ask.error("Cannot save the project", str(exc))
+            return False
+        self._discard_recovery()
+        add_recent_file(target)
+        self.statusBar().showMessage(f"Saved to {target}", 5000)
+        self.after_change()
+        return True
+
+    def export_plan(self, path: str | Path | None = None) -> bool:
+        from dlwizard.plan import dumps, plan_from_project
+
+        if path is None:
+            path = self.ask.save_file("Export plan", "plan.toml", "Plan files (*.toml)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            text = dumps(plan_from_project(self.project, relative_to=path.parent))
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, "utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            self.ask.error("Cannot export the plan", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(f"Plan written to {path}", 5000)
+        return True
+
+    # -- autosave and recovery ------------------------------------------------------------------
+    def autosave(self) -> None:
+        from dlwizard.study.autosave import write_recovery
+
+        if self.project.dirty and self.job is None:
+            try:
+                write_recovery(self.project)
+            except (OSError, DlwizardError) as exc:
+                self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+
+    def _discard_recovery(self) -> None:
+        from dlwizard.study.autosave import discard_recovery
+
+        discard_recovery(self.project)
+
+    def offer_recovery(self) -> bool:
+        from dlwizard.study.autosave import find_recovery_copies, restore
+
+        copies = find_recovery_copies()
+        if not copies:
+            return False
+        copy = copies[-1]
+        if not self.ask.restore_recovery(copy.study_name, copy.modified):
+            for c in copies:
+                c.path.unlink(missing_ok=True)
+            return False
+        self.set_project(restore(copy))
+        copy.path.unlink(missing_ok=True)
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.job is not None:
+            self.cancel_job()
+        if not self.maybe_keep_changes():
+            event.ignore()
+            return
+        cancel_all()
+        self.autosave_timer.stop()
+        self._discard_recovery()
+        event.accept()
+
+
+class _Dialogs:
+    """Every question the window asks the user, in one place so tests can answer them."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def open_file(self, title: str, filters: str) -> str:
+        return QFileDialog.getOpenFileName(self.parent, title, "", filters)[0]
+
+    def open_files(self, title: str, filters: str) -> list[str]:
+        return QFileDialog.getOpenFileNames(self.parent, title, "", filters)[0]
+
+    def save_file(self, title: str, suggested: str, filters: str) -> str:
+        return QFileDialog.getSaveFileName(self.parent, title, suggested, filters)[0]
+
+    def error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self.parent, title, text)
+
+    def unsaved_changes(self, name: str) -> str:
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save the changes to “{name}” first?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def restore_recovery(self, name: str, modified: str) -> bool:
+        answer = QMessageBox.question(
+            self.parent,
+            "Recover unsaved work?",
+            f"dlwizard did not close normally last time. A recovery copy of “{name}” "
+            f"(last changed {modified}) was found. Restore it?",
+        )
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,439 @@
+"""Page 3, metadata: the role of every column, the study design, and what they reveal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.io.profile import column_info
+from dlwizard.steps import metadata
+from dlwizard.study.model import ROLES, DerivedColumn
+
+ROLE_NAMES = {
+    "feature": "Feature (input to the model)",
+    "target": "Target (the answer)",
+    "sample_id": "Sample ID",
+    "subject": "Subject (patient, donor, animal)",
+    "batch": "Batch (site, plate, run, date)",
+    "time_point": "Time point",
+    "replicate": "Replicate",
+    "sensitive": "Sensitive (not a feature)",
+    "ignore": "Ignore",
+}
+DESIGNS = (
+    ("unknown", "Not stated"),
+    ("randomised_trial", "Randomised trial (treatment assigned at random)"),
+    ("observational", "Observational (cohort, case–control, cross-sectional)"),
+    ("passive", "Passively collected (records, biobank, public repository)"),
+)
+REPLICATES = (
+    ("unknown", "Not stated"),
+    ("none", "No replicates: one row per sample"),
+    ("biological", "Biological replicates (different animals, donors, cultures)"),
+    ("technical", "Technical replicates (same sample measured again)"),
+    ("both", "Both biological and technical"),
+)
+HEADERS = ("Column", "Role", "Kind", "Missing", "Distinct", "Examples", "Why this role")
+META_COLOR = QColor("#eef4fb")
+
+
+class RolesModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[Any]] = []
+        self.on_role_changed = None
+
+    def set_rows(self, rows: list[list[Any]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        value = row[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 1:
+                return ROLE_NAMES.get(value, value)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.EditRole:
+            return value
+        if role == Qt.ItemDataRole.BackgroundRole and row[1] not in ("feature", "ignore"):
+            return META_COLOR
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (5, 6):
+            return str(value)
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == 1:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if index.column() != 1 or value not in ROLES:
+            return False
+        row = self.rows[index.row()]
+        if row[1] == value:
+            return False
+        row[1] = value
+        self.dataChanged.emit(index, index)
+        if self.on_role_changed is not None:
+            self.on_role_changed(row[0], value)
+        return True
+
+
+class RoleDelegate(QStyledItemDelegate):
+    def createEditor(self, parent, option, index):
+        combo = QComboBox(parent)
+        for role in ROLES:
+            combo.addItem(ROLE_NAMES[role], role)
+        return combo
+
+    def setEditorData(self, editor: QComboBox, index) -> None:
+        editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
+        editor.showPopup()
+
+    def setModelData(self, editor: QComboBox, model, index) -> None:
+        model.setData(index, editor.currentData())
+
+
+class RoleFilter(QSortFilterProxyModel):
+    """Hide the thousands of plain measurement columns unless asked, and filter by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_all = False
+        self.text = ""
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        src = self.sourceModel().rows[row]
+        if self.text and self.text.lower() not in str(src[0]).lower():
+            return False
+        return self.show_all or src[1] != "feature" or src[2] != "numeric"
+
+
+class DeriveDialog(QDialog):
+    """Make a subject column from an ID such as 'phon_R01_S01_3' (person S01, recording 3)."""
+
+    def __init__(self, page: MetadataPage, suggestion: DerivedColumn | None) -> None:
+        super().__init__(page)
+        self.setWindowTitle("Derive a subject column")
+        self.page = page
+        df = page.project.table
+        lay = QVBoxLayout(self)
+        lay.addWidget(
+            HelpLabel(
+                "When one subject (person, animal, donor) gave several rows, their IDs often share "
+                "a stem: <i>phon_R01_S01_1</i>, <i>phon_R01_S01_2</i>… The part in parentheses of "
+                "the pattern becomes the subject."
+            )
+        )
+        form = QFormLayout()
+        self.source = QComboBox()
+        for c in df.columns if df is not None else []:
+            if not str(c).startswith("subject"):
+                self.source.addItem(str(c))
+        self.pattern = QLineEdit(suggestion.pattern if suggestion else r"^(.*?)[_.\- ]\d+$")
+        self.name = QLineEdit(suggestion.name if suggestion else "subject")
+        if suggestion:
+            self.source.setCurrentText(suggestion.source)
+        form.addRow("From column", self.source)
+        form.addRow("Pattern", self.pattern)
+        form.addRow("New column name", self.name)
+        lay.addLayout(form)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        lay.addWidget(self.preview)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        lay.addWidget(buttons)
+        self.source.currentIndexChanged.connect(self._update)
+        self.pattern.textChanged.connect(self._update)
+        self._update()
+
+    def derived(self) -> DerivedColumn:
+        return DerivedColumn(
+            name=self.name.text().strip() or "subject",
+            source=self.source.currentText(),
+            pattern=self.pattern.text(),
+            role="subject",
+        )
+
+    def _update(self) -> None:
+        df = self.page.project.table
+        try:
+            if re.compile(self.pattern.text()).groups != 1:
+                raise ValueError("the pattern needs exactly one group in parentheses")
+            values = metadata.derive(df, self.derived())
+            n = int(values.nunique())
+            examples = ", ".join(
+                f"{a} → {b}" for a, b in list(zip(df[self.source.currentText()], values))[:3]
+            )
+            self.preview.setText(f"{len(df)} rows → <b>{n} subjects</b>. For example: {examples}")
+            self.ok.setEnabled(True)
+        except Exception as exc:
+            self.preview.setText(f"<span style='color:#b3261e'>{exc}</span>")
+            self.ok.setEnabled(False)
+
+
+class MetadataPage(Page):
+    step = "metadata"
+    title = "Metadata"
+    tips = "Tips 4 and 7: know your data; beware of leakage and confounding"
+    intro = (
+        "Tell dlwizard what each column is. Measurements are features; the columns that say "
+        "who a sample came from and how it was processed are not inputs, but they decide how "
+        "the data must be split and which biases to look for."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.stats = QLabel()
+        self.stats.setWordWrap(True)
+        self.body.addWidget(self.stats)
+
+        self.body.addWidget(SectionTitle("Column roles"))
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find a column…")
+        self.search.textChanged.connect(self._filter)
+        self.show_all = QCheckBox("Show every measurement column")
+        self.show_all.toggled.connect(self._filter)
+        self.derive_button = QPushButton("Derive subject from an ID…")
+        self.derive_button.clicked.connect(self.open_derive_dialog)
+        self.underive_button = QPushButton("Remove derived columns")
+        self.underive_button.clicked.connect(self.remove_derived)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.show_all)
+        bar.addWidget(self.derive_button)
+        bar.addWidget(self.underive_button)
+        self.body.addLayout(bar)
+        self.model = RolesModel()
+        self.model.on_role_changed = self.set_role
+        self.proxy = RoleFilter()
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegateForColumn(1, RoleDelegate(self.table))
+        self.table.setEditTriggers(
+            QTableView.EditTrigger.DoubleClicked
+            | QTableView.EditTrigger.SelectedClicked
+            | QTableView.EditTrigger.CurrentChanged
+        )
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.setMinimumHeight(300)
+        self.body.addWidget(self.table)
+        self.hidden_note = HelpLabel("")
+        self.body.addWidget(self.hidden_note)
+        self.body.addWidget(
+            HelpLabel(
+                "<b>Subject</b>: rows from the same person or animal are kept together when "
+                "splitting, so the test measures new subjects. <b>Batch</b>: site, plate, run or "
+                "date; dlwizard checks whether the label travels with it. <b>Sensitive</b>: kept out "
+                "of the model but used to check performance per group."
+            )
+        )
+
+        self.body.addWidget(SectionTitle("How the study was run"))
+        form = QFormLayout()
+        self.design_combo = QComboBox()
+        for key, text in DESIGNS:
+            self.design_combo.addItem(text, key)
+        self.replicate_combo = QComboBox()
+        for key, text in REPLICATES:
+            self.replicate_combo.addItem(text, key)
+        self.design_combo.currentIndexChanged.connect(self._design_changed)
+        self.replicate_combo.currentIndexChanged.connect(self._design_changed)
+        form.addRow("<b>Study design</b>", self.design_combo)
+        form.addRow(
+            "",
+            HelpLabel(
+                "Only a randomised trial supports cause-and-effect readings; in observational data "
+                "the model learns associations, including those of hidden confounders."
+            ),
+        )
+        form.addRow("<b>Replicates</b>", self.replicate_combo)
+        form.addRow(
+            "",
+            HelpLabel(
+                "Technical replicates measure the same sample again and are not new evidence: "
+                "they must stay together and never be counted as separate samples."
+            ),
+        )
+        self.body.addLayout(form)
+        self._loading = False
+        self.add_findings_section()
+
+    # -- reading --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._loading = True
+        try:
+            m = self.project.study.metadata
+            df = self.project.table
+            if m is None or df is None:
+                self.model.set_rows([])
+                self.stats.setText(
+                    "Import the data first."
+                    if df is None
+                    else "Roles are suggested when you open this page."
+                )
+                self.show_findings()
+                return
+            infos = {i.name: i for i in column_info(df)}
+            rows = []
+            for col, role in m.roles.items():
+                info = infos.get(col)
+                if info is None:
+                    continue
+                distinct = "many" if info.n_unique is None else f"{info.n_unique:,}"
+                rows.append(
+                    [
+                        col,
+                        role,
+                        info.kind,
+                        f"{info.n_missing:,}",
+                        distinct,
+                        ", ".join(info.examples),
+                        m.role_reasons.get(col, ""),
+                    ]
+                )
+            self.model.set_rows(rows)
+            if len(rows) <= 200:
+                self.show_all.setChecked(True)
+            self._filter()
+            self.table.resizeColumnsToContents()
+            for c, width in ((0, 220), (1, 260), (5, 220)):
+                self.table.setColumnWidth(c, min(max(self.table.columnWidth(c), 80), width))
+            counts: dict[str, int] = {}
+            for role in m.roles.values():
+                counts[role] = counts.get(role, 0) + 1
+            parts = [f"<b>{m.n_rows:,} rows</b>", f"{counts.get('feature', 0):,} features"]
+            if m.n_subjects is not None:
+                parts.append(
+                    f"<b>{m.n_subjects:,} distinct subjects</b> (the effective sample size)"
+                )
+            for a in m.associations[:3]:
+                word = "Cramér's V" if a.measure.startswith("cramers") else "η"
+                parts.append(f"label vs '{a.column}': {word} {a.score:.2f}")
+            self.stats.setText(" · ".join(parts))
+            self.design_combo.setCurrentIndex(max(self.design_combo.findData(m.design), 0))
+            self.replicate_combo.setCurrentIndex(
+                max(self.replicate_combo.findData(m.replicate_kind), 0)
+            )
+            self.underive_button.setEnabled(bool(m.derived))
+            self.show_findings()
+        finally:
+            self._loading = False
+
+    def on_enter(self) -> None:
+        if self.project.table is not None and self.project.study.metadata is None:
+            self.run_job(
+                metadata.apply,
+                self.project,
+                message="Suggesting roles…",
+                on_done=lambda _: self.refresh(),
+            )
+
+    def _filter(self) -> None:
+        self.proxy.show_all = self.show_all.isChecked()
+        self.proxy.text = self.search.text().strip()
+        self.proxy.invalidate()
+        hidden = self.model.rowCount() - self.proxy.rowCount()
+        if hidden and not self.proxy.text:
+            self.hidden_note.setText(
+                f"{hidden:,} continuous measurement columns are features and are hidden; tick "
+                "<i>Show every measurement column</i> to see them."
+            )
+        else:
+            self.hidden_note.setText("")
+
+    # -- writing --------------------------------------------------------------------------------
+    def _run_apply(self, message: str, **kwargs) -> None:
+        self.run_job(
+            metadata.apply,
+            self.project,
+            message=message,
+            on_done=lambda _: self.refresh(),
+            **kwargs,
+        )
+
+    def set_role(self, column: str, role: str) -> None:
+        if self.project.study.question.target == column and role != "target":
+            from dlwizard.steps import question
+
+            question.apply(self.project, target=None)
+        elif role == "target":
+            from dlwizard.steps import question
+
+            question.apply(self.project, target=column)
+        self._run_apply(f"Checking after '{column}' became {role}…", roles={column: role})
+
+    def _design_changed(self) -> None:
+        if self._loading or self.project.study.metadata is None:
+            return
+        self._run_apply(
+            "Updating…",
+            design=self.design_combo.currentData(),
+            replicate_kind=self.replicate_combo.currentData(),
+        )
+
+    def open_derive_dialog(self) -> None:
+        df = self.project.table
+        if df is None:
+            return
+        suggestion = metadata.suggest_subject(df, self.project.study.metadata.roles)
+        dialog = DeriveDialog(self, suggestion)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.derive(dialog.derived())
+
+    def derive(self, derived: DerivedColumn) -> None:
+        existing = [d for d in self.project.study.metadata.derived if d.name != derived.name]
+        self._run_apply("Deriving subjects…", derived=[*existing, derived])
+
+    def remove_derived(self) -> None:
+        self._run_apply("Removing derived columns…", derived=[])

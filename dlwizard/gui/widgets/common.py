@@ -1,0 +1,143 @@
+"""Small building blocks: help text beside fields, findings, progress with cancel."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlwizard.study.model import Finding
+
+SEVERITY_STYLE = {
+    "error": ("#b3261e", "#fdecea", "Must fix"),
+    "warning": ("#8a5a00", "#fff4e0", "Check"),
+    "info": ("#1f5f99", "#eaf2fb", "Note"),
+}
+
+
+class HelpLabel(QLabel):
+    """Plain-language help under a field: why the answer matters."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("help")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setOpenExternalLinks(False)
+
+
+class SectionTitle(QLabel):
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("section")
+
+
+class FindingCard(QFrame):
+    def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        fg, bg, word = SEVERITY_STYLE[finding.severity]
+        self.finding = finding
+        self.setObjectName("finding")
+        self.setStyleSheet(
+            f"QFrame#finding {{ background: {bg}; border-left: 4px solid {fg}; "
+            "border-radius: 4px; }"
+        )
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.setSpacing(2)
+        head = QLabel(
+            f"<b style='color:{fg}'>{word}</b> &nbsp;<span style='color:#666'>{finding.code}</span>"
+        )
+        msg = QLabel(finding.message)
+        msg.setWordWrap(True)
+        msg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(head)
+        lay.addWidget(msg)
+        if finding.fix:
+            fix = QLabel(f"<i>What to do:</i> {finding.fix}")
+            fix.setWordWrap(True)
+            fix.setObjectName("help")
+            lay.addWidget(fix)
+
+
+class FindingsPanel(QWidget):
+    """The checks of one or more steps, most severe first."""
+
+    def __init__(self, parent: QWidget | None = None, empty_text: str = "") -> None:
+        super().__init__(parent)
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._lay.setSpacing(6)
+        self._empty = QLabel(empty_text)
+        self._empty.setObjectName("help")
+        self._empty.setWordWrap(True)
+        self._lay.addWidget(self._empty)
+        self.cards: list[FindingCard] = []
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        for card in self.cards:
+            self._lay.removeWidget(card)
+            card.deleteLater()
+        order = {"error": 0, "warning": 1, "info": 2}
+        self.cards = [
+            FindingCard(f, self) for f in sorted(findings, key=lambda f: order[f.severity])
+        ]
+        for card in self.cards:
+            self._lay.addWidget(card)
+        self._empty.setVisible(not self.cards and bool(self._empty.text()))
+
+    def codes(self) -> list[str]:
+        return [c.finding.code for c in self.cards]
+
+
+class ProgressPanel(QWidget):
+    """Progress bar, message, elapsed and remaining time, and a Cancel button."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.label = QLabel("")
+        self.label.setMinimumWidth(260)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        lay.addWidget(self.bar, 2)
+        lay.addWidget(self.label, 3)
+        lay.addWidget(self.cancel_button)
+        self._start = time.monotonic()
+        self.hide()
+
+    def begin(self, message: str) -> None:
+        self._start = time.monotonic()
+        self.bar.setValue(0)
+        self.label.setText(message)
+        self.cancel_button.setEnabled(True)
+        self.show()
+
+    def update_progress(self, fraction: float, message: str) -> None:
+        self.bar.setValue(int(fraction * 1000))
+        elapsed = time.monotonic() - self._start
+        text = message
+        if 0.05 < fraction < 1.0 and elapsed > 2:
+            left = elapsed * (1 - fraction) / fraction
+            text += f"  ·  {elapsed:.0f} s elapsed, about {left:.0f} s left"
+        self.label.setText(text)
+
+    def end(self) -> None:
+        self.hide()
