@@ -273,9 +273,9 @@ class MetadataPage(Page):
         self.body.addWidget(
             HelpLabel(
                 "<b>Subject</b>: rows from the same person or animal are kept together when "
-                "splitting, so the test measures new subjects. <b>Batch</b>: site, plate, run or "
-                "date; dlwizard checks whether the label travels with it. <b>Sensitive</b>: kept out "
-                "of the model but used to check performance per group."
+                "splitting, so the test measures new subjects. <b>Batch</b>: site, plate, run "
+                "or date; dlwizard checks whether the label travels with it. "
+                "<b>Sensitive</b>: kept out of the model but used to check performance per group."
             )
         )
 
