@@ -325,6 +325,15 @@ def _check_excel_container(path: Path) -> None:
             "and save it as .xlsx or CSV.",
         )
     if not zipfile.is_zipfile(path):
+        with path.open("rb") as fh:
+            sample = fh.read(4096)
+        control = sum(b < 9 or 13 < b < 32 for b in sample)
+        if sample and control == 0 and any(sep in sample for sep in b",;\t"):
+            raise DataError(
+                "is a text table (CSV or TSV) with an Excel name, not an Excel workbook",
+                file=path,
+                fix=f"rename it to {path.stem}.csv (or .tsv) and import it again.",
+            )
         raise _corrupt_excel(path)
 
 

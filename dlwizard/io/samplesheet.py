@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlwizard.errors import DataError
@@ -63,9 +64,14 @@ def join(
     if sheet_key is None:
         sheet_key = best_key(sheet, data[data_key])
         if sheet_key is None:
+            cols = ", ".join(f"'{c}'" for c in list(sheet.columns)[:8])
+            first = sheet.iloc[:, 0].dropna()
+            like = f"; its first column holds values like '{first.iloc[0]}'" if len(first) else ""
+            example = data[data_key].dropna()
+            example = f"'{example.iloc[0]}'" if len(example) else "nothing"
             raise DataError(
-                f"no column of the sample sheet matches any sample ID of the data (for example "
-                f"'{data[data_key].iloc[0]}')",
+                f"none of the sample sheet's columns ({cols}) holds any sample ID of the data "
+                f"(the data's column '{data_key}' holds IDs like {example}{like})",
                 file=sheet_name,
                 fix="check that the sample sheet belongs to this data set and names the samples "
                 "the same way.",
@@ -121,10 +127,15 @@ def join(
                 code="sample-sheet-unmatched",
                 severity="warning",
                 step="data",
-                message="; ".join(parts) + ".",
+                message=f"{Path(sheet_name).name}: " + "; ".join(parts) + ".",
                 fix="check for typing errors in the IDs; samples without a label are left out "
                 "of training.",
-                detail={"data_only": unmatched_data[:200], "sheet_only": unmatched_sheet[:200]},
+                columns=[data_key],
+                detail={
+                    "file": Path(sheet_name).name,
+                    "data_only": unmatched_data[:200],
+                    "sheet_only": unmatched_sheet[:200],
+                },
             )
         )
     extra = sheet.drop(columns=[sheet_key]).copy()

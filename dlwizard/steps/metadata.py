@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dlwizard.errors import StepError
 from dlwizard.io.profile import column_info
+from dlwizard.jobs import Job
 from dlwizard.ml.association import association, best_threshold_balanced_accuracy
 from dlwizard.study.model import (
     ROLES,
@@ -98,9 +99,12 @@ def suggest_roles(df: pd.DataFrame, target: str | None) -> tuple[dict[str, Role]
         matched = False
         for role, pattern in _NAME_RULES:
             if pattern.search(name):
+                why = f"the name '{name}' suggests it"
                 if role == "sample_id" and n_unique < 0.9 * n_present:
-                    continue  # a repeated 'name' is a subject, not a sample
-                roles[name], reasons[name] = role, f"the name '{name}' suggests it"
+                    # A repeated 'name' is a subject, not a sample (and never a feature).
+                    role = "subject"
+                    why = f"the name '{name}' suggests an ID, and its values repeat"
+                roles[name], reasons[name] = role, why
                 matched = True
                 break
         if matched:
@@ -126,6 +130,7 @@ def suggest_subject(df: pd.DataFrame, roles: dict[str, Role]) -> DerivedColumn |
     """An ID like 'phon_R01_S01_3' often names the person plus a recording number."""
     if any(r == "subject" for r in roles.values()):
         return None
+    target = next((c for c, r in roles.items() if r == "target" and c in df.columns), None)
     for col, role in roles.items():
         if role != "sample_id" or col not in df.columns:
             continue
@@ -136,6 +141,8 @@ def suggest_subject(df: pd.DataFrame, roles: dict[str, Role]) -> DerivedColumn |
         if m.isna().mean() > 0.1:
             continue
         groups = m.dropna().nunique()
+        if target is not None and _prefix_is_the_label(m.dropna(), df[target]):
+            continue  # 'AML_3', 'ALL_7': the prefix names the class, not a subject
         if 2 <= groups <= 0.8 * len(s):
             return DerivedColumn(
                 name=_free_name(df, "subject"),
@@ -144,6 +151,14 @@ def suggest_subject(df: pd.DataFrame, roles: dict[str, Role]) -> DerivedColumn |
                 role="subject",
             )
     return None
+
+
+def _prefix_is_the_label(prefix: pd.Series, label: pd.Series) -> bool:
+    """True when the ID prefixes are no finer than the label and each holds one class."""
+    lab = label.loc[prefix.index]
+    if prefix.nunique() > lab.nunique():
+        return False
+    return bool((lab.groupby(prefix).nunique() <= 1).all())
 
 
 def _free_name(df: pd.DataFrame, base: str) -> str:
@@ -186,8 +201,11 @@ def apply(
     design: str | None = None,
     replicate_kind: str | None = None,
     suggest_derived: bool = True,
+    job: Job | None = None,
 ) -> MetadataSection:
     """Set roles (suggested ones fill the gaps), derive columns, run the checks."""
+    job = job or Job()
+    job.progress(0.05, "Suggesting roles")
     df = project.table
     if df is None:
         raise StepError("import the data before reviewing its metadata")
@@ -244,7 +262,9 @@ def apply(
         replicate_kind=replicate_kind or (old.replicate_kind if old else "unknown"),
         n_rows=len(table),
     )
+    job.progress(0.5, "Checking subjects, batches and IDs")
     findings = run_checks(table, section, project)
+    job.check()  # the last moment to cancel: after this the project changes
     project.table = table
     project.study.metadata = section
     project.replace_findings(STEP, findings)

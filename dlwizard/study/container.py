@@ -142,8 +142,6 @@ def _check_names(zf: zipfile.ZipFile, source: Path) -> list[zipfile.ZipInfo]:
             file=source,
             fix="this is not a dlwizard project; open the right file.",
         )
-    seen: set[str] = set()
-    total = 0
     for info in infos:
         name = info.filename
         if (
@@ -157,6 +155,21 @@ def _check_names(zf: zipfile.ZipFile, source: Path) -> list[zipfile.ZipInfo]:
                 file=source,
                 fix="do not open this file: it was not written by dlwizard and may be malicious.",
             )
+    names = {i.filename for i in infos if not i.is_dir()}
+    if "manifest.json" not in names:
+        what = ""
+        if "[Content_Types].xml" in names:
+            what = " (it looks like an Excel or Word file renamed to .dlwiz)"
+        raise ProjectFileError(
+            f"has no manifest.json, so it is not a dlwizard project{what}",
+            file=source,
+            fix="open a file that dlwizard saved; to bring in a data table, use Import on the "
+            "data page instead.",
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
         if info.is_dir():
             continue
         if not any(p.fullmatch(name) for p in _ALLOWED):
@@ -215,6 +228,34 @@ def read_members(path: str | Path) -> dict[str, bytes]:
     source = Path(path)
     if not source.exists():
         raise ProjectFileError("no such file", file=source, fix="check the file name and folder.")
+    if source.is_dir():
+        raise ProjectFileError(
+            "is a folder, not a project file", file=source, fix="choose a .dlwiz file."
+        )
+    try:
+        with source.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ProjectFileError(
+            f"cannot be read: {exc.strerror or exc}",
+            file=source,
+            fix="check that you may read the file and that its disk is connected.",
+        ) from exc
+    if not head:
+        raise ProjectFileError(
+            "is empty (0 bytes), so it holds no project",
+            file=source,
+            fix="open the autosaved recovery copy or a backup; an interrupted copy or sync "
+            "can leave an empty file.",
+        )
+    if not head.startswith(b"PK"):
+        raise ProjectFileError(
+            "is not a dlwizard project: a project file is a zip container, and this file is "
+            "something else (perhaps another file renamed to .dlwiz)",
+            file=source,
+            fix="open a file that dlwizard saved; to bring in a data table, use Import on the "
+            "data page instead.",
+        )
     try:
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -226,12 +267,6 @@ def read_members(path: str | Path) -> dict[str, bytes]:
     with zf:
         infos = _check_names(zf, source)
         names = {i.filename for i in infos if not i.is_dir()}
-        if "manifest.json" not in names:
-            raise ProjectFileError(
-                "has no manifest.json, so it is not a dlwizard project",
-                file=source,
-                fix="open a file that dlwizard saved.",
-            )
         try:
             manifest = json.loads(_read_member(zf, "manifest.json", 16 * 1024**2, source))
             members_meta = manifest["members"]

@@ -147,7 +147,7 @@ class RoleFilter(QSortFilterProxyModel):
         src = self.sourceModel().rows[row]
         if self.text and self.text.lower() not in str(src[0]).lower():
             return False
-        return self.show_all or src[1] != "feature" or src[2] != "numeric"
+        return self.show_all or src[1] != "feature" or src[2] not in ("numeric", "integer")
 
 
 class DeriveDialog(QDialog):
@@ -386,7 +386,7 @@ class MetadataPage(Page):
         hidden = self.model.rowCount() - self.proxy.rowCount()
         if hidden and not self.proxy.text:
             self.hidden_note.setText(
-                f"{hidden:,} continuous measurement columns are features and are hidden; tick "
+                f"{hidden:,} numeric measurement columns are features and are hidden; tick "
                 "<i>Show every measurement column</i> to see them."
             )
         else:

@@ -1,0 +1,65 @@
+"""Fixtures that drive the real wizard offscreen; dialogs are answered by a fake."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+
+class FakeDialogs:
+    """Answers the window's questions the way a test says; records errors shown."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.open_answer = ""
+        self.open_many: list[str] = []
+        self.save_answer = ""
+        self.unsaved_answer = "discard"
+        self.restore_answer = True
+
+    def open_file(self, title, filters):
+        return self.open_answer
+
+    def open_files(self, title, filters):
+        return list(self.open_many)
+
+    def save_file(self, title, suggested, filters):
+        return self.save_answer
+
+    def error(self, title, text):
+        self.errors.append((title, text))
+
+    def unsaved_changes(self, name):
+        return self.unsaved_answer
+
+    def restore_recovery(self, name, modified):
+        return self.restore_answer
+
+
+@pytest.fixture
+def window(qtbot):
+    from PySide6.QtCore import QThread
+
+    from dlwizard.gui.app import create_app
+    from dlwizard.gui.main_window import MainWindow
+    from dlwizard.gui.workers import active_jobs
+
+    create_app()
+    w = MainWindow()
+    w.ask = FakeDialogs()
+    qtbot.addWidget(w)
+    w.resize(1200, 850)
+    w.show()
+    yield w
+    if w.job is not None:
+        w.cancel_job()
+        qtbot.waitUntil(lambda: w.job is None, timeout=10_000)
+    w.project.dirty = False
+    w.close()
+    assert not active_jobs(), "a worker thread outlived the test"
+    assert QThread.currentThread() is w.thread()
+
+
+def wait_idle(qtbot, window, timeout: int = 60_000) -> None:
+    qtbot.waitUntil(lambda: window.job is None, timeout=timeout)
