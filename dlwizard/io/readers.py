@@ -261,8 +261,8 @@ def _explain_parse_error(path, encoding, dialect, n_columns, text) -> DataError:
                     continue
                 if end > start:
                     return DataError(
-                        f'a quote character (") opened in row {start} is not closed before row '
-                        f"{end}, so {end - start + 1} rows were read as one",
+                        f'a quote character (") opened in row {start} has no closing quote, so '
+                        f"rows {start} to {end} were read as one row",
                         file=path,
                         row=start,
                         fix=f"check row {start} for a stray or unclosed quote: put the closing "

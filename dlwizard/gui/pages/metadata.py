@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.io.profile import column_info
 from dlwizard.steps import metadata
 from dlwizard.study.model import ROLES, DerivedColumn
@@ -289,21 +289,19 @@ class MetadataPage(Page):
             self.replicate_combo.addItem(text, key)
         self.design_combo.currentIndexChanged.connect(self._design_changed)
         self.replicate_combo.currentIndexChanged.connect(self._design_changed)
-        form.addRow("<b>Study design</b>", self.design_combo)
-        form.addRow(
-            "",
-            HelpLabel(
-                "Only a randomised trial supports cause-and-effect readings; in observational data "
-                "the model learns associations, including those of hidden confounders."
-            ),
+        field_with_help(
+            form,
+            "Study design",
+            self.design_combo,
+            "Only a randomised trial supports cause-and-effect readings; in observational data "
+            "the model learns associations, including those of hidden confounders.",
         )
-        form.addRow("<b>Replicates</b>", self.replicate_combo)
-        form.addRow(
-            "",
-            HelpLabel(
-                "Technical replicates measure the same sample again and are not new evidence: "
-                "they must stay together and never be counted as separate samples."
-            ),
+        field_with_help(
+            form,
+            "Replicates",
+            self.replicate_combo,
+            "Technical replicates measure the same sample again and are not new evidence: "
+            "they must stay together and never be counted as separate samples.",
         )
         self.body.addLayout(form)
         self._loading = False
@@ -342,6 +340,8 @@ class MetadataPage(Page):
                         m.role_reasons.get(col, ""),
                     ]
                 )
+            # Metadata first: the few columns that need a decision, then the measurements.
+            rows.sort(key=lambda r: r[1] == "feature")
             self.model.set_rows(rows)
             if len(rows) <= 200:
                 self.show_all.setChecked(True)
@@ -360,6 +360,11 @@ class MetadataPage(Page):
             for a in m.associations[:3]:
                 word = "Cramér's V" if a.measure.startswith("cramers") else "η"
                 parts.append(f"label vs '{a.column}': {word} {a.score:.2f}")
+            n_checks = sum(f.severity != "info" for f in self.project.findings(self.step))
+            if n_checks:
+                parts.append(
+                    f"<b style='color:#8a5a00'>{n_checks} check(s) need a look (below)</b>"
+                )
             self.stats.setText(" · ".join(parts))
             self.design_combo.setCurrentIndex(max(self.design_combo.findData(m.design), 0))
             self.replicate_combo.setCurrentIndex(

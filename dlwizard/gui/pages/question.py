@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.steps import question
 from dlwizard.study.model import Ceiling
 
@@ -42,17 +42,6 @@ CEILINGS = (
 )
 
 
-def _field(form: QFormLayout, label: str, widget: QWidget, help_text: str) -> QWidget:
-    box = QWidget()
-    lay = QVBoxLayout(box)
-    lay.setContentsMargins(0, 0, 0, 4)
-    lay.setSpacing(2)
-    lay.addWidget(widget)
-    lay.addWidget(HelpLabel(help_text))
-    form.addRow(f"<b>{label}</b>", box)
-    return box
-
-
 class QuestionPage(Page):
     step = "question"
     title = "The question"
@@ -72,7 +61,7 @@ class QuestionPage(Page):
         self.name_edit = QLineEdit()
         self.name_edit.setMaxLength(120)
         self.name_edit.editingFinished.connect(self._name_changed)
-        _field(
+        field_with_help(
             form,
             "Study name",
             self.name_edit,
@@ -121,7 +110,7 @@ class QuestionPage(Page):
 
         self.positive_combo = QComboBox()
         self.positive_combo.currentIndexChanged.connect(self._positive_changed)
-        self.positive_row = _field(
+        self.positive_row = field_with_help(
             form,
             "Class of interest",
             self.positive_combo,
@@ -150,7 +139,7 @@ class QuestionPage(Page):
         ul.addWidget(self.unit_other, 1)
         self.unit_combo.currentIndexChanged.connect(self._unit_changed)
         self.unit_other.editingFinished.connect(self._unit_changed)
-        _field(
+        field_with_help(
             form,
             "One prediction per",
             unit_box,
@@ -164,7 +153,7 @@ class QuestionPage(Page):
         )
         self.use_edit.setFixedHeight(70)
         self.use_edit.textChanged.connect(self._use_changed)
-        _field(
+        field_with_help(
             form,
             "Intended use",
             self.use_edit,
@@ -191,7 +180,7 @@ class QuestionPage(Page):
         self.ceiling_kind.currentIndexChanged.connect(self._ceiling_changed)
         self.ceiling_value.valueChanged.connect(self._ceiling_changed)
         self.ceiling_note.editingFinished.connect(self._ceiling_changed)
-        _field(
+        field_with_help(
             form,
             "Expected ceiling",
             self.ceiling_box,

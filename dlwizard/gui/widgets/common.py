@@ -36,6 +36,18 @@ class HelpLabel(QLabel):
         self.setOpenExternalLinks(False)
 
 
+def field_with_help(form, label: str, widget: QWidget, help_text: str) -> QWidget:
+    """Add a form row whose field has its help text right beneath it; returns the field box."""
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 4)
+    lay.setSpacing(2)
+    lay.addWidget(widget)
+    lay.addWidget(HelpLabel(help_text))
+    form.addRow(f"<b>{label}</b>", box)
+    return box
+
+
 class SectionTitle(QLabel):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
