@@ -10,12 +10,18 @@ def create_app():
     from PySide6.QtWidgets import QApplication
 
     from dlwizard.gui.style import STYLE
+    from dlwizard.resources import resource
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("dlwizard")
     app.setOrganizationName("dlwizard")
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE)
+    icon = resource("icons", "dlwizard.svg")
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 

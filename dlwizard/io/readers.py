@@ -198,6 +198,8 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
             file=path,
             fix="export the data again including its rows.",
         )
+    if scan.quote_chars % 2 and read_enc != "utf-16":
+        _check_quote_left_open(path, read_enc, dialect, df)
     record = FileRecord(
         path=str(path),
         name=path.name,
@@ -237,6 +239,32 @@ def _unique_header(header: list[str], path: Path, row: int = 1) -> list[str]:
         seen[name] = i
         names.append(name)
     return names
+
+
+def _check_quote_left_open(path: Path, encoding: str, dialect, df: pd.DataFrame) -> None:
+    """A quote opened in the last column and never closed swallows every row below it into one
+    value, and the parser accepts it; an odd number of quote characters gives it away."""
+    last = df.iloc[-1]
+    if not any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in last.tolist()):
+        return  # a literal quote inside a value (12" tube): odd, but nothing was swallowed
+    start = end = dialect.header_line
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(dialect.header_line):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=dialect.delimiter)
+        for row in reader:
+            if row:
+                start = end + 1
+            end = dialect.header_line + reader.line_num
+    if end > start:
+        raise DataError(
+            f'a quote character (") opened in row {start} is never closed, so rows {start} to '
+            f"{end} were read as one value",
+            file=path,
+            row=start,
+            fix=f"check row {start} for a stray or unclosed quote: put the closing quote after "
+            "the value, or remove the quote, then import again.",
+        )
 
 
 def _explain_parse_error(path, encoding, dialect, n_columns, text) -> DataError:
@@ -318,11 +346,21 @@ def _check_excel_container(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        # An OLE container: Excel wraps a password-protected workbook in one (its streams are
+        # named EncryptionInfo and EncryptedPackage); otherwise it is an old .xls workbook.
+        if _contains(path, "EncryptedPackage".encode("utf-16-le")):
+            raise DataError(
+                "is protected with a password (the workbook is encrypted), so it cannot be read",
+                file=path,
+                fix="open it in Excel with its password, remove the password (File > Info > "
+                "Protect Workbook > Encrypt with Password, clear it), save it, and import it "
+                "again; or save the sheet as CSV.",
+            )
         raise DataError(
-            "is password-protected (encrypted) or an old .xls workbook saved as .xlsx",
+            "is an old Excel 97-2003 workbook (.xls) with an .xlsx name, which dlwizard does not "
+            "read",
             file=path,
-            fix="open it in Excel, remove the password (File > Info > Protect Workbook), "
-            "and save it as .xlsx or CSV.",
+            fix="open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
         )
     if not zipfile.is_zipfile(path):
         with path.open("rb") as fh:
@@ -335,6 +373,17 @@ def _check_excel_container(path: Path) -> None:
                 fix=f"rename it to {path.stem}.csv (or .tsv) and import it again.",
             )
         raise _corrupt_excel(path)
+
+
+def _contains(path: Path, needle: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether the file's bytes contain ``needle`` (read in chunks, never all at once)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle) :]
+    return False
 
 
 def _corrupt_excel(path: Path) -> DataError:
@@ -416,10 +465,13 @@ def _read_parquet(path: Path, scan: FileScan) -> ReadResult:
     try:
         table = pq.read_table(path)
     except Exception as exc:
+        detail = str(exc).splitlines()[0].replace(str(path), path.name)[:200]
+        if "magic bytes not found in footer" in detail:
+            detail = "the end of the file is missing (it was probably cut short while being copied)"
         raise DataError(
-            f"cannot be read as Parquet: {str(exc).splitlines()[0][:200]}",
+            f"cannot be read as Parquet: {detail}",
             file=path,
-            fix="the file is damaged or truncated; write it again from its source.",
+            fix="the file is damaged or truncated; copy or write it again from its source.",
         ) from exc
     header = [str(n) for n in table.column_names]
     _unique_header(header, path)

@@ -41,6 +41,7 @@ class FileScan:
     magic: str | None
     encoding: str | None = None  # for text files
     first_bad_line: int | None = None  # first line that is not valid UTF-8
+    quote_chars: int = 0  # how many '"' bytes: an odd count means a quote left open
     head_text: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -66,11 +67,14 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
     lines_before = 0
     head = b""
     done = 0
+    quotes = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             if not head:
                 head = chunk[: 256 * 1024]
             digest.update(chunk)
+            if text:
+                quotes += chunk.count(b'"')
             if text and utf8_ok:
                 try:
                     decoder.decode(chunk)
@@ -88,7 +92,9 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
             utf8_ok = False
             first_bad_line = lines_before + 1
     magic = next((name for sig, name in _MAGIC if head.startswith(sig)), None)
-    scan = FileScan(path=path, size=size, sha256=digest.hexdigest(), magic=magic)
+    scan = FileScan(
+        path=path, size=size, sha256=digest.hexdigest(), magic=magic, quote_chars=quotes
+    )
     if not text:
         return scan
     if head.startswith(codecs.BOM_UTF8):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dlwizard.environment import environment
 from dlwizard.errors import DataError
 from dlwizard.io import orientation, samplesheet
 from dlwizard.io.checks import excel_date_finding, find_date_like_names
@@ -257,6 +258,7 @@ def commit(
             )
     project.table = df
     project.study.data = section
+    project.study.environment = environment()
     project.replace_findings(STEP, findings)
     project.mark_done(STEP)
     dropped = project.invalidate_after(STEP)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT
+from tests.conftest import ROOT
 
 ENGINE_PACKAGES = (
     "dlwizard.study",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import shared
+from tests.conftest import shared
 
 from dlwizard.plan import load_plan, run_plan
 from dlwizard.steps import data, metadata, question
