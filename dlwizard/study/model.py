@@ -205,6 +205,83 @@ class StepRecord(_Model):
     app_version: str = __version__
 
 
+EmbeddingMethod = Literal["pca", "tsne", "umap"]
+
+
+class ExploreOptions(_Model):
+    embedding: EmbeddingMethod = "pca"
+    seed: int = 0
+
+
+class BatchEffect(_Model):
+    """How much of the data's main structure one metadata column explains."""
+
+    column: str
+    role: str
+    n_groups: int
+    pc_variance_share: float
+    silhouette: float | None = None
+    verdict: Literal["strong", "moderate", "weak"] = "weak"
+
+
+class ShortcutCheck(_Model):
+    """How well the label is predicted from metadata or missingness alone (cross-validated)."""
+
+    source: Literal["metadata", "missingness"]
+    columns: list[str] = Field(default_factory=list)
+    metric: Literal["auroc", "balanced_accuracy", "r2"]
+    score: float
+    chance: float
+    folds: int
+    above_chance: bool
+
+
+class ExploreSection(_Model):
+    options: ExploreOptions = Field(default_factory=ExploreOptions)
+    n_rows: int = 0
+    n_features_used: int = 0
+    explained_variance: list[float] = Field(default_factory=list)
+    batch_effects: list[BatchEffect] = Field(default_factory=list)
+    label_effect: BatchEffect | None = None
+    shortcuts: list[ShortcutCheck] = Field(default_factory=list)
+    exact_duplicates: list[list[int]] = Field(default_factory=list)  # groups of row ids
+    near_duplicates: list[list[int]] = Field(default_factory=list)
+    outliers: list[int] = Field(default_factory=list)
+    missing_share: float = 0.0
+    column_missing: dict[str, float] = Field(default_factory=dict)  # the most-missing columns
+    rows_mostly_missing: list[int] = Field(default_factory=list)
+    done_at: str = Field(default_factory=now_iso)
+
+
+class SplitOptions(_Model):
+    tune_fraction: float = Field(default=0.2, gt=0.0, lt=0.9)
+    test_fraction: float = Field(default=0.2, gt=0.0, lt=0.9)
+    seed: int = 42
+    group_by_subject: bool = True
+    ungrouped_reason: str = ""  # required when a subject column exists and grouping is off
+    hold_out_column: str | None = None
+    hold_out_values: list[str] = Field(default_factory=list)
+    n_folds: int = Field(default=5, ge=2, le=20)
+
+
+class SplitSection(_Model):
+    """The split, as explicit row ids (positions in the imported table)."""
+
+    options: SplitOptions = Field(default_factory=SplitOptions)
+    group_column: str | None = None
+    train: list[int] = Field(default_factory=list)
+    tune: list[int] = Field(default_factory=list)
+    test: list[int] = Field(default_factory=list)
+    excluded: list[int] = Field(default_factory=list)  # rows without a label
+    folds: list[int] = Field(default_factory=list)  # CV fold of each train row, same order
+    n_folds: int = 0
+    test_sha256: str = ""
+    sealed: bool = True
+    composition: dict[str, dict[str, int]] = Field(default_factory=dict)  # set -> label counts
+    batch_composition: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)
+    done_at: str = Field(default_factory=now_iso)
+
+
 class Study(_Model):
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
@@ -215,6 +292,8 @@ class Study(_Model):
     question: Question = Field(default_factory=Question)
     data: DataSection | None = None
     metadata: MetadataSection | None = None
+    explore: ExploreSection | None = None
+    split: SplitSection | None = None
     findings: list[Finding] = Field(default_factory=list)
     steps_done: dict[str, StepRecord] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict)

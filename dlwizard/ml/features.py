@@ -1,0 +1,51 @@
+"""The numeric feature matrix the exploratory checks look at (never the target or metadata)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class FeatureMatrix:
+    columns: list[str]
+    values: np.ndarray  # rows x columns, float64, NaN where missing
+    missing: np.ndarray  # bool, same shape
+
+
+def numeric_features(df: pd.DataFrame, roles: dict[str, str]) -> FeatureMatrix:
+    """Columns with the feature role that hold numbers (categorical ones are left out here)."""
+    import pandas as pd
+
+    cols = [
+        c
+        for c, r in roles.items()
+        if r == "feature"
+        and c in df.columns
+        and pd.api.types.is_numeric_dtype(df[c].dtype)
+        and not pd.api.types.is_bool_dtype(df[c].dtype)
+    ]
+    values = df[cols].to_numpy(dtype=float, na_value=np.nan) if cols else np.empty((len(df), 0))
+    return FeatureMatrix(cols, values, np.isnan(values))
+
+
+def impute_scale(values: np.ndarray) -> np.ndarray:
+    """Median-impute and standardise each column; constant columns become zero."""
+    x = values.copy()
+    if x.size == 0:
+        return x
+    med = np.nanmedian(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
+    holes = np.isnan(x)
+    if holes.any():
+        x[holes] = np.take(med, np.nonzero(holes)[1])
+    mean = x.mean(axis=0)
+    sd = x.std(axis=0)
+    sd[sd == 0] = 1.0
+    x -= mean
+    x /= sd
+    return x

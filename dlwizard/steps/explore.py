@@ -1,0 +1,359 @@
+"""Step 4, explore (Tip 1): look at the data before modelling it.
+
+Class balance, missing values, duplicates, outliers, an embedding of the samples, a batch-effect
+score for every metadata column, and whether the label can be predicted from metadata or from
+the pattern of missing values alone. Every finding becomes a warning with a stable code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dlwizard.errors import StepError
+from dlwizard.jobs import Job
+from dlwizard.ml import batch_effects, duplicates, embedding, metadata_only
+from dlwizard.ml.features import impute_scale, numeric_features
+from dlwizard.study.model import (
+    BatchEffect,
+    ExploreOptions,
+    ExploreSection,
+    Finding,
+    ShortcutCheck,
+)
+from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STEP = "explore"
+META_ROLES = ("batch", "time_point", "replicate", "sensitive", "subject")
+OUTLIER_Z = 4.0  # robust z of a sample's log distance to its neighbours: beyond, it stands out
+
+
+def describe_rows(project: Project, ids: list[int], limit: int = 4) -> str:
+    """Rows named as the user knows them: by sample ID when there is one."""
+    df = project.table
+    roles = project.study.metadata.roles if project.study.metadata else {}
+    sid = next((c for c, r in roles.items() if r == "sample_id"), None)
+    shown = ids[:limit]
+    if sid and df is not None and sid in df.columns:
+        names = [str(df.at[i, sid]) for i in shown if i in df.index]
+        text = "samples " + ", ".join(names)
+    else:
+        text = "rows " + ", ".join(str(i + 2) for i in shown)
+    return text + ("…" if len(ids) > limit else "")
+
+
+def _row_ids(df: pd.DataFrame, positions) -> list[int]:
+    return [int(df.index[i]) for i in positions]
+
+
+def _labelled(project: Project) -> tuple[pd.DataFrame, str | None]:
+    df = project.table
+    target = project.study.question.target
+    if target and target in df.columns:
+        return df[df[target].notna()], target
+    return df, None
+
+
+def compute(
+    project: Project, options: ExploreOptions | None = None, job: Job | None = None
+) -> tuple[ExploreSection, list[Finding], embedding.Embedding | None]:
+    """Everything the explore page shows; nothing in the project changes here."""
+    job = job or Job()
+    options = options or ExploreOptions()
+    if project.table is None or project.study.metadata is None:
+        raise StepError("import the data and review the metadata first")
+    df_all = project.table
+    roles = project.study.metadata.roles
+    q = project.study.question
+    findings: list[Finding] = []
+    section = ExploreSection(options=options, n_rows=len(df_all))
+
+    job.progress(0.02, "Missing values")
+    feats_all = numeric_features(df_all, roles)
+    feature_cols = [c for c, r in roles.items() if r == "feature" and c in df_all.columns]
+    miss = df_all[feature_cols].isna() if feature_cols else None
+    if miss is not None and miss.size:
+        share = float(miss.to_numpy().mean())
+        section.missing_share = share
+        per_col = miss.mean().sort_values(ascending=False)
+        section.column_missing = {
+            str(c): round(float(v), 4) for c, v in per_col.head(20).items() if v > 0
+        }
+        per_row = miss.mean(axis=1)
+        section.rows_mostly_missing = [int(i) for i in per_row.index[per_row > 0.5]]
+        if share > 0:
+            worst = ", ".join(f"{c} ({v:.0%})" for c, v in list(section.column_missing.items())[:3])
+            findings.append(
+                Finding(
+                    code="missing-values",
+                    severity="warning" if share > 0.05 else "info",
+                    step=STEP,
+                    message=f"{share:.1%} of the feature values are missing; most in {worst}.",
+                    fix="missing values will be filled in from the training rows only; check "
+                    "whether 'missing' itself means something (a test not done, a value of 0).",
+                    columns=list(section.column_missing)[:20],
+                )
+            )
+        if section.rows_mostly_missing:
+            findings.append(
+                Finding(
+                    code="samples-mostly-missing",
+                    severity="warning",
+                    step=STEP,
+                    message=f"{len(section.rows_mostly_missing)} sample(s) miss more than half of "
+                    "their feature values.",
+                    fix="check these samples; a failed measurement is better left out than "
+                    "guessed.",
+                    detail={"rows": section.rows_mostly_missing[:100]},
+                )
+            )
+
+    job.progress(0.1, "Class balance")
+    if q.task in ("binary", "multiclass") and q.class_counts:
+        total = sum(q.class_counts.values())
+        smallest = min(q.class_counts, key=q.class_counts.get)
+        share = q.class_counts[smallest] / total
+        if share < 0.2:
+            findings.append(
+                Finding(
+                    code="class-imbalance",
+                    severity="warning",
+                    step=STEP,
+                    message=f"The class '{smallest}' is {share:.0%} of the labelled rows "
+                    f"({q.class_counts[smallest]} of {total}). Accuracy would look good for a "
+                    "model "
+                    "that never predicts it.",
+                    fix="judge models by balanced accuracy, precision–recall (AUPRC) and the "
+                    "confusion matrix, which later steps report.",
+                    detail={"share": share, "class": smallest},
+                )
+            )
+
+    job.progress(0.15, "Duplicates")
+    extra_cols = [c for c in feature_cols if c not in feats_all.columns]
+    dup = duplicates.find_duplicates(feats_all.values, df_all[extra_cols] if extra_cols else None)
+    section.exact_duplicates = [_row_ids(df_all, g) for g in dup.exact][:500]
+    section.near_duplicates = [_row_ids(df_all, g) for g in dup.near][:500]
+    for kind, groups, text in (
+        ("exact-duplicates", section.exact_duplicates, "identical feature values"),
+        (
+            "near-duplicates",
+            section.near_duplicates,
+            "feature values that differ only by rounding (3 significant digits)",
+        ),
+    ):
+        if groups:
+            n_rows = sum(len(g) for g in groups)
+            findings.append(
+                Finding(
+                    code=kind,
+                    severity="warning",
+                    step=STEP,
+                    message=f"{len(groups)} group(s) of samples ({n_rows} rows) have {text}, for "
+                    f"example {describe_rows(project, groups[0])}.",
+                    fix="if they are the same sample measured or exported twice, keep one; the "
+                    "split "
+                    "will keep duplicates in the same set so they cannot leak into the test.",
+                    detail={"groups": groups[:50]},
+                )
+            )
+
+    df, target = _labelled(project)
+    feats = numeric_features(df, roles)
+    section.n_features_used = len(feats.columns)
+    emb = None
+    if feats.values.shape[1] >= 2 and len(df) >= 4:
+        job.progress(0.25, "Embedding the samples")
+        x = impute_scale(feats.values)
+        emb = embedding.embed(x, options.embedding, options.seed, job.sub(0.25, 0.6))
+        section.explained_variance = [round(v, 4) for v in emb.explained]
+        job.progress(0.6, "Outliers")
+        section.outliers = _row_ids(df, outlier_positions(emb.components))[:200]
+        if section.outliers:
+            findings.append(
+                Finding(
+                    code="outlier-samples",
+                    severity="warning",
+                    step=STEP,
+                    message=f"{len(section.outliers)} sample(s) lie far from the rest on the main "
+                    f"axes of variation ({describe_rows(project, section.outliers, 5)}).",
+                    fix="look them up: a failed array, a mislabelled sample or a different tissue "
+                    "is "
+                    "better found now than explained later.",
+                    detail={"rows": section.outliers},
+                )
+            )
+
+        job.progress(0.65, "Batch effects")
+        meta = {c: r for c, r in roles.items() if r in META_ROLES and c in df.columns}
+        if target:
+            meta_with_label = {**meta, target: "target"}
+        else:
+            meta_with_label = meta
+        scores = batch_effects.score_columns(df, emb.components, meta_with_label, options.seed)
+        effects = [
+            BatchEffect(
+                column=s.column,
+                role=s.role,
+                n_groups=s.n_groups,
+                pc_variance_share=round(s.pc_variance_share, 4),
+                silhouette=None if s.silhouette is None else round(s.silhouette, 4),
+                verdict=s.verdict,
+            )
+            for s in scores
+        ]
+        section.label_effect = next((e for e in effects if e.role == "target"), None)
+        section.batch_effects = [e for e in effects if e.role != "target"]
+        label_share = section.label_effect.pc_variance_share if section.label_effect else 0.0
+        for e in section.batch_effects:
+            if e.role == "subject":
+                continue  # samples of one subject are expected to look alike
+            if e.verdict != "weak":
+                stronger = e.pc_variance_share > label_share and target is not None
+                findings.append(
+                    Finding(
+                        code="batch-stronger-than-label" if stronger else "batch-effect",
+                        severity="warning",
+                        step=STEP,
+                        message=(
+                            f"'{e.column}' explains {e.pc_variance_share:.0%} of the main "
+                            "variation "
+                            f"in the data ({e.verdict} batch effect)"
+                            + (
+                                f", more than the label does ({label_share:.0%})."
+                                if stronger
+                                else "."
+                            )
+                        ),
+                        fix="colour the embedding by this column; consider holding out whole "
+                        f"{e.column} groups when splitting, and check whether the label is "
+                        "balanced "
+                        "across them.",
+                        columns=[e.column],
+                        detail={"score": e.pc_variance_share, "label_score": label_share},
+                    )
+                )
+
+    if target:
+        job.progress(0.75, "Can metadata alone predict the label?")
+        section.shortcuts = _shortcuts(project, df, target, roles, job)
+        for sc in section.shortcuts:
+            if not sc.above_chance:
+                continue
+            what = (
+                "the metadata columns " + ", ".join(f"'{c}'" for c in sc.columns)
+                if sc.source == "metadata"
+                else "the pattern of missing values"
+            )
+            findings.append(
+                Finding(
+                    code="metadata-predicts-label"
+                    if sc.source == "metadata"
+                    else "missingness-predicts-label",
+                    severity="warning",
+                    step=STEP,
+                    message=(
+                        f"The label can be predicted from {what} alone ({_metric(sc.metric)} "
+                        f"{sc.score:.2f}; chance is {sc.chance:.2f}). A model could learn this "
+                        "shortcut instead of the biology."
+                    ),
+                    fix="keep these columns out of the features, compare every model with this "
+                    "metadata-only score, and test on held-out batches or sites.",
+                    columns=sc.columns,
+                    detail={"score": sc.score, "chance": sc.chance, "metric": sc.metric},
+                )
+            )
+    job.progress(1.0, "Exploration done")
+    return section, findings, emb
+
+
+def outlier_positions(components: np.ndarray, k: int = 5) -> np.ndarray:
+    """Samples far from their nearest neighbours on the main components.
+
+    Distances to neighbours, not to the centre, so that separate clusters (batches, cell types)
+    are not mistaken for outliers.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    pcs = components[:, : min(5, components.shape[1])]
+    if len(pcs) <= k + 1:
+        return np.array([], dtype=int)
+    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(pcs).kneighbors(pcs)
+    # Neighbour distances are skewed; on a log scale a robust z-score behaves.
+    score = np.log(dist[:, -1] + 1e-12)
+    med = np.median(score)
+    mad = np.median(np.abs(score - med)) * 1.4826 or 1.0
+    return np.flatnonzero((score - med) / mad > OUTLIER_Z)
+
+
+def _metric(name: str) -> str:
+    return {"auroc": "AUROC", "balanced_accuracy": "balanced accuracy", "r2": "R²"}[name]
+
+
+def _shortcuts(project, df, target, roles, job: Job) -> list[ShortcutCheck]:
+    q = project.study.question
+    task = q.task or "binary"
+    subject = next((c for c, r in roles.items() if r == "subject" and c in df.columns), None)
+    groups = df[subject].astype(str).to_numpy() if subject else None
+    y = df[target]
+    out = []
+    meta_cols = [c for c, r in roles.items() if r in ("batch", "time_point") and c in df.columns]
+    seed = project.study.explore.options.seed if project.study.explore else 0
+    if meta_cols:
+        x = metadata_only.encode_columns(df, meta_cols)
+        sc = metadata_only.shortcut_score(
+            x, y, task, groups, "metadata", meta_cols, q.positive_class, seed
+        )
+        if sc is not None:
+            out.append(sc)
+    job.progress(0.88, "Does missingness predict the label?")
+    feature_cols = [c for c, r in roles.items() if r == "feature" and c in df.columns]
+    miss = df[feature_cols].isna()
+    miss = miss.loc[:, miss.any()]
+    if miss.shape[1]:
+        sc = metadata_only.shortcut_score(
+            miss.to_numpy(float),
+            y,
+            task,
+            groups,
+            "missingness",
+            [str(c) for c in miss.columns[:20]],
+            q.positive_class,
+            seed,
+        )
+        if sc is not None:
+            out.append(sc)
+    return [
+        ShortcutCheck(
+            source=s.source,
+            columns=s.columns,
+            metric=s.metric,
+            score=round(s.score, 4),
+            chance=round(s.chance, 4),
+            folds=s.folds,
+            above_chance=s.above_chance,
+        )
+        for s in out
+    ]
+
+
+def run(
+    project: Project, options: ExploreOptions | None = None, job: Job | None = None
+) -> embedding.Embedding | None:
+    """Compute and record the exploration; returns the embedding for the page to draw."""
+    job = job or Job()
+    section, findings, emb = compute(project, options, job)
+    job.check()
+    project.study.explore = section
+    project.replace_findings(STEP, findings)
+    project.mark_done(STEP)
+    project.audit(
+        "explored",
+        embedding=section.options.embedding,
+        warnings=[f.code for f in findings if f.severity != "info"],
+    )
+    return emb
