@@ -4,14 +4,16 @@ Measures, on a generated 1,000-sample x 20,000-gene CSV (sample_id, G00001..G200
 
 * time of ``dlwizard.steps.data.run(Project.new(), ImportOptions(paths=[csv]))`` (hashing,
   sniffing, parsing, checks, column profiles, commit) against
-  ``pandas.read_csv(path, engine="pyarrow")`` alone; target ratio <= 1.3;
-* peak memory of the data step (peak RSS minus RSS just before the import, in a fresh
-  subprocess) against the in-memory table size (``df.memory_usage(deep=True).sum()``);
-  target ratio <= 3;
-* where the data step's time goes: manual timing of its phases and a cProfile top 10.
+  ``pandas.read_csv(path, engine="pyarrow")`` alone, median of 3 runs each; target ratio <= 1.3;
+* peak memory of the data step (kernel high-water RSS minus RSS just before the import, in a
+  fresh subprocess) against the in-memory table size (``df.memory_usage(deep=True).sum()``);
+  target ratio <= 3; the same figure for bare pandas is printed for reference;
+* where the data step's time and memory go: each phase timed in a fresh subprocess, with the
+  RSS high-water mark after it. ``--profile`` adds a cProfile top 10 (the parse runs in a worker
+  thread inside ``data.run``, so the profile calls it directly on the main thread).
 
 Data is generated into a temporary folder, never into the repository.
-Run: ``.venv/bin/python benchmarks/import_wide.py`` (``make bench`` runs it).
+Run: ``.venv/bin/python benchmarks/import_wide.py [--profile]`` (``make bench`` runs it).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import cProfile
 import csv
 import io
 import json
-import os
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,8 +38,11 @@ REPEATS = 3
 TIME_TARGET = 1.3
 MEMORY_TARGET = 3.0
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
+# -- data -----------------------------------------------------------------------------------------
 def make_wide_csv(folder: Path, n_samples: int = N_SAMPLES, n_genes: int = N_GENES) -> Path:
     """Write a samples-as-rows expression CSV (values with 3 decimals, like real exports)."""
     import numpy as np
@@ -51,19 +56,9 @@ def make_wide_csv(folder: Path, n_samples: int = N_SAMPLES, n_genes: int = N_GEN
         columns[f"G{j + 1:05d}"] = pa.array(values[:, j])
     columns["label"] = pa.array(rng.choice(["case", "control"], size=n_samples))
     path = folder / "wide.csv"
-    pacsv.write_csv(
-        pa.table(columns), path, write_options=pacsv.WriteOptions(quoting_style="none")
-    )
+    options = pacsv.WriteOptions(quoting_style="none")
+    pacsv.write_csv(pa.table(columns), path, write_options=options)
     return path
-
-
-def median_time(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
 
 
 def data_step(path: Path):
@@ -76,150 +71,146 @@ def data_step(path: Path):
     return project
 
 
-def check_importable(path: Path) -> bool:
-    """Run the data step once; on the csv field-size error, report it and lift the limit.
-
-    The delimiter sniffer (``dlwizard/io/sniff.py``, ``_guess_delimiter``) splits each sample
-    line with the stdlib ``csv`` module, whose default field limit is 131,072 characters; a
-    header of 20,000 gene names tried with a delimiter it does not contain is one field longer
-    than that. Returns True when the workaround had to be applied.
-    """
-    try:
-        data_step(path)
-        return False
-    except csv.Error as exc:
-        print(
-            f"BUG: the data step fails on this file with csv.Error: {exc}\n"
-            "     (dlwizard/io/sniff.py _guess_delimiter / sniff_dialect parse the sample "
-            "lines with the stdlib csv module's default field_size_limit).\n"
-            "     Measuring with csv.field_size_limit raised, as a workaround."
-        )
-        csv.field_size_limit(2**31 - 1)
-        data_step(path)
-        return True
-
-
 def bare_read(path: Path):
     import pandas as pd
 
     return pd.read_csv(path, engine="pyarrow")
 
 
-# -- memory, measured in a fresh interpreter -----------------------------------------------------
-_MEMORY_CHILD = r"""
-import csv, json, resource, sys, threading, time
-sys.path.insert(0, sys.argv[2])
-if sys.argv[3] == "1":
-    csv.field_size_limit(2**31 - 1)  # work around the sniffer's field limit (see main)
+def check_importable(path: Path) -> bool:
+    """Run the data step once; on the csv field-size error, report it and lift the limit.
 
-# Import everything the step needs first, so that module code is not counted as data.
-import numpy, pandas, pyarrow, pyarrow.csv, pydantic  # noqa: F401
-from dlwizard.steps import data
-from dlwizard.study.model import ImportOptions
-from dlwizard.study.project import Project
+    The delimiter sniffer (``dlwizard/io/sniff.py``: ``_guess_delimiter``, ``sniff_dialect``)
+    splits the sample lines with the stdlib ``csv`` module, whose default field limit is
+    131,072 characters; the header of 20,000 gene names, tried with a delimiter it does not
+    contain (tab, ';', '|'), is one field longer than that. Returns True when the workaround
+    (a higher ``csv.field_size_limit`` in this process) had to be applied.
+    """
+    try:
+        data_step(path)
+        return False
+    except csv.Error as exc:
+        print(
+            f"BUG: the data step fails on this file: csv.Error: {exc}\n"
+            "     (dlwizard/io/sniff.py _guess_delimiter splits the header with the stdlib csv\n"
+            "     module's default field_size_limit). Measuring with the limit raised."
+        )
+        lift_csv_limit()
+        data_step(path)
+        return True
 
 
-def rss_bytes():
+def lift_csv_limit() -> None:
+    csv.field_size_limit(2**31 - 1)
+
+
+# -- measuring ------------------------------------------------------------------------------------
+def median_time(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def rss_bytes() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * resource.getpagesize()
 
 
-peak = [0]
-stop = threading.Event()
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def sample():
-    while not stop.is_set():
-        peak[0] = max(peak[0], rss_bytes())
-        time.sleep(0.002)
+def _preload() -> None:
+    """Import what the step needs, so that module code is not counted as data memory."""
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow.csv  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    import dlwizard.steps.data  # noqa: F401
+    import dlwizard.steps.question  # noqa: F401
 
 
-project = Project.new()
-options = ImportOptions(paths=[sys.argv[1]])
-before = rss_bytes()
-peak[0] = before
-sampler = threading.Thread(target=sample, daemon=True)
-sampler.start()
-data.run(project, options)
-stop.set()
-sampler.join()
-peak_sampled = max(peak[0], rss_bytes())
-# ru_maxrss (KiB on Linux) is the true high-water mark; sampling can miss short spikes.
-peak_kernel = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-table = int(project.table.memory_usage(deep=True).sum())
-print(json.dumps({"before": before, "peak_sampled": peak_sampled, "peak_kernel": peak_kernel,
-                  "after": rss_bytes(), "table": table}))
-"""
+def child_memory(path: Path, bare: bool) -> dict[str, int]:
+    """In a fresh interpreter: RSS before, the high-water mark, RSS after, table bytes."""
+    _preload()
+    before = rss_bytes()
+    df = bare_read(path) if bare else data_step(path).table
+    out = {"before": before, "peak": peak_rss_bytes(), "after": rss_bytes()}
+    out["table"] = int(df.memory_usage(deep=True).sum())
+    import pyarrow as pa
 
-_BARE_MEMORY_CHILD = r"""
-import json, resource, sys
-import pandas as pd
-import pyarrow, pyarrow.csv  # noqa: F401
+    pa.default_memory_pool().release_unused()
+    out["after_release"] = rss_bytes()
+    return out
 
 
-def rss_bytes():
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * resource.getpagesize()
+def child_phases(path: Path) -> list[tuple[str, float, int, int]]:
+    """In a fresh interpreter: each phase of ``data.run`` as (name, seconds, peak, rss)."""
+    import pyarrow.csv as pacsv
 
-
-before = rss_bytes()
-df = pd.read_csv(sys.argv[1], engine="pyarrow")
-peak_kernel = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"before": before, "peak_kernel": peak_kernel,
-                  "table": int(df.memory_usage(deep=True).sum())}))
-"""
-
-
-def measure_memory(path: Path, child: str, lift_csv_limit: bool = False) -> dict[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", child, str(path), str(ROOT), "1" if lift_csv_limit else "0"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-# -- where the time goes --------------------------------------------------------------------------
-def phase_breakdown(path: Path) -> list[tuple[str, float]]:
-    """Time the data step's phases one by one, in the order ``data.run`` does them."""
-    from dlwizard.io import checks, orientation
+    from dlwizard.io import checks, readers
     from dlwizard.io.profile import column_info
-    from dlwizard.io.readers import _read_text
-    from dlwizard.io.sniff import scan_file
+    from dlwizard.io.sniff import scan_file, sniff_dialect
     from dlwizard.jobs import Job
     from dlwizard.steps import data
     from dlwizard.study.model import DEFAULT_NA_VALUES, DataSection, ImportOptions
     from dlwizard.study.project import Project
 
-    phases: list[tuple[str, float]] = []
+    _preload()
+    phases: list[tuple[str, float, int, int]] = []
+    base = rss_bytes()
+
+    def record(name: str, seconds: float) -> None:
+        phases.append((name, seconds, peak_rss_bytes() - base, rss_bytes() - base))
 
     def timed(name: str, fn: Callable[[], object]):
         t0 = time.perf_counter()
         out = fn()
-        phases.append((name, time.perf_counter() - t0))
+        record(name, time.perf_counter() - t0)
         return out
 
-    import pyarrow.csv as pacsv
+    # pyarrow's parse is timed inside readers._read_text by wrapping the function it calls.
+    real_read_csv = pacsv.read_csv
+    inner: list[tuple[str, float, int, int]] = []
+
+    def read_csv_timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        table = real_read_csv(*args, **kwargs)
+        seconds = time.perf_counter() - t0
+        inner.append(("  of which pyarrow.csv.read_csv", seconds, peak_rss_bytes() - base, 0))
+        return table
 
     job = Job()
+    options = ImportOptions(paths=[str(path)])
     scan = timed("hash + UTF-8 scan (sniff.scan_file)", lambda: scan_file(path, job))
-    # _read_text = sniff + pyarrow parse + to_pandas; its two library calls are timed alone too.
-    table = timed("  of which: pyarrow.csv.read_csv alone", lambda: pacsv.read_csv(path))
-    timed("  of which: Table.to_pandas alone", table.to_pandas)
-    del table
-    result = timed(
-        "sniff + parse + to_pandas (readers._read_text)",
-        lambda: _read_text(path, scan, None, None, None, list(DEFAULT_NA_VALUES), job),
-    )
+    t0 = time.perf_counter()
+    sniff_dialect(scan)
+    sniff_s = time.perf_counter() - t0
+    pacsv.read_csv = read_csv_timed
+    try:
+        result = timed(
+            "read (readers._read_text: sniff, parse, to_pandas)",
+            lambda: readers._read_text(path, scan, None, None, None, list(DEFAULT_NA_VALUES), job),
+        )
+    finally:
+        pacsv.read_csv = real_read_csv
+    read_s = phases[-1][1]
+    phases.append(("  of which sniff_dialect", sniff_s, 0, 0))
+    phases += inner
+    parse_s = inner[0][1] if inner else 0.0
+    phases.append(("  of which to_pandas + rest (by difference)", read_s - parse_s - sniff_s, 0, 0))
     timed(
         "checks (checks.check_table)",
         lambda: checks.check_table(result.table, path, first_row=result.first_row),
     )
-    options = ImportOptions(paths=[str(path)])
-    oriented = timed("orientation (data._orient)", lambda: data._orient(result, options, path))
-    df = oriented[0]
+    df, _ = timed(
+        "orientation (data._orient -> orientation.detect)",
+        lambda: data._orient(result, options, path),
+    )
     timed(
         "header dates (checks.find_date_like_names)",
         lambda: checks.find_date_like_names([str(c) for c in df.columns], "column names"),
@@ -227,7 +218,7 @@ def phase_breakdown(path: Path) -> list[tuple[str, float]]:
     df = timed("reset_index", lambda: df.reset_index(drop=True))
     infos = timed("column profiles (profile.column_info)", lambda: column_info(df))
     section = timed(
-        "DataSection model (pydantic validation)",
+        "DataSection (pydantic)",
         lambda: DataSection(
             options=options,
             files=[result.record],
@@ -237,15 +228,27 @@ def phase_breakdown(path: Path) -> list[tuple[str, float]]:
         ),
     )
     timed("commit (data.commit)", lambda: data.commit(Project.new(), df, section, []))
-    del orientation  # imported only to make sure the module is loaded before timing
     return phases
 
 
+def run_child(mode: str, path: Path, lifted: bool) -> object:
+    args = [sys.executable, __file__, mode, str(path), "1" if lifted else "0"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def profile_top(path: Path, n: int = 10) -> str:
+    from dlwizard.steps import data
+
+    real = data.run_interruptible
+    data.run_interruptible = lambda fn, job, poll_s=0.05: fn()  # profile the parse too
     profiler = cProfile.Profile()
-    profiler.enable()
-    data_step(path)
-    profiler.disable()
+    try:
+        profiler.enable()
+        data_step(path)
+        profiler.disable()
+    finally:
+        data.run_interruptible = real
     buf = io.StringIO()
     pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(n)
     lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
@@ -253,67 +256,84 @@ def profile_top(path: Path, n: int = 10) -> str:
     return "\n".join(lines[start:])
 
 
-def main() -> None:
-    sys.path.insert(0, str(ROOT))
-    import pandas as pd  # noqa: F401  (loaded before timing, as the GUI has it loaded)
-    import pyarrow.csv  # noqa: F401
-
-    import dlwizard.steps.data  # noqa: F401
-
-    with tempfile.TemporaryDirectory(prefix="dlwizard-bench-") as tmp:
-        t0 = time.perf_counter()
-        path = make_wide_csv(Path(tmp))
-        size_mb = path.stat().st_size / 1e6
-        print(
-            f"generated {N_SAMPLES:,} x {N_GENES:,} CSV ({size_mb:.0f} MB) "
-            f"in {time.perf_counter() - t0:.1f} s"
-        )
-
-        bare_read(path)  # warm the page cache so both sides read from memory
-        lifted = check_importable(path)
-        step_med, step_all = median_time(lambda: data_step(path))
-        bare_med, bare_all = median_time(lambda: bare_read(path))
-        ratio = step_med / bare_med
-        print(f"data step (dlwizard.steps.data.run): median {step_med:.3f} s  runs {_fmt(step_all)}")
-        print(f"pandas.read_csv(engine='pyarrow'):   median {bare_med:.3f} s  runs {_fmt(bare_all)}")
-        print(f"time ratio: {ratio:.2f}  (target <= {TIME_TARGET})  {_verdict(ratio, TIME_TARGET)}")
-
-        mem = measure_memory(path, _MEMORY_CHILD, lifted)
-        grown = max(mem["peak_kernel"], mem["peak_sampled"]) - mem["before"]
-        mem_ratio = grown / mem["table"]
-        print(
-            f"memory: table {mem['table'] / 1e6:.0f} MB; RSS before import "
-            f"{mem['before'] / 1e6:.0f} MB, peak {mem['peak_kernel'] / 1e6:.0f} MB "
-            f"(sampled {mem['peak_sampled'] / 1e6:.0f} MB), after {mem['after'] / 1e6:.0f} MB"
-        )
-        print(
-            f"peak/table ratio: {mem_ratio:.2f}  (target <= {MEMORY_TARGET})  "
-            f"{_verdict(mem_ratio, MEMORY_TARGET)}"
-        )
-        bare_mem = measure_memory(path, _BARE_MEMORY_CHILD)
-        print(
-            "  for reference, pandas.read_csv(engine='pyarrow') alone: peak/table "
-            f"{(bare_mem['peak_kernel'] - bare_mem['before']) / bare_mem['table']:.2f}"
-        )
-
-        print("\nphases of the data step (one run, seconds):")
-        phases = phase_breakdown(path)
-        total = sum(t for name, t in phases if not name.startswith("  "))
-        for name, t in phases:
-            share = "" if name.startswith("  ") else f"  {100 * t / total:4.0f}%"
-            print(f"  {name:<50} {t:7.3f}{share}")
-        print(f"  {'sum of phases':<50} {total:7.3f}")
-
-        print("\ncProfile, top 10 by cumulative time (one run of the data step):")
-        print(profile_top(path))
+# -- report ---------------------------------------------------------------------------------------
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB"
 
 
-def _fmt(times: list[float]) -> str:
-    return "[" + ", ".join(f"{t:.3f}" for t in times) + "]"
+def _runs(times: list[float]) -> str:
+    return "[" + ", ".join(f"{t:.2f}" for t in times) + "]"
 
 
 def _verdict(value: float, target: float) -> str:
     return "OK" if value <= target else "MISSED"
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1].startswith("--child-"):
+        if sys.argv[3] == "1":
+            lift_csv_limit()
+        path = Path(sys.argv[2])
+        if sys.argv[1] == "--child-phases":
+            print(json.dumps(child_phases(path)))
+        else:
+            print(json.dumps(child_memory(path, bare=sys.argv[1] == "--child-bare-memory")))
+        return
+
+    _preload()  # the GUI has these loaded before an import starts
+    with tempfile.TemporaryDirectory(prefix="dlwizard-bench-") as tmp:
+        t0 = time.perf_counter()
+        path = make_wide_csv(Path(tmp))
+        print(
+            f"generated {N_SAMPLES:,} x {N_GENES:,} CSV ({_mb(path.stat().st_size)}) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        bare_read(path)  # warm-up; the file is in the page cache for both sides
+        lifted = check_importable(path)  # also the data step's warm-up
+
+        step_med, step_all = median_time(lambda: data_step(path))
+        bare_med, bare_all = median_time(lambda: bare_read(path))
+        ratio = step_med / bare_med
+        print(f"data step, data.run():              median {step_med:6.2f} s  {_runs(step_all)}")
+        print(f"pandas.read_csv(engine='pyarrow'):  median {bare_med:6.2f} s  {_runs(bare_all)}")
+        print(f"time ratio {ratio:.2f} (target <= {TIME_TARGET}): {_verdict(ratio, TIME_TARGET)}")
+
+        mem = run_child("--child-memory", path, lifted)
+        grown = mem["peak"] - mem["before"]
+        mem_ratio = grown / mem["table"]
+        print(
+            f"memory of the data step (fresh process): table {_mb(mem['table'])}, "
+            f"RSS before {_mb(mem['before'])}, peak {_mb(mem['peak'])} (+{_mb(grown)}), "
+            f"after {_mb(mem['after'])}, after pyarrow pool release_unused() "
+            f"{_mb(mem['after_release'])}"
+        )
+        print(
+            f"peak/table ratio {mem_ratio:.2f} (target <= {MEMORY_TARGET}): "
+            f"{_verdict(mem_ratio, MEMORY_TARGET)}"
+        )
+        bare = run_child("--child-bare-memory", path, lifted)
+        print(
+            "  reference, pandas.read_csv(engine='pyarrow') alone: peak/table "
+            f"{(bare['peak'] - bare['before']) / bare['table']:.2f} "
+            f"(+{_mb(bare['peak'] - bare['before'])})"
+        )
+
+        print("\nphases of the data step (fresh process, one run; memory relative to start):")
+        print(f"  {'phase':<52} {'seconds':>7} {'share':>5}  {'peak':>9}  {'RSS after':>9}")
+        phases = run_child("--child-phases", path, lifted)
+        total = sum(s for name, s, _, _ in phases if not name.startswith("  "))
+        for name, s, peak, rss in phases:
+            if name.startswith("  "):
+                mem_cols = f"  {_mb(peak):>9}" if peak else ""
+                print(f"  {name:<52} {s:7.2f}{'':>6}{mem_cols}")
+            else:
+                share = f"{100 * s / total:4.0f}%"
+                print(f"  {name:<52} {s:7.2f} {share:>5}  {_mb(peak):>9}  {_mb(rss):>9}")
+        print(f"  {'sum of phases':<52} {total:7.2f}")
+
+        if "--profile" in sys.argv:
+            print("\ncProfile, top 10 by cumulative time (one run, parse on the main thread):")
+            print(profile_top(path))
 
 
 if __name__ == "__main__":

@@ -113,13 +113,17 @@ def run_plan(
         raise PlanError("the plan names no step", file=source, fix="add [question] and [data].")
     from dlwizard.steps import data, metadata, question
 
+    section = "question"  # named in messages about invalid values
     try:
         q = dict(plan.get("question", {}))
         if "ceiling" in q:
+            section = "question.ceiling"
             q["ceiling"] = Ceiling(**q["ceiling"])
+            section = "question"
         if q:
             question.apply(project, **q)
         if STEP_ORDER.index(stop) >= STEP_ORDER.index("data"):
+            section = "data"
             d = dict(plan.get("data", {}))
             if not d.get("path") and not d.get("paths"):
                 raise PlanError(
@@ -134,6 +138,7 @@ def run_plan(
             if errors:
                 raise PlanError(errors[0].message, file=source, fix=errors[0].fix)
         if STEP_ORDER.index(stop) >= STEP_ORDER.index("metadata"):
+            section = "metadata"
             job.progress(0.85, "Reviewing metadata")
             m = dict(plan.get("metadata", {}))
             derive = m.get("derive")
@@ -159,9 +164,9 @@ def run_plan(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        raise PlanError(f"{where}: {first.get('msg')}", file=source) from exc
+        raise PlanError(f"[{section}] {where}: {first.get('msg')}", file=source) from exc
     except KeyError as exc:
-        raise PlanError(f"a required key is missing: {exc}", file=source) from exc
+        raise PlanError(f"[{section}] a required key is missing: {exc}", file=source) from exc
     except DlwizardError:
         raise
     job.progress(1.0, "Plan finished")
@@ -212,7 +217,9 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
             except ValueError:
                 return str(Path(p).resolve())
 
-        dd: dict[str, Any] = {"paths": [rel(p) for p in o.paths]}
+        # The files as they were read (resolved against the plan's folder), not as typed.
+        read = [f.path for f in s.data.files if f.role == "data"] or list(o.paths)
+        dd: dict[str, Any] = {"paths": [rel(p) for p in read]}
         for key in ("sheet", "delimiter", "decimal", "encoding", "feature_id_column",
                     "sample_id_column"):  # fmt: skip
             if getattr(o, key) is not None:
@@ -223,7 +230,8 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
             dd["drop_columns"] = list(o.drop_columns)
         if o.sample_sheet:
             ss = {k: v for k, v in o.sample_sheet.model_dump().items() if v is not None}
-            ss["path"] = rel(ss["path"])
+            sheet = [f.path for f in s.data.files if f.role == "sample_sheet"]
+            ss["path"] = rel(sheet[0] if sheet else ss["path"])
             dd["sample_sheet"] = ss
         for k, v in s.data.provenance.model_dump().items():
             if v:

@@ -5,6 +5,7 @@ Row numbers in messages count the header as row 1, as a spreadsheet shows them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import zipfile
@@ -241,6 +242,17 @@ def _unique_header(header: list[str], path: Path, row: int = 1) -> list[str]:
     return names
 
 
+@contextlib.contextmanager
+def _no_field_limit():
+    """Let the csv module read a value of any length (its default limit is 128 kB)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def _check_quote_left_open(path: Path, encoding: str, dialect, df: pd.DataFrame) -> None:
     """A quote opened in the last column and never closed swallows every row below it into one
     value, and the parser accepts it; an odd number of quote characters gives it away."""
@@ -248,7 +260,7 @@ def _check_quote_left_open(path: Path, encoding: str, dialect, df: pd.DataFrame)
     if not any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in last.tolist()):
         return  # a literal quote inside a value (12" tube): odd, but nothing was swallowed
     start = end = dialect.header_line
-    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+    with _no_field_limit(), open(path, encoding=encoding, errors="replace", newline="") as fh:
         for _ in range(dialect.header_line):
             fh.readline()
         reader = csv.reader(fh, delimiter=dialect.delimiter)
@@ -272,7 +284,7 @@ def _explain_parse_error(path, encoding, dialect, n_columns, text) -> DataError:
     delimiter = dialect.delimiter
     sep = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(delimiter, repr(delimiter))
     try:
-        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        with _no_field_limit(), open(path, encoding=encoding, errors="replace", newline="") as fh:
             for _ in range(dialect.header_line):  # notes, blank lines and the header itself
                 fh.readline()
             base = dialect.header_line

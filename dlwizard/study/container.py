@@ -36,6 +36,7 @@ from dlwizard.study.project import AuditEntry, Project
 SUFFIX = ".dlwiz"
 FORMAT = "dlwizard-project"
 TABLE_MEMBER = "data/table.parquet"
+SEALED_MEMBER = "data/sealed_test.parquet"
 
 # Member names a project may contain. Anything else is refused: we never write it, so its
 # presence means the file was altered or built by something else.
@@ -64,7 +65,9 @@ def table_to_parquet(table: Any) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    # The index holds the row ids (positions in the imported table); after a split the working
+    # table is a subset, so the ids must survive a save.
+    arrow = pa.Table.from_pandas(table, preserve_index=None)
     sink = pa.BufferOutputStream()
     pq.write_table(arrow, sink, compression="zstd")
     return sink.getvalue().to_pybytes()
@@ -76,6 +79,8 @@ def project_members(project: Project) -> dict[str, bytes]:
     members: dict[str, bytes] = {"study.json": study_json}
     if project.table is not None:
         members[TABLE_MEMBER] = table_to_parquet(project.table)
+    if project._sealed is not None:
+        members[SEALED_MEMBER] = table_to_parquet(project._sealed)
     members["log.jsonl"] = "".join(
         json.dumps(e.to_json(), sort_keys=True) + "\n" for e in project.log
     ).encode("utf-8")
@@ -366,4 +371,14 @@ def load(path: str | Path) -> Project:
             raise ProjectFileError(
                 f"audit log line {n} is damaged", file=source, fix="open a backup copy."
             ) from exc
-    return Project(study=study, table=table, log=log, path=source, dirty=False)
+    project = Project(study=study, table=table, log=log, path=source, dirty=False)
+    if SEALED_MEMBER in members:
+        try:
+            project._sealed = parquet_to_table(members[SEALED_MEMBER])
+        except Exception as exc:
+            raise ProjectFileError(
+                "the sealed test rows inside the project cannot be read",
+                file=source,
+                fix="open a backup copy.",
+            ) from exc
+    return project

@@ -75,6 +75,9 @@ class Project:
     log: list[AuditEntry] = field(default_factory=list)
     path: Path | None = None
     dirty: bool = False
+    # The sealed test rows, moved out of ``table`` by the split step. No step reads them; only
+    # the test step may open them, once (see dlwizard.steps.split).
+    _sealed: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def new(cls, name: str = "Untitled study") -> Project:
@@ -119,8 +122,41 @@ class Project:
     def is_done(self, step: str) -> bool:
         return step in self.study.steps_done
 
+    # -- the sealed test set ---------------------------------------------------------------------
+    @property
+    def n_sealed(self) -> int:
+        return 0 if self._sealed is None else len(self._sealed)
+
+    def seal(self, test_ids: list[int]) -> None:
+        """Move the test rows out of the working table."""
+        import pandas as pd
+
+        self.reunite()
+        if self.table is None:
+            return
+        mask = self.table.index.isin(test_ids)
+        self._sealed = self.table[mask].copy()
+        self.table = self.table[~mask].copy()
+        if not len(self._sealed):
+            self._sealed = pd.DataFrame(columns=self.table.columns)
+
+    def reunite(self) -> None:
+        """Put sealed rows back (only while the test set was never opened), e.g. to re-split."""
+        import pandas as pd
+
+        if self._sealed is None or self.table is None:
+            self._sealed = None
+            return
+        self.table = pd.concat([self.table, self._sealed]).sort_index()
+        self._sealed = None
+
     def invalidate_after(self, step: str) -> list[str]:
         """Forget that later steps were done: their results rest on what just changed."""
+        if STEP_ORDER.index(step) < STEP_ORDER.index("split") and (
+            self._sealed is not None or self.study.split is not None
+        ):
+            self.reunite()
+            self.study.split = None
         later = STEP_ORDER[STEP_ORDER.index(step) + 1 :]
         dropped = [s for s in later if s in self.study.steps_done]
         if dropped:

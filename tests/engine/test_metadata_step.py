@@ -1,4 +1,4 @@
-"""Step 3, metadata: role suggestions, user roles, derived subjects and the plain-language checks."""
+"""Step 3, metadata: role suggestions, user roles, derived subjects and the checks."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _balanced_labels(n: int = N) -> list[str]:
     return ["a", "b"] * (n // 2)
 
 
-# -- role suggestions -------------------------------------------------------------------------------
+# -- role suggestions -----------------------------------------------------------------------------
 def test_roles_from_names():
     df = pd.DataFrame(
         {
@@ -130,7 +130,7 @@ def test_many_free_text_values_are_ignored():
     assert roles["comment"] == "ignore"
 
 
-# -- apply: user roles and errors ------------------------------------------------------------------
+# -- apply: user roles and errors -----------------------------------------------------------------
 def _study_df() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -220,7 +220,7 @@ def test_metadata_marks_done_and_forgets_later_steps():
     assert list(project.study.steps_done) == ["question", "metadata"]
 
 
-# -- derived subjects -------------------------------------------------------------------------------
+# -- derived subjects -----------------------------------------------------------------------------
 def _recordings() -> pd.DataFrame:
     people = [f"phon_S{i // 4:02d}" for i in range(N)]
     labels = ["pd" if i // 4 % 3 else "healthy" for i in range(N)]
@@ -279,7 +279,7 @@ def test_rows_a_pattern_does_not_match_keep_their_own_value():
     assert pd.isna(out.iloc[3])
 
 
-# -- checks -----------------------------------------------------------------------------------------
+# -- checks ---------------------------------------------------------------------------------------
 def test_id_encodes_label_in_text_ids():
     labels = ["ALL"] * 24 + ["AML"] * 16
     ids = [f"{lab}_{i}" for i, lab in enumerate(labels)]
@@ -372,7 +372,7 @@ def test_no_features_is_an_error():
     assert error.code == "no-features"
 
 
-# -- association measures against hand-computed values ----------------------------------------------
+# -- association measures against hand-computed values --------------------------------------------
 def _pairs(table: list[list[int]]) -> tuple[pd.Series, pd.Series]:
     a, b = [], []
     for i, row in enumerate(table):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,11 @@ import pytest
 
 from dlwizard.demo import demo_project
 from dlwizard.errors import PlanError
-from dlwizard.plan import dumps, load_plan, plan_from_project, run_plan
-from dlwizard.study.project import Project
+from dlwizard.plan import IMPLEMENTED, dumps, load_plan, plan_from_project, run_plan
+from dlwizard.study.project import STEP_ORDER, Project
 from tests.conftest import shared
 
-# -- a small golub-like raw data set: genes as rows, P/A/M calls, labels in a sample sheet ---------
+# -- a small golub-like raw data set: genes as rows, P/A/M calls, labels in a sample sheet --------
 N_PROBES = 40
 TRAIN = [1, 2, 3, 4, 9, 10]
 TEST = [5, 6, 7, 8, 11, 12]
@@ -91,7 +92,7 @@ def test_golub_like_plan_runs(tmp_path):
     assert df.shape == (12, 1 + N_PROBES + 2)  # sample_id, probes, source_file, cancer
     assert project.study.data.transposed
     assert dict(zip(df["sample_id"].astype(int), df["cancer"])) == LABELS
-    assert project.study.question.class_counts == {"ALL": 6, "AML": 6}
+    assert project.study.question.class_counts == dict(Counter(LABELS.values()))
     assert project.study.question.positive_class == "AML"
     assert project.study.metadata.roles["source_file"] == "ignore"
     assert project.study.metadata.suggested_roles["source_file"] == "batch"
@@ -162,7 +163,8 @@ replicate_kind = "technical"
 
 
 def test_exported_plan_of_a_project_without_derived_subject_stays_without(tmp_path):
-    rows = ["name,dx,x1,x2"] + [f"id_{i // 3}_{i % 3},{'ab'[i % 2]},{i}.5,{i * 3}.25" for i in range(30)]
+    rows = ["name,dx,radius,texture"]
+    rows += [f"id_{i // 3}_{i % 3},{'ab'[i % 2]},{i}.5,{i * 3}.25" for i in range(30)]
     (tmp_path / "d.csv").write_text("\n".join(rows) + "\n", "utf-8")
     plan_file = tmp_path / "plan.toml"
     plan_file.write_text(
@@ -201,7 +203,7 @@ def test_a_plan_stops_after_data_when_metadata_is_not_named(tmp_path):
     assert project.study.metadata is None
 
 
-# -- validation ------------------------------------------------------------------------------------
+# -- validation -----------------------------------------------------------------------------------
 def _plan(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "plan.toml"
     path.write_text(text, "utf-8")
@@ -213,7 +215,6 @@ def _plan(tmp_path: Path, text: str) -> Path:
     [
         ("[qestion]\ntarget='x'", "unknown key 'qestion' in the plan", "did you mean 'question'?"),
         ("[data]\npth='x'", "unknown key 'pth' in [data]", "did you mean 'path'?"),
-        ("[split]\ntest=0.2", "[split] is not available in this version", "Remove [split]"),
         (
             "[data]\npath='x'\nsample_sheet={path='s.csv', keys='id'}",
             "unknown key 'keys' in [data.sample_sheet]",
@@ -238,6 +239,17 @@ def test_invalid_plans_get_clear_messages(tmp_path, text, message, fix):
         assert fix in (info.value.fix or "")
 
 
+def test_a_step_this_version_cannot_run(tmp_path):
+    later = [s for s in STEP_ORDER if s not in IMPLEMENTED]
+    if not later:
+        pytest.skip("every step is implemented")
+    step = later[-1]
+    with pytest.raises(PlanError) as info:
+        load_plan(_plan(tmp_path, f"[question]\ntarget='x'\n[{step}]\n"))
+    assert f"[{step}] is not available in this version" in info.value.message
+    assert f"Remove [{step}]" in (info.value.fix or "")
+
+
 def test_missing_and_undecodable_plan_files(tmp_path):
     with pytest.raises(PlanError, match="no such plan file"):
         load_plan(tmp_path / "absent.toml")
@@ -252,20 +264,21 @@ def test_missing_and_undecodable_plan_files(tmp_path):
     [
         ({"project": {"name": "x"}}, "the plan names no step"),
         ({"question": {"target": "dx"}, "data": {"source": "x"}}, "needs path (or paths)"),
-        ({"question": {"unit": "organ"}}, "unit"),
-        ({"question": {"ceiling": {"value": 2.0}}}, "ceiling"),
+        ({"question": {"ceiling": {"value": 2.0}}}, "[question.ceiling] value: "),
+        ({"question": {"unit": "organ"}}, "[question] unit: "),
     ],
 )
 def test_impossible_plans(plan, message):
-    with pytest.raises(PlanError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(PlanError) as info:
         run_plan(plan, base=Path("."))
+    assert message in info.value.message
 
 
 def test_derive_without_pattern_is_a_plan_error(tmp_path):
     write_golub_like(tmp_path)
     plan = load_plan(tmp_path / "plan.toml")
     plan["metadata"]["derive"] = {"from": "sample_id"}
-    with pytest.raises(PlanError, match="a required key is missing: 'pattern'"):
+    with pytest.raises(PlanError, match=r"\[metadata\] a required key is missing: 'pattern'"):
         run_plan(plan, base=tmp_path)
 
 

@@ -16,6 +16,11 @@ ENGINE_PACKAGES = (
     "dlwizard.plan",
     "dlwizard.demo",
     "dlwizard.summary",
+    # Not science, but on the headless path (`dlwizard demo`, `dlwizard run`): no Qt either.
+    "dlwizard.jobs",
+    "dlwizard.errors",
+    "dlwizard.settings",
+    "dlwizard.cli",
 )
 BLOCKED = ("PySide6", "pyqtgraph", "superqt", "shiboken6", "PyQt5", "PyQt6", "qtpy")
 

@@ -23,7 +23,7 @@ def _codes(project: Project) -> list[str]:
     return [f.code for f in project.findings("question")]
 
 
-# -- infer_task -------------------------------------------------------------------------------------
+# -- infer_task -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("values", "task"),
     [
@@ -51,7 +51,7 @@ def test_many_whole_numbers_are_a_quantity_not_classes():
     assert question.infer_task(few)[0] == "multiclass"
 
 
-# -- positive class ---------------------------------------------------------------------------------
+# -- positive class -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("counts", "positive"),
     [
@@ -73,7 +73,7 @@ def test_class_labels_of_float_codes_are_whole_numbers():
     assert pd.isna(labels.iloc[2])
 
 
-# -- apply and resolve ------------------------------------------------------------------------------
+# -- apply and resolve ----------------------------------------------------------------------------
 def test_binary_numeric_codes():
     project = _project(status=[0, 1, 1, 1, 0, 1], x=range(6))
     question.apply(project, target="status")

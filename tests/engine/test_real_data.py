@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.conftest import shared
 
 from dlwizard.plan import load_plan, run_plan
 from dlwizard.steps import data, metadata, question
 from dlwizard.study import container
 from dlwizard.study.model import DerivedColumn, ImportOptions, Provenance
 from dlwizard.study.project import Project
+from tests.conftest import shared
 
 pytestmark = pytest.mark.shared_data
 
@@ -38,7 +38,7 @@ def _finding(project: Project, code: str):
     return found[0]
 
 
-# -- golub_raw: genes as rows, two files, labels in a separate sheet -------------------------------
+# -- golub_raw: genes as rows, two files, labels in a separate sheet ------------------------------
 @pytest.fixture(scope="module")
 def golub(tmp_path_factory) -> Project:
     folder = shared("golub_raw")
@@ -140,7 +140,7 @@ def test_golub_train_file_alone_saves_and_reloads(tmp_path):
     pd.testing.assert_frame_equal(again.table, project.table)
 
 
-# -- parkinsons_uci: several recordings per person --------------------------------------------------
+# -- parkinsons_uci: several recordings per person ------------------------------------------------
 PARKINSONS = """
 [question]
 target = "status"
@@ -216,7 +216,7 @@ def test_parkinsons_through_the_engine():
     assert project.study.steps_done.keys() == {"question", "data", "metadata"}
 
 
-# -- heart_disease_uci: four hospitals ---------------------------------------------------------------
+# -- heart_disease_uci: four hospitals ------------------------------------------------------------
 def test_heart_disease_site_travels_with_the_label(tmp_path):
     path = shared("heart_disease_uci", "heart_disease_4sites_combined.csv")
     project = _run(
@@ -245,7 +245,7 @@ roles = {{ target = "ignore" }}
     assert project.table["site"].nunique() == 4
 
 
-# -- GSE5859Subset: processing date confounded with the label --------------------------------------
+# -- GSE5859Subset: processing date confounded with the label -------------------------------------
 def test_gse5859_date_flagged(tmp_path):
     path = shared("GSE5859Subset", "GSE5859Subset_samples_x_genes.csv")
     project = _run(
@@ -273,10 +273,12 @@ path = '{path}'
     assert warning.detail["p_value"] < 0.05
 
 
-# -- stemcells: four studies --------------------------------------------------------------------------
+# -- stemcells: four studies ----------------------------------------------------------------------
 def test_stemcells_study_is_a_batch(tmp_path):
     path = shared("stemcells", "stemcells.csv")
-    project = _run(tmp_path, f"[question]\ntarget = 'celltype'\n[data]\npath = '{path}'\n[metadata]")
+    project = _run(
+        tmp_path, f"[question]\ntarget = 'celltype'\n[data]\npath = '{path}'\n[metadata]"
+    )
     q = project.study.question
     assert q.task == "multiclass"
     assert q.class_counts == {"hiPSC": 58, "hESC": 37, "Fibroblast": 30}
@@ -288,7 +290,7 @@ def test_stemcells_study_is_a_batch(tmp_path):
     assert "metadata-missing" not in _codes(project)
 
 
-# -- microarray/khan.csv: four tumour classes -----------------------------------------------------------
+# -- microarray/khan.csv: four tumour classes -----------------------------------------------------
 def test_khan_multiclass(tmp_path):
     path = shared("microarray", "khan.csv")
     project = _run(tmp_path, f"[question]\ntarget = 'label'\n[data]\npath = '{path}'\n[metadata]")

@@ -112,7 +112,7 @@ def _truncated_parquet() -> bytes:
     return data[: len(data) // 2]
 
 
-# -- malformed text tables --------------------------------------------------------------------------
+# -- malformed text tables ------------------------------------------------------------------------
 @case("ragged_rows.csv")
 def _ragged() -> bytes:
     return text("sample_id,age,label\nS1,34,tumour\nS2,51,normal\nS3,47,tumour,extra\n"
@@ -123,6 +123,14 @@ def _ragged() -> bytes:
 def _unclosed() -> bytes:
     return text('sample_id,note,label\nS1,fine,tumour\nS2,"forgot to close,normal\n'
                 "S3,fine,tumour\nS4,fine,normal\n")  # fmt: skip
+
+
+@case("quote_left_open.csv")
+def _quote_open() -> bytes:
+    # The quote opens in the last column, so the parser accepts the file and rows 3 to 5
+    # would silently become one value.
+    return text('sample_id,marker,label\nS1,1.5,tumour\nS2,2.5,"normal\nS3,3.5,tumour\n'
+                "S4,4.5,normal\n")  # fmt: skip
 
 
 @case("duplicate_columns.csv")
@@ -153,7 +161,7 @@ def _cr() -> bytes:
     return _baseline().replace(b"\n", b"\r")
 
 
-# -- encodings --------------------------------------------------------------------------------------
+# -- encodings ------------------------------------------------------------------------------------
 @case("latin1.csv")
 def _latin1() -> bytes:
     return text("sample_id,donor,dose,label\nS1,Smith,1 mg,tumour\nS2,Müller,5 µg,normal\n"
@@ -171,7 +179,7 @@ def _utf16() -> bytes:
     return rows.encode("utf-16")  # BOM + little-endian, as Excel's "Unicode Text" writes it
 
 
-# -- values that need a second look -----------------------------------------------------------------
+# -- values that need a second look ---------------------------------------------------------------
 @case("semicolon_decimal_comma.csv")
 def _semicolon() -> bytes:
     return text("sample_id;age;marker;label\nS1;34;1,5;tumour\nS2;51;2,25;normal\n"
@@ -224,7 +232,7 @@ def _genes_headers() -> bytes:
     return text("\n".join(lines) + "\n")
 
 
-# -- targets the question step must refuse or flag --------------------------------------------------
+# -- targets the question step must refuse or flag ------------------------------------------------
 @case("target_all_missing.csv")
 def _t_missing() -> bytes:
     return text("sample_id,marker,label\nS1,1.5,NA\nS2,2.5,\nS3,3.5,?\nS4,4.5,NA\n")
@@ -255,7 +263,7 @@ def _dup_ids() -> bytes:
                 "S4,4.5,normal\n")  # fmt: skip
 
 
-# -- sample sheets (joined onto _baseline.csv by sample_id) ------------------------------------------
+# -- sample sheets (joined onto _baseline.csv by sample_id) ---------------------------------------
 @case("sheet_no_match.csv")
 def _sheet_none() -> bytes:
     return text("patient,batch\nP-001,b1\nP-002,b2\nP-003,b1\n")
@@ -271,7 +279,7 @@ def _sheet_partial() -> bytes:
     return text("sample_id,batch\nS1,b1\nS2,b2\nS9,b3\n")
 
 
-# -- Excel workbooks --------------------------------------------------------------------------------
+# -- Excel workbooks ------------------------------------------------------------------------------
 _SAMPLE_ROWS = [["sample_id", "age", "label"], ["S1", 34, "tumour"], ["S2", 51, "normal"],
                 ["S3", 47, "tumour"]]  # fmt: skip
 
@@ -358,7 +366,7 @@ def _password() -> bytes:
     return out.getvalue()
 
 
-# -- project files (.dlwiz) -------------------------------------------------------------------------
+# -- project files (.dlwiz) -----------------------------------------------------------------------
 def _study_json(schema_version: int = 1, **extra) -> bytes:
     doc = {
         "schema_version": schema_version,
@@ -372,9 +380,14 @@ def _study_json(schema_version: int = 1, **extra) -> bytes:
     return json.dumps(doc, indent=1).encode()
 
 
-_LOG = (json.dumps({"time": "2024-01-01T00:00:00+00:00", "action": "project-created",
-                    "user": "corpus", "app_version": "0.1.0",
-                    "detail": {"name": "Bad-input corpus"}}, sort_keys=True) + "\n").encode()  # fmt: skip
+_LOG_ENTRY = {
+    "time": "2024-01-01T00:00:00+00:00",
+    "action": "project-created",
+    "user": "corpus",
+    "app_version": "0.1.0",
+    "detail": {"name": "Bad-input corpus"},
+}
+_LOG = (json.dumps(_LOG_ENTRY, sort_keys=True) + "\n").encode()
 
 
 def _manifest(members: dict[str, bytes], schema_version: int = 1) -> bytes:
@@ -498,7 +511,7 @@ def _p_excel() -> bytes:
     return _workbook({"Samples": _SAMPLE_ROWS})
 
 
-# -- driver -----------------------------------------------------------------------------------------
+# -- driver ---------------------------------------------------------------------------------------
 def build(name: str) -> bytes:
     """The bytes of one corpus file (raises ModuleNotFoundError when its library is missing)."""
     return CASES[name][0]()
