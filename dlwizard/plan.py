@@ -16,10 +16,18 @@ from pydantic import ValidationError
 
 from dlwizard.errors import DlwizardError, PlanError
 from dlwizard.jobs import Job
-from dlwizard.study.model import Ceiling, DerivedColumn, ImportOptions, Provenance, SampleSheet
+from dlwizard.study.model import (
+    Ceiling,
+    DerivedColumn,
+    ExploreOptions,
+    ImportOptions,
+    Provenance,
+    SampleSheet,
+    SplitOptions,
+)
 from dlwizard.study.project import STEP_ORDER, Project
 
-IMPLEMENTED = ("question", "data", "metadata")
+IMPLEMENTED = ("question", "data", "metadata", "explore", "split")
 
 KEYS: dict[str, set[str]] = {
     "project": {"name"},
@@ -32,6 +40,11 @@ KEYS: dict[str, set[str]] = {
         "date_obtained", "version", "notes",
     },
     "metadata": {"roles", "derive", "design", "replicate_kind", "suggest_subject"},
+    "explore": {"embedding", "seed"},
+    "split": {
+        "tune_fraction", "test_fraction", "seed", "group_by_subject", "ungrouped_reason",
+        "hold_out_column", "hold_out_values", "n_folds",
+    },
 }  # fmt: skip
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
@@ -111,7 +124,7 @@ def run_plan(
     stop = last_step(plan)
     if stop is None:
         raise PlanError("the plan names no step", file=source, fix="add [question] and [data].")
-    from dlwizard.steps import data, metadata, question
+    from dlwizard.steps import data, explore, metadata, question, split
 
     section = "question"  # named in messages about invalid values
     try:
@@ -161,6 +174,17 @@ def run_plan(
                 replicate_kind=m.get("replicate_kind"),
                 suggest_derived=m.get("suggest_subject", True),
             )
+        if STEP_ORDER.index(stop) >= STEP_ORDER.index("explore"):
+            section = "explore"
+            job.progress(0.88, "Exploring")
+            explore.run(project, ExploreOptions(**plan.get("explore", {})), job=job.sub(0.88, 0.95))
+        if STEP_ORDER.index(stop) >= STEP_ORDER.index("split"):
+            section = "split"
+            job.progress(0.95, "Splitting")
+            sp = dict(plan.get("split", {}))
+            if "hold_out_values" in sp:
+                sp["hold_out_values"] = [str(v) for v in sp["hold_out_values"]]
+            split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.99))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
@@ -251,6 +275,16 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         else:
             md["suggest_subject"] = False
         plan["metadata"] = md
+    if s.explore:
+        plan["explore"] = s.explore.options.model_dump()
+    if s.split:
+        sp = s.split.options.model_dump()
+        if not sp["hold_out_column"]:
+            sp.pop("hold_out_column")
+            sp.pop("hold_out_values")
+        if not sp["ungrouped_reason"]:
+            sp.pop("ungrouped_reason")
+        plan["split"] = sp
     return plan
 
 

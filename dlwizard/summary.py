@@ -41,6 +41,33 @@ def summary(project: Project) -> dict[str, Any]:
             "n_subjects": s.metadata.n_subjects,
             "associations": [a.model_dump() for a in s.metadata.associations],
         }
+    if s.explore:
+        e = s.explore
+        out["explore"] = {
+            "embedding": e.options.embedding,
+            "features_used": e.n_features_used,
+            "explained_variance": e.explained_variance,
+            "label_effect": e.label_effect.model_dump() if e.label_effect else None,
+            "batch_effects": [b.model_dump() for b in e.batch_effects],
+            "shortcuts": [c.model_dump() for c in e.shortcuts],
+            "exact_duplicate_groups": len(e.exact_duplicates),
+            "near_duplicate_groups": len(e.near_duplicates),
+            "outliers": e.outliers,
+            "missing_share": e.missing_share,
+        }
+    if s.split:
+        sp = s.split
+        out["split"] = {
+            "options": sp.options.model_dump(),
+            "grouped_by": sp.group_column,
+            "sizes": {"train": len(sp.train), "tune": len(sp.tune), "test": len(sp.test)},
+            "excluded_unlabelled": len(sp.excluded),
+            "n_folds": sp.n_folds,
+            "test_sealed": sp.sealed,
+            "test_sha256": sp.test_sha256,
+            "composition": sp.composition,
+        }
+    out["environment"] = dict(s.environment)
     out["warnings"] = [f.model_dump() for f in s.findings]
     out["audit_log"] = [e.to_json() for e in project.log]
     return out
@@ -81,6 +108,27 @@ def text(project: Project) -> str:
         )
         for col, role in m["roles"].items():
             lines.append(f"  {role:<11} {col}")
+    if "explore" in d:
+        e = d["explore"]
+        lines.append(f"Explore ({e['embedding']}, {e['features_used']} features):")
+        for b in e["batch_effects"][:5]:
+            lines.append(
+                f"  batch effect {b['column']}: {b['pc_variance_share']:.0%} of main variation "
+                f"({b['verdict']})"
+            )
+        for c in e["shortcuts"]:
+            lines.append(
+                f"  label from {c['source']} alone: {c['metric']} {c['score']:.2f} "
+                f"(chance {c['chance']:.2f})"
+            )
+    if "split" in d:
+        sp = d["split"]
+        z = sp["sizes"]
+        grouped = f", grouped by {sp['grouped_by']}" if sp["grouped_by"] else ""
+        lines.append(
+            f"Split: train {z['train']}, tune {z['tune']}, test {z['test']} (sealed, sha256 "
+            f"{sp['test_sha256'][:12]}…){grouped}; {sp['n_folds']} CV folds"
+        )
     if d["warnings"]:
         lines.append("Warnings:")
         for w in d["warnings"]:

@@ -420,9 +420,10 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
                     )
                 )
 
-    # An ID that gives the label away.
+    # An ID that gives the label away, or a feature that is the label in disguise.
     if target and q.task in ("binary", "multiclass"):
         findings += _id_encodes_label(df.loc[labelled], by_role, target)
+        findings += _feature_reveals_label(df.loc[labelled], by_role, target)
 
     if section.design == "unknown":
         findings.append(
@@ -459,6 +460,45 @@ def _as_month(s: pd.Series) -> pd.Series | None:
         if len(text) and text.str.match(r"^\d{4}-\d{2}-\d{2}").all():
             return s.astype("str").str[:7].where(s.notna())
     return None
+
+
+def _feature_reveals_label(df: pd.DataFrame, by_role: dict[str, list[str]], target: str):
+    """Features from which the label follows exactly: a copy, a recoding or a finer grading.
+
+    E.g. a 0-4 severity score next to a 'disease = severity > 0' label. Only columns with few
+    distinct values are checked (cheap even for wide tables).
+    """
+    label = df[target].astype(str)
+    hits = []
+    for col in by_role.get("feature", []):
+        s = df[col]
+        if s.nunique() > 50 or s.nunique() < 2:
+            continue
+        present = s.notna()
+        if present.mean() < 0.5:
+            continue
+        # Every value of the column maps to one class only: the column determines the label.
+        classes_per_value = label[present].groupby(s[present].astype(str)).nunique()
+        if (classes_per_value == 1).all() and label[present].nunique() > 1:
+            hits.append(str(col))
+    if not hits:
+        return []
+    return [
+        Finding(
+            code="feature-reveals-label",
+            severity="warning",
+            step=STEP,
+            message=(
+                f"The label '{target}' follows exactly from the feature(s) "
+                + ", ".join(f"'{c}'" for c in hits[:5])
+                + ": every value of it belongs to one class only. It is probably the label "
+                "in another form (a recoding or a finer grading), and a model would simply "
+                "read the answer from it."
+            ),
+            fix="give such columns the role 'ignore' (or make them the target instead).",
+            columns=hits,
+        )
+    ]
 
 
 def _id_encodes_label(df: pd.DataFrame, by_role: dict[str, list[str]], target: str):

@@ -1,0 +1,374 @@
+"""Step 5, split (Tips 1, 7): train / tune / test without leakage, and the test set sealed.
+
+Rows of one subject (and exact or near duplicates) always land in the same set; a whole site
+can be held out as the test set. The test rows' ids and their hash are recorded, and the rows
+themselves leave the working table: no later step can read them until the test step opens them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dlwizard.errors import StepError
+from dlwizard.jobs import Job
+from dlwizard.ml import duplicates, splitting
+from dlwizard.ml.features import numeric_features
+from dlwizard.study.model import Finding, SplitOptions, SplitSection
+from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STEP = "split"
+MIN_GROUPS_PER_FOLD = 2
+
+
+def subject_column(project: Project) -> str | None:
+    m = project.study.metadata
+    if m is None:
+        return None
+    return next((c for c, r in m.roles.items() if r == "subject"), None)
+
+
+def test_hash(ids: list[int], names: list[str]) -> str:
+    text = "\n".join(f"{i}\t{n}" for i, n in sorted(zip(ids, names)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return int(i)
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _groups(df: pd.DataFrame, subject: str | None, dup_groups: list[list[int]]) -> np.ndarray:
+    """Group ids that keep each subject and each set of duplicates together."""
+    n = len(df)
+    uf = _UnionFind(n)
+    if subject is not None:
+        codes = df[subject].astype("str").fillna("(missing)").factorize()[0]
+        first: dict[int, int] = {}
+        for i, c in enumerate(codes):
+            if c in first:
+                uf.union(first[c], i)
+            else:
+                first[c] = i
+    for g in dup_groups:
+        for j in g[1:]:
+            uf.union(g[0], j)
+    return np.array([uf.find(i) for i in range(n)])
+
+
+def run(project: Project, options: SplitOptions | None = None, job: Job | None = None) -> None:
+    job = job or Job()
+    options = options or SplitOptions()
+    s = project.study
+    if project.table is None or s.metadata is None:
+        raise StepError("import the data and review the metadata before splitting")
+    q = s.question
+    if not q.target or project.errors("question"):
+        raise StepError("choose a valid target on the question page before splitting")
+    if options.tune_fraction + options.test_fraction >= 0.9:
+        raise StepError(
+            "the tuning and test sets together take too much: at least 10% must stay for training",
+            fix="lower the tune or test fraction (defaults: 20% each).",
+        )
+    job.progress(0.05, "Preparing")
+    # Re-splitting starts from every row again (allowed while the test set was never opened).
+    project.reunite()
+    df = project.table
+    roles = s.metadata.roles
+    target = q.target
+    labelled = df[target].notna()
+    work = df[labelled]
+    excluded = [int(i) for i in df.index[~labelled]]
+    subject = subject_column(project)
+    findings: list[Finding] = []
+    group_col = subject if options.group_by_subject else None
+    if subject is not None and not options.group_by_subject:
+        if not options.ungrouped_reason.strip():
+            raise StepError(
+                f"the rows are grouped by subject ('{subject}'); splitting them apart lets the "
+                "same subject appear in training and test, which inflates every score",
+                fix="keep grouping on, or write down why it is right to split subjects apart "
+                "(the reason is printed in the report).",
+            )
+        findings.append(
+            Finding(
+                code="grouping-disabled",
+                severity="warning",
+                step=STEP,
+                message=f"Rows were split without keeping subjects ('{subject}') together. Reason "
+                f"given: {options.ungrouped_reason.strip()}",
+                fix="the report states this choice; test scores may be optimistic.",
+                columns=[subject],
+            )
+        )
+    if subject is None:
+        from dlwizard.steps.metadata import suggest_subject
+
+        guess = suggest_subject(work, roles)
+        if guess is not None:
+            findings.append(
+                Finding(
+                    code="subjects-not-grouped",
+                    severity="warning",
+                    step=STEP,
+                    message=f"No column has the subject role, but the IDs in '{guess.source}' look "
+                    "like a subject plus a number: rows of one subject may end up in both training "
+                    "and test, which makes every score too optimistic.",
+                    fix="on the metadata page, derive a subject column (Derive subject from an "
+                    "ID…) and split again.",
+                    columns=[guess.source],
+                )
+            )
+    test_mask = None
+    if options.hold_out_column:
+        col = options.hold_out_column
+        if col not in work.columns:
+            raise StepError(f"there is no column '{col}' to hold out", column=col)
+        values = work[col].astype("str")
+        wanted = [str(v) for v in options.hold_out_values]
+        missing = [v for v in wanted if v not in set(values.dropna())]
+        if not wanted or missing:
+            raise StepError(
+                f"choose which value(s) of '{col}' to hold out"
+                + (f" ('{missing[0]}' does not occur)" if missing else ""),
+                column=col,
+                fix=f"pick from: {', '.join(sorted(set(values.dropna()))[:10])}.",
+            )
+        test_mask = values.isin(wanted).to_numpy()
+        if test_mask.all():
+            raise StepError(f"holding out {', '.join(wanted)} leaves no rows for training")
+
+    job.progress(0.15, "Finding duplicates to keep together")
+    feats = numeric_features(work, roles)
+    dup = duplicates.find_duplicates(feats.values)
+    groups = _groups(work, group_col, dup.exact + dup.near)
+    y = work[target].to_numpy()
+    task = q.task or "binary"
+    job.progress(0.3, "Assigning rows")
+    try:
+        a = splitting.assign(
+            y,
+            task,
+            groups,
+            options.tune_fraction,
+            options.test_fraction,
+            options.seed,
+            test_mask,
+            options.n_folds,
+        )
+    except ValueError as exc:
+        raise StepError(
+            f"the rows cannot be split: {exc}",
+            fix="there are too few subjects or samples; lower the fractions or collect more.",
+        ) from exc
+    job.progress(0.6, "Checking for leakage")
+    ids = np.array([int(i) for i in work.index])
+    sets = {name: ids[a.sets == name].tolist() for name in splitting.SETS}
+    for name in splitting.SETS:
+        if not sets[name]:
+            raise StepError(
+                f"the {name} set came out empty",
+                fix="there are too few subjects or samples for three sets; lower the fractions.",
+            )
+    findings += _leakage_checks(work, a.sets, subject, options, dup)
+    n_groups_train = len(np.unique(groups[a.sets == "train"]))
+    if n_groups_train < options.n_folds * MIN_GROUPS_PER_FOLD or a.n_folds < options.n_folds:
+        findings.append(
+            Finding(
+                code="too-few-groups",
+                severity="warning",
+                step=STEP,
+                message=f"The training set holds only {n_groups_train} independent group(s) for "
+                f"{options.n_folds} cross-validation folds ({a.n_folds} could be made); fold "
+                "scores "
+                "will be noisy.",
+                fix="use fewer folds, or a larger training fraction.",
+                detail={"groups": n_groups_train, "folds": a.n_folds},
+            )
+        )
+    if task != "regression":
+        train_labels = work[target].astype(str)[a.sets == "train"]
+        train_groups = groups[a.sets == "train"]
+        for cls in sorted(set(train_labels)):
+            n_g = len(np.unique(train_groups[(train_labels == cls).to_numpy()]))
+            if n_g < a.n_folds:
+                findings.append(
+                    Finding(
+                        code="too-few-groups",
+                        severity="warning",
+                        step=STEP,
+                        message=f"Class '{cls}' has only {n_g} independent group(s) in training, "
+                        f"fewer than the {a.n_folds} folds: some folds will lack it.",
+                        fix="use fewer folds.",
+                        detail={"class": cls, "groups": n_g},
+                    )
+                )
+    composition = (
+        {
+            name: {
+                str(k): int(v)
+                for k, v in work[target]
+                .astype(str)[a.sets == name]
+                .value_counts()
+                .sort_index()
+                .items()
+            }
+            for name in splitting.SETS
+        }
+        if task != "regression"
+        else {name: {"n": int((a.sets == name).sum())} for name in splitting.SETS}
+    )
+    batch_cols = [c for c, r in roles.items() if r == "batch" and c in work.columns]
+    batch_comp = {
+        col: {
+            name: {
+                str(k): int(v)
+                for k, v in work[col]
+                .astype(str)[a.sets == name]
+                .value_counts()
+                .sort_index()
+                .items()
+            }
+            for name in splitting.SETS
+        }
+        for col in batch_cols
+    }
+    sid = next((c for c, r in roles.items() if r == "sample_id"), None)
+    names = [str(v) for v in work.loc[sets["test"], sid]] if sid else [str(i) for i in sets["test"]]
+    train_pos = np.flatnonzero(a.sets == "train")
+    section = SplitSection(
+        options=options,
+        group_column=group_col,
+        train=sets["train"],
+        tune=sets["tune"],
+        test=sets["test"],
+        excluded=excluded,
+        folds=[int(f) for f in a.folds[train_pos]],
+        n_folds=a.n_folds,
+        test_sha256=test_hash(sets["test"], names),
+        composition=composition,
+        batch_composition=batch_comp,
+    )
+    n = len(work)
+    findings.append(
+        Finding(
+            code="split-summary",
+            severity="info",
+            step=STEP,
+            message=(
+                f"{len(sets['train'])} training, {len(sets['tune'])} tuning and "
+                f"{len(sets['test'])} "
+                f"test rows ({len(sets['train']) / n:.0%} / {len(sets['tune']) / n:.0%} / "
+                f"{len(sets['test']) / n:.0%})"
+                + (f", kept together by '{group_col}'" if group_col else "")
+                + (
+                    f"; test = {options.hold_out_column} {', '.join(options.hold_out_values)}"
+                    if options.hold_out_column
+                    else ""
+                )
+                + f". The test set is sealed (SHA-256 {section.test_sha256[:12]}…)."
+            ),
+        )
+    )
+    job.check()  # the last moment to cancel: after this the project changes
+    project.study.split = section
+    project.seal(section.test)
+    project.replace_findings(STEP, findings)
+    project.mark_done(STEP)
+    project.invalidate_after(STEP)
+    project.audit(
+        "split-made",
+        seed=options.seed,
+        train=len(section.train),
+        tune=len(section.tune),
+        test=len(section.test),
+        test_sha256=section.test_sha256,
+        grouped_by=group_col,
+        hold_out=options.hold_out_column,
+    )
+    job.progress(1.0, "Split done; test set sealed")
+
+
+def _leakage_checks(work, sets: np.ndarray, subject, options: SplitOptions, dup) -> list[Finding]:
+    findings: list[Finding] = []
+    if subject is not None:
+        s = work[subject].astype("str")
+        per = s.groupby(sets).agg(lambda v: set(v))
+        shared = set()
+        names = list(per.index)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                shared |= per[a] & per[b]
+        if shared:
+            findings.append(
+                Finding(
+                    code="subjects-across-sets",
+                    severity="warning" if not options.group_by_subject else "error",
+                    step=STEP,
+                    message=f"{len(shared)} subject(s) have rows in more than one set (for example "
+                    f"'{sorted(shared)[0]}'): the model will be tested on people it has seen.",
+                    fix="keep grouping by subject on.",
+                    columns=[subject],
+                    detail={"subjects": sorted(shared)[:50]},
+                )
+            )
+    if options.hold_out_column:
+        col = work[options.hold_out_column].astype("str")
+        test_vals = set(col[sets == "test"])
+        other_vals = set(col[sets != "test"])
+        if test_vals & other_vals:
+            findings.append(
+                Finding(
+                    code="holdout-group-leak",
+                    severity="error",
+                    step=STEP,
+                    message=f"Held-out {options.hold_out_column} values also occur in training.",
+                    columns=[options.hold_out_column],
+                )
+            )
+    spanning = [g for g in dup.exact + dup.near if len({sets[i] for i in g}) > 1]
+    if spanning:
+        findings.append(
+            Finding(
+                code="duplicates-across-sets",
+                severity="warning",
+                step=STEP,
+                message=f"{len(spanning)} group(s) of duplicate or near-duplicate samples span two "
+                "sets (only possible when a held-out site shares samples with the others).",
+                fix="remove the duplicates from the data, or check the sites' sample lists.",
+                detail={"groups": [[int(work.index[i]) for i in g] for g in spanning[:20]]},
+            )
+        )
+    return findings
+
+
+def working_rows(project: Project, which: str) -> pd.DataFrame:
+    """Rows of the training or tuning set. The test set is not available here, by design."""
+    s = project.study.split
+    if which == "test":
+        raise StepError(
+            "the test set is sealed until the final test step opens it, once",
+            fix="tune and compare models on the training and tuning sets.",
+        )
+    if s is None or project.table is None:
+        raise StepError("split the data first")
+    ids = {"train": s.train, "tune": s.tune}.get(which)
+    if ids is None:
+        raise StepError(f"unknown set '{which}' (use 'train' or 'tune')")
+    return project.table.loc[ids]
