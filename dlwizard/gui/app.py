@@ -6,6 +6,27 @@ import sys
 from pathlib import Path
 
 
+_GC_TIMER = None
+
+
+def collect_garbage_in_gui_thread(interval_ms: int = 1000) -> None:
+    """Python's cyclic garbage collector may run in whichever thread allocates; if it frees Qt
+    objects inside a worker thread, Qt complains (and can crash). So automatic collection is
+    turned off and a timer collects in the GUI thread instead (as pyqtgraph recommends)."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    global _GC_TIMER
+    if _GC_TIMER is not None:
+        return
+    gc.disable()
+    _GC_TIMER = QTimer()
+    _GC_TIMER.setInterval(interval_ms)
+    _GC_TIMER.timeout.connect(lambda: gc.collect(generation=1))
+    _GC_TIMER.start()
+
+
 def create_app():
     from PySide6.QtWidgets import QApplication
 
@@ -16,6 +37,7 @@ def create_app():
     app.setApplicationName("dlwizard")
     app.setOrganizationName("dlwizard")
     app.setStyle("Fusion")
+    collect_garbage_in_gui_thread()
     app.setStyleSheet(STYLE)
     icon = resource("icons", "dlwizard.svg")
     if icon.exists():

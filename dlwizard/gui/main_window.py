@@ -39,8 +39,10 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None) -> None:
         super().__init__()
         from dlwizard.gui.pages.data import DataPage
+        from dlwizard.gui.pages.explore import ExplorePage
         from dlwizard.gui.pages.metadata import MetadataPage
         from dlwizard.gui.pages.question import QuestionPage
+        from dlwizard.gui.pages.split import SplitPage
 
         self.project = project or Project.new()
         self.job: JobRunner | None = None
@@ -53,7 +55,13 @@ class MainWindow(QMainWindow):
         self.steps.setFixedWidth(220)
         self.steps.currentRowChanged.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
-        self.pages: list[Page] = [QuestionPage(self), DataPage(self), MetadataPage(self)]
+        self.pages: list[Page] = [
+            QuestionPage(self),
+            DataPage(self),
+            MetadataPage(self),
+            ExplorePage(self),
+            SplitPage(self),
+        ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)
             item = QListWidgetItem(f"{i}  {page.title}")

@@ -47,8 +47,9 @@ def groups_of_equal(hashes: np.ndarray) -> list[list[int]]:
 
 
 def find_duplicates(values: np.ndarray, extra: pd.DataFrame | None = None) -> Duplicates:
-    if values.shape[0] < 2:
-        return Duplicates()
+    no_extra = extra is None or extra.shape[1] == 0
+    if values.shape[0] < 2 or (values.shape[1] == 0 and no_extra):
+        return Duplicates()  # without feature values no two rows can be called the same
     exact_h = row_hashes(values, extra)
     near_h = row_hashes(round_significant(values), extra)
     exact = groups_of_equal(exact_h)

@@ -64,7 +64,9 @@ def assign(
         test_mask = _pick_fold(s, g, test_fraction, seed)
     sets[test_mask] = "test"
     rest = np.flatnonzero(~test_mask)
-    share = tune_fraction / max(1 - test_fraction, 1e-9)  # of what is left after the test
+    # The tuning set is tune_fraction of all rows, taken from what the test set left (a held-out
+    # site may be larger or smaller than test_fraction).
+    share = tune_fraction * n / max(len(rest), 1)
     if tune_fraction > 0 and len(rest) > 2:
         tune_rel = _pick_fold(s[rest], g[rest], min(max(share, 0.05), 0.9), seed + 1)
         sets[rest[tune_rel]] = "tune"

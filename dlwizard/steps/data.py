@@ -256,6 +256,8 @@ def commit(
                     columns=[section.options.sample_id_column],
                 )
             )
+    # A new import replaces every row: the old split's sealed test rows go with the old table.
+    project.reunite()
     project.table = df
     project.study.data = section
     project.study.environment = environment()

@@ -240,7 +240,7 @@ def compute(
 
     if target:
         job.progress(0.75, "Can metadata alone predict the label?")
-        section.shortcuts = _shortcuts(project, df, target, roles, job)
+        section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job)
         for sc in section.shortcuts:
             if not sc.above_chance:
                 continue
@@ -294,7 +294,7 @@ def _metric(name: str) -> str:
     return {"auroc": "AUROC", "balanced_accuracy": "balanced accuracy", "r2": "R²"}[name]
 
 
-def _shortcuts(project, df, target, roles, job: Job) -> list[ShortcutCheck]:
+def _shortcuts(project, df, target, roles, seed: int, job: Job) -> list[ShortcutCheck]:
     q = project.study.question
     task = q.task or "binary"
     subject = next((c for c, r in roles.items() if r == "subject" and c in df.columns), None)
@@ -302,7 +302,6 @@ def _shortcuts(project, df, target, roles, job: Job) -> list[ShortcutCheck]:
     y = df[target]
     out = []
     meta_cols = [c for c, r in roles.items() if r in ("batch", "time_point") and c in df.columns]
-    seed = project.study.explore.options.seed if project.study.explore else 0
     if meta_cols:
         x = metadata_only.encode_columns(df, meta_cols)
         sc = metadata_only.shortcut_score(

@@ -206,7 +206,8 @@ def apply(
     """Set roles (suggested ones fill the gaps), derive columns, run the checks."""
     job = job or Job()
     job.progress(0.05, "Suggesting roles")
-    df = project.table
+    # Every row, the sealed test rows too: new roles throw the split away (invalidate_after).
+    df = project.table_before_split()
     if df is None:
         raise StepError("import the data before reviewing its metadata")
     target = project.study.question.target
@@ -265,6 +266,7 @@ def apply(
     job.progress(0.5, "Checking subjects, batches and IDs")
     findings = run_checks(table, section, project)
     job.check()  # the last moment to cancel: after this the project changes
+    project.reunite()
     project.table = table
     project.study.metadata = section
     project.replace_findings(STEP, findings)
@@ -470,10 +472,16 @@ def _feature_reveals_label(df: pd.DataFrame, by_role: dict[str, list[str]], targ
     """
     label = df[target].astype(str)
     hits = []
-    for col in by_role.get("feature", []):
+    features = [c for c in by_role.get("feature", []) if c in df.columns]
+    if not features:
+        return []
+    # A column whose values are (nearly) all different trivially "maps each value to one class":
+    # only columns whose values repeat (at most one distinct value per five rows) can reveal it.
+    n_distinct = df[features].nunique()
+    n_present = df[features].notna().sum()
+    few = n_distinct[(n_distinct >= 2) & (n_distinct <= 50) & (n_distinct <= n_present // 5)]
+    for col in few.index:
         s = df[col]
-        if s.nunique() > 50 or s.nunique() < 2:
-            continue
         present = s.notna()
         if present.mean() < 0.5:
             continue

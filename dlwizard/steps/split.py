@@ -38,6 +38,22 @@ def test_hash(ids: list[int], names: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def value_key(value: object) -> str:
+    """A value as text for matching, with numbers written one way: 7, 7.0 and '7' are the same."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def value_keys(values: pd.Series) -> pd.Series:
+    """:func:`value_key` of every value of a column (missing stays missing)."""
+    keys = {v: value_key(v) for v in values.dropna().unique()}
+    return values.map(keys).astype("str").where(values.notna())
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = np.arange(n)
@@ -88,8 +104,8 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         )
     job.progress(0.05, "Preparing")
     # Re-splitting starts from every row again (allowed while the test set was never opened).
-    project.reunite()
-    df = project.table
+    # The project itself changes only at the end: a refused split leaves the old one sealed.
+    df = project.table_before_split()
     roles = s.metadata.roles
     target = q.target
     labelled = df[target].notna()
@@ -140,8 +156,8 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         col = options.hold_out_column
         if col not in work.columns:
             raise StepError(f"there is no column '{col}' to hold out", column=col)
-        values = work[col].astype("str")
-        wanted = [str(v) for v in options.hold_out_values]
+        values = value_keys(work[col])
+        wanted = [value_key(v) for v in options.hold_out_values]
         missing = [v for v in wanted if v not in set(values.dropna())]
         if not wanted or missing:
             raise StepError(
@@ -156,7 +172,13 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
 
     job.progress(0.15, "Finding duplicates to keep together")
     feats = numeric_features(work, roles)
-    dup = duplicates.find_duplicates(feats.values)
+    # Text features (a DNA sequence, a category) count too, as on the explore page.
+    extra = [
+        c
+        for c, r in roles.items()
+        if r == "feature" and c in work.columns and c not in feats.columns
+    ]
+    dup = duplicates.find_duplicates(feats.values, work[extra] if extra else None)
     groups = _groups(work, group_col, dup.exact + dup.near)
     y = work[target].to_numpy()
     task = q.task or "binary"
@@ -329,7 +351,7 @@ def _leakage_checks(work, sets: np.ndarray, subject, options: SplitOptions, dup)
                 )
             )
     if options.hold_out_column:
-        col = work[options.hold_out_column].astype("str")
+        col = value_keys(work[options.hold_out_column])
         test_vals = set(col[sets == "test"])
         other_vals = set(col[sets != "test"])
         if test_vals & other_vals:

@@ -140,6 +140,18 @@ class Project:
         if not len(self._sealed):
             self._sealed = pd.DataFrame(columns=self.table.columns)
 
+    def table_before_split(self) -> pd.DataFrame | None:
+        """Every row, the sealed test rows included, as a new table; the project is unchanged.
+
+        Only for the steps before the split (metadata, and split itself when it splits again):
+        whatever they record throws the old split away. Steps after the split read ``table``.
+        """
+        import pandas as pd
+
+        if self._sealed is None or self.table is None:
+            return self.table
+        return pd.concat([self.table, self._sealed]).sort_index()
+
     def reunite(self) -> None:
         """Put sealed rows back (only while the test set was never opened), e.g. to re-split."""
         import pandas as pd
@@ -151,7 +163,11 @@ class Project:
         self._sealed = None
 
     def invalidate_after(self, step: str) -> list[str]:
-        """Forget that later steps were done: their results rest on what just changed."""
+        """Forget that later steps were done: their results rest on what just changed.
+
+        A change before the split throws the split away. The step must already have put the
+        sealed rows back (``reunite``) or replaced the table with a new import.
+        """
         if STEP_ORDER.index(step) < STEP_ORDER.index("split") and (
             self._sealed is not None or self.study.split is not None
         ):

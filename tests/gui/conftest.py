@@ -57,6 +57,9 @@ def window(qtbot):
         qtbot.waitUntil(lambda: w.job is None, timeout=10_000)
     w.project.dirty = False
     w.close()
+    import gc
+
+    gc.collect()  # free Qt objects here, in the GUI thread, never inside a later worker
     assert not active_jobs(), "a worker thread outlived the test"
     assert QThread.currentThread() is w.thread()
 

@@ -65,6 +65,7 @@ class Page(QWidget):
     def add_findings_section(self) -> None:
         self.body.addWidget(self.findings_title)
         self.body.addWidget(self.findings)
+        self.body.addStretch(1)  # spare height goes below the content, not between fields
 
     @property
     def project(self) -> Project:

@@ -192,7 +192,6 @@ class QuestionPage(Page):
         self.body.addWidget(SectionTitle("What should the model predict?"))
         self.body.addLayout(form)
         self.add_findings_section()
-        self.body.addStretch(1)
 
     # -- reading the Study ----------------------------------------------------------------------
     def refresh(self) -> None:

@@ -1,0 +1,356 @@
+"""Page 4, explore: look at the samples before any model — balance, gaps, duplicates, batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.jobs import Job
+from dlwizard.steps import explore
+from dlwizard.study.model import ExploreOptions
+
+METHOD_NAMES = {"pca": "PCA (fast, linear)", "tsne": "t-SNE (slower, local structure)",
+                "umap": "UMAP (installed)"}  # fmt: skip
+VERDICT_COLORS = {"strong": "#b3261e", "moderate": "#8a5a00", "weak": "#2e7d32"}
+
+
+def compute_view(project, options: ExploreOptions, job: Job | None = None):
+    """The embedding (and its colouring table) for drawing; runs in a worker thread."""
+    from dlwizard.ml import embedding
+    from dlwizard.ml.features import impute_scale, numeric_features
+
+    df = project.table
+    target = project.study.question.target
+    if target in df.columns:
+        df = df[df[target].notna()]
+    feats = numeric_features(df, project.study.metadata.roles)
+    if feats.values.shape[1] < 2 or len(df) < 4:
+        return None
+    emb = embedding.embed(impute_scale(feats.values), options.embedding, options.seed, job)
+    return df, emb
+
+
+def run_and_view(project, options: ExploreOptions, job: Job | None = None):
+    job = job or Job()
+    explore.run(project, options, job.sub(0.0, 0.7))
+    return compute_view(project, options, job.sub(0.7, 1.0))
+
+
+class ExplorePage(Page):
+    step = "explore"
+    title = "Explore"
+    tips = "Tip 1: look at your data before you model it"
+    intro = (
+        "Before any model, look at the samples: how the classes are balanced, where values are "
+        "missing, which samples are duplicates or outliers, and above all whether the main "
+        "differences between samples follow a batch, a site or a processing date instead of "
+        "the biology."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.view: tuple[Any, Any] | None = None
+        self.hover_tree = None
+        bar = QHBoxLayout()
+        self.method_combo = QComboBox()
+        from dlwizard.ml.embedding import available_methods
+
+        for m in available_methods():
+            self.method_combo.addItem(METHOD_NAMES[m], m)
+        self.run_button = QPushButton("Explore the data")
+        self.run_button.setObjectName("primary")
+        self.run_button.clicked.connect(self.run_exploration)
+        bar.addWidget(QLabel("<b>Map of the samples</b>"))
+        bar.addWidget(self.method_combo)
+        bar.addStretch(1)
+        bar.addWidget(self.run_button)
+        self.body.addLayout(bar)
+        self.headline = QLabel()
+        self.headline.setObjectName("status")
+        self.headline.setWordWrap(True)
+        self.headline.hide()
+        self.body.addWidget(self.headline)
+        self.stats = QLabel()
+        self.stats.setWordWrap(True)
+        self.body.addWidget(self.stats)
+
+        grid = QGridLayout()
+        self.plot = None  # created on first draw (pyqtgraph stays off the startup path)
+        self.plot_holder = QWidget()
+        self.plot_layout = QHBoxLayout(self.plot_holder)
+        self.plot_layout.setContentsMargins(0, 0, 0, 0)
+        self.plot_holder.setMinimumHeight(380)
+        colour_row = QHBoxLayout()
+        self.colour_combo = QComboBox()
+        self.colour_combo.currentIndexChanged.connect(self.draw)
+        colour_row.addWidget(QLabel("Colour by"))
+        colour_row.addWidget(self.colour_combo, 1)
+        self.hover_label = QLabel("Hover over a point to see its sample.")
+        self.hover_label.setObjectName("help")
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(colour_row)
+        ll.addWidget(self.plot_holder, 1)
+        ll.addWidget(self.hover_label)
+        grid.addWidget(left, 0, 0)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(SectionTitle("Batch effects"))
+        self.batch_table = QTableWidget(0, 4)
+        self.batch_table.setHorizontalHeaderLabels(["Column", "Variation", "Separation", "Verdict"])
+        self.batch_table.verticalHeader().hide()
+        self.batch_table.horizontalHeader().setStretchLastSection(True)
+        self.batch_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        rl.addWidget(self.batch_table, 1)
+        rl.addWidget(
+            HelpLabel(
+                "<b>Variation</b>: the share of the spread along the top principal "
+                "components lines up with the column (0–100%). <b>Separation</b>: silhouette of "
+                "its groups (−1 to 1; above 0.25 the groups form visible clusters). The "
+                "label's own row is shown for comparison: a batch that explains more than the "
+                "label is a red flag."
+            )
+        )
+        rl.addWidget(SectionTitle("Can the label be predicted without the biology?"))
+        self.shortcut_label = QLabel()
+        self.shortcut_label.setWordWrap(True)
+        rl.addWidget(self.shortcut_label)
+        grid.addWidget(right, 0, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        self.body.addLayout(grid)
+        self.add_findings_section()
+
+    # -- reading --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        e = self.project.study.explore
+        ready = self.project.table is not None and self.project.study.metadata is not None
+        self.run_button.setEnabled(ready)
+        if e is not None:
+            self.method_combo.setCurrentIndex(
+                max(self.method_combo.findData(e.options.embedding), 0)
+            )
+        self._fill_colours()
+        self._show_section()
+        self.show_findings()
+
+    def on_enter(self) -> None:
+        if self.project.study.explore is not None and self.view is None:
+            options = self.project.study.explore.options
+            self.run_job(
+                compute_view,
+                self.project,
+                options,
+                message="Drawing the map…",
+                on_done=self._view_ready,
+            )
+
+    def _fill_colours(self) -> None:
+        m = self.project.study.metadata
+        current = self.colour_combo.currentData()
+        self.colour_combo.blockSignals(True)
+        self.colour_combo.clear()
+        if m is not None:
+            target = self.project.study.question.target
+            if target:
+                self.colour_combo.addItem(f"{target} (the label)", target)
+            for col, role in m.roles.items():
+                if role in ("batch", "time_point", "subject", "sensitive", "replicate"):
+                    self.colour_combo.addItem(f"{col} ({role.replace('_', ' ')})", col)
+            self.colour_combo.addItem("(one colour)", None)
+        # The label is the first choice; keep the user's choice across refreshes.
+        idx = self.colour_combo.findData(current) if current is not None else 0
+        self.colour_combo.setCurrentIndex(max(idx, 0))
+        self.colour_combo.blockSignals(False)
+
+    def _show_section(self) -> None:
+        e = self.project.study.explore
+        q = self.project.study.question
+        if e is None:
+            self.stats.setText("Press <b>Explore the data</b> to compute the checks and the map.")
+            self.batch_table.setRowCount(0)
+            self.shortcut_label.setText("")
+            self.headline.hide()
+            return
+        parts = []
+        if q.class_counts and q.task != "regression":
+            total = sum(q.class_counts.values())
+            parts.append(
+                "Classes: "
+                + ", ".join(f"{k} {v} ({v / total:.0%})" for k, v in sorted(q.class_counts.items()))
+            )
+        parts.append(f"{e.missing_share:.1%} of feature values missing")
+        parts.append(
+            f"{len(e.exact_duplicates)} exact and {len(e.near_duplicates)} near duplicate group(s)"
+        )
+        parts.append(f"{len(e.outliers)} outlier sample(s)")
+        if e.explained_variance:
+            parts.append(f"PC1–PC2 explain {sum(e.explained_variance[:2]):.0%} of the variance")
+        if self.project.study.split is not None:
+            parts.append("the map shows the training and tuning rows (the test set is sealed)")
+        self.stats.setText(" · ".join(parts))
+        rows = list(e.batch_effects) + ([e.label_effect] if e.label_effect else [])
+        self.batch_table.setRowCount(len(rows))
+        for r, b in enumerate(rows):
+            name = f"{b.column} ({'the label' if b.role == 'target' else b.role})"
+            sil = "—" if b.silhouette is None else f"{b.silhouette:+.2f}"
+            cells = [name, f"{b.pc_variance_share:.0%}", sil, b.verdict]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 3 and b.role != "target":
+                    item.setForeground(QColor(VERDICT_COLORS[b.verdict]))
+                if b.role == "target":
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+                self.batch_table.setItem(r, c, item)
+        self.batch_table.resizeColumnsToContents()
+        self.batch_table.horizontalHeader().setSectionResizeMode(
+            0, self.batch_table.horizontalHeader().ResizeMode.Stretch
+        )
+        lines = []
+        for s in e.shortcuts:
+            what = (
+                "the metadata (" + ", ".join(s.columns[:3]) + ")"
+                if s.source == "metadata"
+                else "the pattern of missing values"
+            )
+            metric = {"auroc": "AUROC", "balanced_accuracy": "balanced accuracy", "r2": "R²"}[
+                s.metric
+            ]
+            verdict = (
+                "<b style='color:#b3261e'>above chance: a shortcut exists</b>"
+                if s.above_chance
+                else "<span style='color:#2e7d32'>about chance</span>"
+            )
+            lines.append(
+                f"From {what} alone: {metric} {s.score:.2f} (chance {s.chance:.2f}, "
+                f"{s.folds}-fold CV) — {verdict}"
+            )
+        if not lines:
+            lines.append("No batch or time-point columns and no missing values to test.")
+        self.shortcut_label.setText("<br>".join(lines))
+        strong = [
+            f
+            for f in self.project.findings(self.step)
+            if f.code in ("batch-stronger-than-label", "metadata-predicts-label")
+        ]
+        if strong:
+            self.headline.setStyleSheet(
+                "background:#fdecea;border:1px solid #f3b8b1;"
+                "border-radius:4px;padding:8px;color:#7a1c14"
+            )
+            self.headline.setText("<b>Careful:</b> " + strong[0].message)
+            self.headline.show()
+        else:
+            self.headline.hide()
+
+    # -- the map ------------------------------------------------------------------------------
+    def _ensure_plot(self) -> None:
+        if self.plot is not None:
+            return
+        import pyqtgraph as pg
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setLabel("bottom", "component 1")
+        self.plot.setLabel("left", "component 2")
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot_layout.addWidget(self.plot)
+        self._hover_proxy = pg.SignalProxy(
+            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover
+        )
+
+    def _view_ready(self, view) -> None:
+        self.view = view
+        self.draw()
+
+    def draw(self) -> None:
+        if self.view is None:
+            return
+        from scipy.spatial import cKDTree
+
+        from dlwizard.plots import embedding as emb_plot
+
+        self._ensure_plot()
+        df, emb = self.view
+        col = self.colour_combo.currentData()
+        values = (
+            df[col].astype("str").fillna("missing").to_numpy()
+            if col in df.columns
+            else (np.array(["all samples"] * len(df)))
+        )
+        groups = emb_plot.group_points(values)
+        emb_plot.build(self.plot.getPlotItem(), emb.coords, groups)
+        name = {"pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[emb.method]
+        if emb.method == "pca" and len(emb.explained) >= 2:
+            self.plot.setLabel("bottom", f"PC1 ({emb.explained[0]:.0%} of variance)")
+            self.plot.setLabel("left", f"PC2 ({emb.explained[1]:.0%} of variance)")
+        else:
+            self.plot.setLabel("bottom", f"{name}1")
+            self.plot.setLabel("left", f"{name}2")
+        span = np.ptp(emb.coords, axis=0)
+        span[span == 0] = 1.0
+        self._scale = span
+        self.hover_tree = cKDTree(emb.coords / span)
+
+    def _hover(self, event) -> None:
+        if self.hover_tree is None or self.view is None:
+            return
+        pos = event[0]
+        vb = self.plot.getPlotItem().vb
+        if not self.plot.sceneBoundingRect().contains(pos):
+            return
+        p = vb.mapSceneToView(pos)
+        dist, i = self.hover_tree.query([p.x() / self._scale[0], p.y() / self._scale[1]])
+        if dist > 0.03:
+            self.hover_label.setText("Hover over a point to see its sample.")
+            return
+        self.hover_label.setText(self.describe_point(int(i)))
+
+    def describe_point(self, i: int) -> str:
+        df = self.view[0]
+        m = self.project.study.metadata
+        sid = next((c for c, r in m.roles.items() if r == "sample_id"), None)
+        row = df.iloc[i]
+        name = str(row[sid]) if sid else f"row {int(df.index[i]) + 2}"
+        col = self.colour_combo.currentData()
+        extra = f" — {col}: {row[col]}" if col in df.columns else ""
+        return f"<b>{name}</b>{extra}"
+
+    # -- actions --------------------------------------------------------------------------------
+    def run_exploration(self) -> None:
+        options = ExploreOptions(embedding=self.method_combo.currentData())
+        self.run_job(
+            run_and_view,
+            self.project,
+            options,
+            message="Exploring the data…",
+            on_done=self._explored,
+        )
+
+    def _explored(self, view) -> None:
+        self.refresh()
+        self._view_ready(view)
+
+    def problems(self) -> list[str]:
+        if self.project.study.explore is None:
+            return ["explore the data first (press Explore the data)."]
+        return super().problems()
