@@ -183,7 +183,15 @@ def run_plan(
             job.progress(0.95, "Splitting")
             sp = dict(plan.get("split", {}))
             if "hold_out_values" in sp:
-                sp["hold_out_values"] = [str(v) for v in sp["hold_out_values"]]
+                values = sp["hold_out_values"]
+                values = values if isinstance(values, list) else [values]  # one value, no list
+                sp["hold_out_values"] = [str(v) for v in values]
+                if not sp.get("hold_out_column"):
+                    raise PlanError(
+                        "[split] hold_out_values needs hold_out_column (the column to hold out)",
+                        file=source,
+                        fix='add for example hold_out_column = "site".',
+                    )
             split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.99))
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -137,6 +138,34 @@ class ExplorePage(Page):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self.body.addLayout(grid)
+
+        self.tabs = QTabWidget()
+        self.tabs.setMinimumHeight(330)
+        self.missing_holder = QWidget()
+        QVBoxLayout(self.missing_holder).setContentsMargins(0, 0, 0, 0)
+        self.missing_note = HelpLabel("")
+        self.missing_holder.layout().addWidget(self.missing_note)
+        dist = QWidget()
+        dl = QVBoxLayout(dist)
+        dl.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.feature_combo = QComboBox()
+        self.feature_combo.setEditable(True)
+        self.feature_combo.setMinimumWidth(260)
+        self.feature_combo.currentIndexChanged.connect(self.draw_distribution)
+        row.addWidget(QLabel("Feature"))
+        row.addWidget(self.feature_combo)
+        row.addWidget(
+            HelpLabel("the most variable features are listed first; type to find another"), 1
+        )
+        dl.addLayout(row)
+        self.dist_holder = QVBoxLayout()
+        dl.addLayout(self.dist_holder, 1)
+        self.tabs.addTab(self.missing_holder, "Missing values")
+        self.tabs.addTab(dist, "Feature distributions")
+        self.body.addWidget(self.tabs)
+        self.missing_plot = None
+        self.dist_plot = None
         self.add_findings_section()
 
     # -- reading --------------------------------------------------------------------------------
@@ -281,6 +310,76 @@ class ExplorePage(Page):
     def _view_ready(self, view) -> None:
         self.view = view
         self.draw()
+        self.draw_missing()
+        self._fill_features()
+
+    def draw_missing(self) -> None:
+        import pyqtgraph as pg
+
+        from dlwizard.plots import missingness
+
+        df = self.view[0]
+        roles = self.project.study.metadata.roles
+        cols = [c for c, r in roles.items() if r == "feature" and c in df.columns]
+        missing = df[cols].isna().to_numpy()
+        if self.missing_plot is None:
+            self.missing_plot = pg.PlotWidget(background="w")
+            self.missing_holder.layout().insertWidget(0, self.missing_plot, 1)
+        if not missing.any():
+            self.missing_plot.hide()
+            self.missing_note.setText(f"No missing values in the {len(cols):,} features.")
+            return
+        self.missing_plot.show()
+        missingness.build(self.missing_plot.getPlotItem(), missing)
+        per_col = missing.mean(axis=0)
+        self.missing_note.setText(
+            f"Red marks missing values ({missing.mean():.1%} overall; "
+            f"{int((per_col > 0).sum()):,} of {len(cols):,} features have gaps). Large tables "
+            "are shown in averaged blocks. A block of red that lines up with a site or a class "
+            "means missingness itself carries information."
+        )
+
+    def _fill_features(self) -> None:
+        from dlwizard.ml.features import numeric_features
+
+        df = self.view[0]
+        feats = numeric_features(df, self.project.study.metadata.roles)
+        with np.errstate(invalid="ignore"):
+            var = np.nanvar(feats.values, axis=0) if feats.values.size else np.array([])
+        order = np.argsort(-np.nan_to_num(var, nan=-1.0))[:300]
+        self.feature_combo.blockSignals(True)
+        self.feature_combo.clear()
+        for j in order:
+            self.feature_combo.addItem(str(feats.columns[j]))
+        self.feature_combo.blockSignals(False)
+        self.draw_distribution()
+
+    def draw_distribution(self) -> None:
+        if self.view is None:
+            return
+        import pyqtgraph as pg
+
+        from dlwizard.plots import distribution
+        from dlwizard.plots.embedding import group_points
+
+        df = self.view[0]
+        col = self.feature_combo.currentText()
+        if col not in df.columns:
+            return
+        if self.dist_plot is None:
+            self.dist_plot = pg.PlotWidget(background="w")
+            self.dist_holder.addWidget(self.dist_plot)
+        values = df[col].to_numpy(dtype=float, na_value=np.nan)
+        target = self.project.study.question.target
+        plot = self.dist_plot.getPlotItem()
+        if target in df.columns and self.project.study.question.task != "regression":
+            labels = df[target].astype("str").to_numpy()
+            g = group_points(labels)
+            distribution.histogram(plot, values, labels, g.colors, g.names)
+        else:
+            distribution.histogram(plot, values, None, [], [])
+        plot.setLabel("bottom", col)
+        plot.setLabel("left", "samples")
 
     def draw(self) -> None:
         if self.view is None:

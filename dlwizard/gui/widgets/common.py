@@ -99,6 +99,7 @@ class FindingsPanel(QWidget):
     def set_findings(self, findings: list[Finding]) -> None:
         for card in self.cards:
             self._lay.removeWidget(card)
+            card.hide()  # deleteLater only acts on the next event loop pass; never show stale
             card.deleteLater()
         order = {"error": 0, "warning": 1, "info": 2}
         self.cards = [
