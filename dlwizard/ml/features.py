@@ -36,13 +36,16 @@ def numeric_features(df: pd.DataFrame, roles: dict[str, str]) -> FeatureMatrix:
 
 def impute_scale(values: np.ndarray) -> np.ndarray:
     """Median-impute and standardise each column; constant columns become zero."""
-    x = values.copy()
+    x = np.array(values, dtype=float, copy=True)
     if x.size == 0:
         return x
-    med = np.nanmedian(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
     holes = np.isnan(x)
-    if holes.any():
-        x[holes] = np.take(med, np.nonzero(holes)[1])
+    gappy = np.flatnonzero(holes.any(axis=0))
+    if gappy.size:  # medians only where something is missing: nanmedian is slow
+        sub = x[:, gappy]
+        med = np.nanmedian(np.where(np.isnan(sub).all(axis=0), 0.0, sub), axis=0)
+        sub[np.isnan(sub)] = np.take(med, np.nonzero(np.isnan(sub))[1])
+        x[:, gappy] = sub
     mean = x.mean(axis=0)
     sd = x.std(axis=0)
     sd[sd == 0] = 1.0

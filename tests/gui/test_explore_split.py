@@ -55,7 +55,9 @@ def test_heart_site_shortcut_flagged_and_site_held_out(qtbot, window):
     assert e.headline.isVisible()
     assert "above chance" in e.shortcut_label.text()
     e.colour_combo.setCurrentIndex(e.colour_combo.findData("site"))
-    assert e.plot is not None and len(e.plot.getPlotItem().listDataItems()) == 4
+    qtbot.waitUntil(lambda: e._drawing is None, timeout=5000)
+    named = [i for i in e.plot.getPlotItem().listDataItems() if i.name()]
+    assert len(named) == 4  # one legend entry per site
     assert e.describe_point(0).startswith("<b>row")
     window.go_to(4)
     s = _page(window, "split")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, run_in_steps
 from dlwizard.jobs import Job
 from dlwizard.steps import explore
 from dlwizard.study.model import ExploreOptions
@@ -66,6 +66,7 @@ class ExplorePage(Page):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.view: tuple[Any, Any] | None = None
+        self._drawing = None  # the timer adding scatter points chunk by chunk
         self.hover_tree = None
         bar = QHBoxLayout()
         self.method_combo = QComboBox()
@@ -397,7 +398,13 @@ class ExplorePage(Page):
             else (np.array(["all samples"] * len(df)))
         )
         groups = emb_plot.group_points(values)
-        emb_plot.build(self.plot.getPlotItem(), emb.coords, groups)
+        if self._drawing is not None:
+            self._drawing.stop()
+        self._drawing = run_in_steps(
+            emb_plot.build_in_steps(self.plot.getPlotItem(), emb.coords, groups),
+            self,
+            on_done=self._drawn,
+        )
         name = {"pca": "PC", "tsne": "t-SNE ", "umap": "UMAP "}[emb.method]
         if emb.method == "pca" and len(emb.explained) >= 2:
             self.plot.setLabel("bottom", f"PC1 ({emb.explained[0]:.0%} of variance)")
@@ -409,6 +416,9 @@ class ExplorePage(Page):
         span[span == 0] = 1.0
         self._scale = span
         self.hover_tree = cKDTree(emb.coords / span)
+
+    def _drawn(self) -> None:
+        self._drawing = None
 
     def _hover(self, event) -> None:
         if self.hover_tree is None or self.view is None:

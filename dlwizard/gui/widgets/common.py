@@ -154,3 +154,24 @@ class ProgressPanel(QWidget):
 
     def end(self) -> None:
         self.hide()
+
+
+def run_in_steps(steps, parent: QWidget | None = None, on_done=None):
+    """Advance a generator one step per event-loop pass (long drawing without freezing)."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(parent)
+    timer.setInterval(0)
+
+    def tick() -> None:
+        try:
+            next(steps)
+        except StopIteration:
+            timer.stop()
+            timer.deleteLater()
+            if on_done is not None:
+                on_done()
+
+    timer.timeout.connect(tick)
+    timer.start()
+    return timer
