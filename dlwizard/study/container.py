@@ -81,6 +81,8 @@ def project_members(project: Project) -> dict[str, bytes]:
         members[TABLE_MEMBER] = table_to_parquet(project.table)
     if project._sealed is not None:
         members[SEALED_MEMBER] = table_to_parquet(project._sealed)
+    for name, frame in project.frames.items():
+        members[f"data/{name}.parquet"] = table_to_parquet(frame)
     members["log.jsonl"] = "".join(
         json.dumps(e.to_json(), sort_keys=True) + "\n" for e in project.log
     ).encode("utf-8")
@@ -376,6 +378,16 @@ def load(path: str | Path) -> Project:
                 f"audit log line {n} is damaged", file=source, fix="open a backup copy."
             ) from exc
     project = Project(study=study, table=table, log=log, path=source, dirty=False)
+    for member, data in members.items():
+        if member.startswith("data/") and member not in (TABLE_MEMBER, SEALED_MEMBER):
+            try:
+                project.frames[member[5:-8]] = parquet_to_table(data)
+            except Exception as exc:
+                raise ProjectFileError(
+                    f"the stored results {member!r} cannot be read",
+                    file=source,
+                    fix="open a backup copy.",
+                ) from exc
     if SEALED_MEMBER in members:
         try:
             project._sealed = parquet_to_table(members[SEALED_MEMBER])

@@ -282,6 +282,76 @@ class SplitSection(_Model):
     done_at: str = Field(default_factory=now_iso)
 
 
+class MetricInterval(_Model):
+    value: float
+    low: float
+    high: float
+
+
+class Evaluation(_Model):
+    """The evaluation panel's numbers for one model on one set."""
+
+    set: Literal["tune", "test"] = "tune"
+    n: int = 0
+    metrics: dict[str, MetricInterval] = Field(default_factory=dict)
+    prevalence: float | None = None
+    confusion: list[list[int]] = Field(default_factory=list)
+
+
+class FamilyResult(_Model):
+    key: str
+    name: str
+    best_params: dict[str, Any] = Field(default_factory=dict)
+    cv_mean: float | None = None
+    cv_sd: float | None = None
+    tune: Evaluation | None = None
+    trials: int = 0
+    seconds: float = 0.0
+    fit_seconds: float = 0.0
+    stopped_by: Literal["trials", "time", "cancel"] = "trials"
+    memorises_rows: bool = False
+
+
+class Control(_Model):
+    kind: Literal["majority", "metadata_only", "label_shuffled"]
+    description: str
+    tune: Evaluation | None = None
+    permutations: int = 0
+    p_value: float | None = None
+    shuffled_scores: list[float] = Field(default_factory=list)
+
+
+class LedgerEntry(_Model):
+    family: str
+    trials_budget: int
+    seconds_budget: float
+    trials_used: int
+    seconds_used: float
+    complete: bool
+
+
+class BaselineOptions(_Model):
+    families: list[str] = Field(default_factory=list)  # empty = all for the task
+    trials: int = Field(default=20, ge=1, le=2000)
+    seconds_per_family: float = Field(default=120.0, gt=0)
+    permutations: int = Field(default=19, ge=0, le=999)
+    bootstrap: int = Field(default=1000, ge=100, le=20000)
+    seed: int = 0
+
+
+class BaselinesSection(_Model):
+    options: BaselineOptions = Field(default_factory=BaselineOptions)
+    metric: str = "auroc"
+    classes: list[str] = Field(default_factory=list)
+    results: list[FamilyResult] = Field(default_factory=list)
+    controls: list[Control] = Field(default_factory=list)
+    ledger: list[LedgerEntry] = Field(default_factory=list)
+    recommended: str | None = None
+    recommendation: str = ""
+    cancelled: bool = False
+    done_at: str = Field(default_factory=now_iso)
+
+
 class Study(_Model):
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
@@ -294,6 +364,7 @@ class Study(_Model):
     metadata: MetadataSection | None = None
     explore: ExploreSection | None = None
     split: SplitSection | None = None
+    baselines: BaselinesSection | None = None
     findings: list[Finding] = Field(default_factory=list)
     steps_done: dict[str, StepRecord] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict)

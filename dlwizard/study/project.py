@@ -78,6 +78,9 @@ class Project:
     # The sealed test rows, moved out of ``table`` by the split step. No step reads them; only
     # the test step may open them, once (see dlwizard.steps.split).
     _sealed: pd.DataFrame | None = field(default=None, repr=False)
+    # Results too large for study.json (e.g. each model's tuning-set predictions), saved as
+    # data/<name>.parquet.
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def new(cls, name: str = "Untitled study") -> Project:

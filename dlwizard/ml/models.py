@@ -1,0 +1,215 @@
+"""The baseline model zoo: each family's estimator, its documented search ranges, and the
+preprocessing pipeline around it (fitted on training folds only, inside the Pipeline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# A search range: ("float", low, high, log) | ("int", low, high, log) | ("cat", [choices])
+Range = tuple
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    name: str
+    task: str  # "classification" or "regression"
+    ranges: dict[str, Range]
+    build: Callable[[dict[str, Any], int], Any]
+    memorises_rows: bool = False  # keeps training rows inside the model (privacy step)
+
+
+def _logreg(p: dict[str, Any], seed: int):
+    from sklearn.linear_model import LogisticRegression
+
+    penalty = p["penalty"]
+    return LogisticRegression(
+        C=p["C"],
+        l1_ratio={"l2": 0.0, "l1": 1.0}.get(penalty, p.get("l1_ratio", 0.5)),
+        solver="saga",
+        max_iter=3000,
+        class_weight="balanced",
+        random_state=seed,
+    )
+
+
+def _forest(p: dict[str, Any], seed: int, regression: bool = False):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    cls = RandomForestRegressor if regression else RandomForestClassifier
+    kw = {} if regression else {"class_weight": "balanced"}
+    return cls(
+        n_estimators=p["n_estimators"],
+        max_depth=p["max_depth"] or None,
+        min_samples_leaf=p["min_samples_leaf"],
+        max_features=p["max_features"],
+        n_jobs=1,  # threads are used across folds instead; no process pools (frozen apps)
+        random_state=seed,
+        **kw,
+    )
+
+
+def _knn(p: dict[str, Any], seed: int, regression: bool = False):
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    cls = KNeighborsRegressor if regression else KNeighborsClassifier
+    return cls(n_neighbors=p["n_neighbors"], weights=p["weights"], p=p["p"])
+
+
+def _nb(p: dict[str, Any], seed: int):
+    from sklearn.naive_bayes import GaussianNB
+
+    return GaussianNB(var_smoothing=p["var_smoothing"])
+
+
+def _svm(p: dict[str, Any], seed: int, regression: bool = False):
+    from sklearn.svm import SVC, SVR
+
+    if regression:
+        return SVR(C=p["C"], gamma=p["gamma"], epsilon=p.get("epsilon", 0.1))
+    return SVC(
+        C=p["C"], gamma=p["gamma"], probability=True, class_weight="balanced", random_state=seed
+    )
+
+
+def _hgb(p: dict[str, Any], seed: int, regression: bool = False):
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+    kw = {} if regression else {"class_weight": "balanced"}
+    return cls(
+        learning_rate=p["learning_rate"],
+        max_iter=p["max_iter"],
+        max_leaf_nodes=p["max_leaf_nodes"],
+        min_samples_leaf=p["min_samples_leaf"],
+        l2_regularization=p["l2_regularization"],
+        random_state=seed,
+        **kw,
+    )
+
+
+def _linear_regression(p: dict[str, Any], seed: int):
+    from sklearn.linear_model import ElasticNet, Lasso, Ridge
+
+    kind = p["penalty"]
+    if kind == "l2":
+        return Ridge(alpha=p["alpha"])
+    if kind == "l1":
+        return Lasso(alpha=p["alpha"], max_iter=5000, random_state=seed)
+    return ElasticNet(
+        alpha=p["alpha"], l1_ratio=p.get("l1_ratio", 0.5), max_iter=5000, random_state=seed
+    )
+
+
+FOREST = {
+    "n_estimators": ("int", 100, 500, False),
+    "max_depth": ("int", 0, 32, False),  # 0 = grow until pure
+    "min_samples_leaf": ("int", 1, 20, False),
+    "max_features": ("float", 0.05, 1.0, False),
+}
+KNN = {
+    "n_neighbors": ("int", 1, 50, False),
+    "weights": ("cat", ["uniform", "distance"]),
+    "p": ("cat", [1, 2]),
+}
+HGB = {
+    "learning_rate": ("float", 0.01, 0.3, True),
+    "max_iter": ("int", 50, 400, False),
+    "max_leaf_nodes": ("int", 8, 64, False),
+    "min_samples_leaf": ("int", 5, 50, False),
+    "l2_regularization": ("float", 1e-6, 10.0, True),
+}
+SVM = {"C": ("float", 1e-3, 1e3, True), "gamma": ("float", 1e-5, 1e1, True)}
+
+CLASSIFIERS: dict[str, Family] = {
+    f.key: f
+    for f in (
+        Family("logistic", "Logistic regression (L1 / L2 / elastic net)", "classification",
+               {"penalty": ("cat", ["l2", "l1", "elasticnet"]), "C": ("float", 1e-4, 1e2, True),
+                "l1_ratio": ("float", 0.05, 0.95, False)}, _logreg),
+        Family("random_forest", "Random forest", "classification", FOREST, _forest),
+        Family("knn", "k-nearest neighbours", "classification", KNN, _knn, memorises_rows=True),
+        Family("naive_bayes", "Naive Bayes (Gaussian)", "classification",
+               {"var_smoothing": ("float", 1e-12, 1e-1, True)}, _nb),
+        Family("svm", "Support vector machine (RBF)", "classification", SVM, _svm,
+               memorises_rows=True),
+        Family("gradient_boosting", "Histogram gradient boosting", "classification", HGB, _hgb),
+    )
+}  # fmt: skip
+REGRESSORS: dict[str, Family] = {
+    f.key: f
+    for f in (
+        Family("linear", "Ridge / lasso / elastic net", "regression",
+               {"penalty": ("cat", ["l2", "l1", "elasticnet"]),
+                "alpha": ("float", 1e-4, 1e3, True), "l1_ratio": ("float", 0.05, 0.95, False)},
+               _linear_regression),
+        Family("random_forest", "Random forest", "regression", FOREST,
+               lambda p, s: _forest(p, s, regression=True)),
+        Family("knn", "k-nearest neighbours", "regression", KNN,
+               lambda p, s: _knn(p, s, regression=True), memorises_rows=True),
+        Family("svm", "Support vector regression (RBF)", "regression",
+               {**SVM, "epsilon": ("float", 1e-3, 1.0, True)},
+               lambda p, s: _svm(p, s, regression=True), memorises_rows=True),
+        Family("gradient_boosting", "Histogram gradient boosting", "regression", HGB,
+               lambda p, s: _hgb(p, s, regression=True)),
+    )
+}  # fmt: skip
+
+
+def families(task: str) -> dict[str, Family]:
+    return REGRESSORS if task == "regression" else CLASSIFIERS
+
+
+def default_params(family: Family) -> dict[str, Any]:
+    """Middle-of-the-range settings (the first trial of every search)."""
+    import math
+
+    out: dict[str, Any] = {}
+    for name, r in family.ranges.items():
+        if r[0] == "cat":
+            out[name] = r[1][0]
+        elif r[0] == "int":
+            out[name] = round((r[1] + r[2]) / 2)
+        else:
+            out[name] = math.sqrt(r[1] * r[2]) if r[3] else (r[1] + r[2]) / 2
+    return out
+
+
+def preprocessor(numeric: list[str], categorical: list[str]):
+    """Impute and scale numbers; impute and one-hot encode categories."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    parts = []
+    if numeric:
+        parts.append(
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
+        )
+    if categorical:
+        parts.append(
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ),
+                categorical,
+            )
+        )
+    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
+
+
+def pipeline(family: Family, params: dict[str, Any], numeric, categorical, seed: int):
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("prepare", preprocessor(numeric, categorical)),
+            ("model", family.build(params, seed)),
+        ]
+    )

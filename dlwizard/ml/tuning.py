@@ -1,0 +1,161 @@
+"""Tuning with one budget for every family: optuna (seeded TPE) over grouped CV folds.
+
+Every family gets the same number of trials and the same wall-clock cap; the ledger records
+what each actually used, so an unequal comparison can be flagged instead of hidden.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dlwizard.jobs import Job, run_interruptible
+from dlwizard.ml import metrics
+from dlwizard.ml.models import Family, default_params, pipeline
+
+SELECTION_METRIC = {"binary": "auroc", "multiclass": "auroc_macro", "regression": "r2"}
+
+
+@dataclass
+class Budget:
+    trials: int = 20
+    seconds: float = 120.0  # per family
+
+
+@dataclass
+class FamilyRun:
+    key: str
+    name: str
+    best_params: dict[str, Any] = field(default_factory=dict)
+    cv_mean: float = float("nan")
+    cv_sd: float = float("nan")
+    trials: int = 0
+    seconds: float = 0.0
+    fit_seconds: float = 0.0
+    stopped_by: str = "trials"  # "trials", "time" or "cancel"
+    tune_output: np.ndarray | None = None  # probabilities (n x k) or predictions (n)
+
+
+def suggest(trial, ranges: dict[str, tuple]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, r in ranges.items():
+        if r[0] == "cat":
+            params[name] = trial.suggest_categorical(name, r[1])
+        elif r[0] == "int":
+            params[name] = trial.suggest_int(name, r[1], r[2], log=r[3])
+        else:
+            params[name] = trial.suggest_float(name, r[1], r[2], log=r[3])
+    return params
+
+
+def model_output(model, x, task: str, n_classes: int) -> np.ndarray:
+    """Probabilities for classification (positive class for binary), values for regression."""
+    if task == "regression":
+        return np.asarray(model.predict(x), dtype=float)
+    proba = model.predict_proba(x)
+    full = np.zeros((len(proba), n_classes))
+    full[:, np.asarray(model.classes_, dtype=int)] = proba
+    return full[:, 1] if task == "binary" else full
+
+
+def cv_score(
+    family: Family,
+    params,
+    x,
+    y,
+    folds: np.ndarray,
+    task: str,
+    n_classes: int,
+    seed: int,
+    numeric,
+    categorical,
+    job: Job,
+) -> tuple[float, float]:
+    metric = SELECTION_METRIC[task]
+    scores = []
+    for k in np.unique(folds[folds >= 0]):
+        tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        model = pipeline(family, params, numeric, categorical, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_interruptible(lambda m=model, a=tr: m.fit(x.iloc[a], y[a]), job)
+            out = model_output(model, x.iloc[te], task, n_classes)
+        scores.append(metrics.compute(task, y[te], out)[metric])
+    arr = np.asarray(scores, dtype=float)
+    return float(np.nanmean(arr)), float(np.nanstd(arr))
+
+
+def tune_family(
+    family: Family,
+    x_train,
+    y_train: np.ndarray,
+    folds: np.ndarray,
+    x_tune,
+    task: str,
+    n_classes: int,
+    budget: Budget,
+    seed: int,
+    numeric: list[str],
+    categorical: list[str],
+    job: Job,
+) -> FamilyRun:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    run = FamilyRun(family.key, family.name)
+    started = time.monotonic()
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.enqueue_trial(default_params(family))  # start from the middle of the ranges
+    sds: dict[int, float] = {}
+    for i in range(budget.trials):
+        if time.monotonic() - started > budget.seconds:
+            run.stopped_by = "time"
+            break
+        job.progress(i / budget.trials, f"{family.name}: trial {i + 1} of {budget.trials}")
+        trial = study.ask()
+        params = suggest(trial, family.ranges)
+        try:
+            mean, sd = cv_score(
+                family,
+                params,
+                x_train,
+                y_train,
+                folds,
+                task,
+                n_classes,
+                seed,
+                numeric,
+                categorical,
+                job,
+            )
+        except ValueError:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            run.trials += 1
+            continue
+        if not np.isfinite(mean):
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, mean)
+            sds[trial.number] = sd
+        run.trials += 1
+    run.seconds = time.monotonic() - started
+    completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not completed:
+        raise ValueError(f"every {family.name} trial failed")
+    best = study.best_trial
+    run.best_params = {**default_params(family), **best.params}
+    run.cv_mean = float(best.value)
+    run.cv_sd = float(sds.get(best.number, float("nan")))
+    t0 = time.monotonic()
+    model = pipeline(family, run.best_params, numeric, categorical, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_interruptible(lambda: model.fit(x_train, y_train), job)
+    run.fit_seconds = time.monotonic() - t0
+    run.tune_output = model_output(model, x_tune, task, n_classes)
+    job.progress(1.0, f"{family.name}: done")
+    return run

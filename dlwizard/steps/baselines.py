@@ -1,0 +1,467 @@
+"""Step 6, baselines (Tip 2): simple models, fully and equally tuned, before any deep learning.
+
+Every family gets the same trial budget and time cap on the grouped CV folds inside the
+training set; the best settings are refitted on all training rows and scored on the tuning set
+with bootstrap intervals. Controls run every time: a majority-class (or mean) predictor, a
+metadata-only model, and the best baseline trained on shuffled labels (a permutation p-value).
+Models are not pickled: they are refitted from the recorded settings and seeds when needed,
+and the refit is checked against the stored predictions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dlwizard.errors import Cancelled, StepError
+from dlwizard.jobs import Job
+from dlwizard.ml import metrics
+from dlwizard.ml.models import families, pipeline
+from dlwizard.ml.tuning import (
+    SELECTION_METRIC,
+    Budget,
+    FamilyRun,
+    cv_score,
+    model_output,
+    tune_family,
+)
+from dlwizard.study.model import (
+    BaselineOptions,
+    BaselinesSection,
+    Control,
+    Evaluation,
+    FamilyResult,
+    Finding,
+    LedgerEntry,
+    MetricInterval,
+)
+from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STEP = "baselines"
+PREDICTIONS = "tune_predictions"
+# From simplest to most complex: the recommendation prefers the first within noise of the best.
+SIMPLICITY = ("naive_bayes", "logistic", "linear", "knn", "svm", "random_forest",
+              "gradient_boosting")  # fmt: skip
+
+
+@dataclass
+class Prepared:
+    task: str
+    classes: list[str]
+    numeric: list[str]
+    categorical: list[str]
+    x_train: Any
+    y_train: np.ndarray
+    folds: np.ndarray
+    x_tune: Any
+    y_tune: np.ndarray
+    groups_tune: np.ndarray | None
+    tune_ids: list[int]
+    meta_cols: list[str]
+    meta_train: Any
+    meta_tune: Any
+
+
+def feature_columns(project: Project) -> tuple[list[str], list[str]]:
+    import pandas as pd
+
+    df = project.table
+    roles = project.study.metadata.roles
+    numeric, categorical = [], []
+    for col, role in roles.items():
+        if role != "feature" or col not in df.columns:
+            continue
+        dtype = df[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            categorical.append(col)
+        else:
+            numeric.append(col)
+    return numeric, categorical
+
+
+def encode_labels(values: pd.Series, task: str, classes: list[str]) -> np.ndarray:
+    if task == "regression":
+        return values.to_numpy(dtype=float)
+    from dlwizard.steps.question import class_labels
+
+    index = {c: i for i, c in enumerate(classes)}
+    return class_labels(values).map(index).to_numpy(dtype=int)
+
+
+def prepare(project: Project) -> Prepared:
+    s = project.study
+    if s.split is None or project.table is None:
+        raise StepError("split the data before tuning baselines")
+    q = s.question
+    task = q.task or "binary"
+    classes = list(q.classes)
+    if task == "binary" and q.positive_class in classes:
+        # Index 1 is the class of interest, so probabilities are for it.
+        classes = [c for c in classes if c != q.positive_class] + [q.positive_class]
+    numeric, categorical = feature_columns(project)
+    if not numeric and not categorical:
+        raise StepError("no column has the feature role", fix="set roles on the metadata page.")
+    df = project.table
+    train = df.loc[s.split.train]
+    tune = df.loc[s.split.tune]
+    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
+    meta = [c for c, r in s.metadata.roles.items() if r in ("batch", "time_point")
+            and c in df.columns]  # fmt: skip
+    return Prepared(
+        task=task,
+        classes=classes,
+        numeric=numeric,
+        categorical=categorical,
+        x_train=train[numeric + categorical],
+        y_train=encode_labels(train[q.target], task, classes),
+        folds=np.asarray(s.split.folds, dtype=int),
+        x_tune=tune[numeric + categorical],
+        y_tune=encode_labels(tune[q.target], task, classes),
+        groups_tune=tune[subject].astype(str).to_numpy() if subject else None,
+        tune_ids=[int(i) for i in tune.index],
+        meta_cols=meta,
+        meta_train=train[meta].astype("str"),
+        meta_tune=tune[meta].astype("str"),
+    )
+
+
+def evaluation(p: Prepared, out: np.ndarray, n_boot: int, seed: int) -> Evaluation:
+    ev = metrics.bootstrap(p.task, p.y_tune, out, p.groups_tune, n_boot=n_boot, seed=seed)
+    return Evaluation(
+        set="tune",
+        n=ev.n,
+        metrics={
+            k: MetricInterval(value=v.value, low=v.low, high=v.high) for k, v in ev.metrics.items()
+        },
+        prevalence=ev.prevalence,
+        confusion=ev.confusion,
+    )
+
+
+def _store_predictions(frame: dict[str, np.ndarray], p: Prepared, key: str, out: np.ndarray):
+    if out.ndim == 1:
+        frame[key] = out
+    else:
+        for i, c in enumerate(p.classes):
+            frame[f"{key}:{c}"] = out[:, i]
+
+
+def run(project: Project, options: BaselineOptions | None = None, job: Job | None = None):
+    import pandas as pd
+
+    job = job or Job()
+    options = options or BaselineOptions()
+    p = prepare(project)
+    zoo = families(p.task)
+    chosen = options.families or list(zoo)
+    unknown = [f for f in chosen if f not in zoo]
+    if unknown:
+        raise StepError(
+            f"unknown model family '{unknown[0]}' for a {p.task} task",
+            fix=f"choose from: {', '.join(zoo)}.",
+        )
+    budget = Budget(options.trials, options.seconds_per_family)
+    n_classes = len(p.classes)
+    metric = SELECTION_METRIC[p.task]
+    results: list[FamilyResult] = []
+    ledger: list[LedgerEntry] = []
+    preds: dict[str, np.ndarray] = {"row_id": np.asarray(p.tune_ids)}
+    runs: dict[str, FamilyRun] = {}
+    cancelled = False
+    n_steps = len(chosen) + 1
+    for i, key in enumerate(chosen):
+        fam = zoo[key]
+        sub = job.sub(i / n_steps, (i + 1) / n_steps)
+        try:
+            r = tune_family(
+                fam,
+                p.x_train,
+                p.y_train,
+                p.folds,
+                p.x_tune,
+                p.task,
+                n_classes,
+                budget,
+                options.seed,
+                p.numeric,
+                p.categorical,
+                sub,
+            )
+        except Cancelled:
+            cancelled = True
+            break
+        except ValueError as exc:
+            results.append(
+                FamilyResult(
+                    key=key, name=fam.name, stopped_by="trials", memorises_rows=fam.memorises_rows
+                )
+            )
+            ledger.append(
+                LedgerEntry(
+                    family=key,
+                    trials_budget=budget.trials,
+                    seconds_budget=budget.seconds,
+                    trials_used=0,
+                    seconds_used=0.0,
+                    complete=False,
+                )
+            )
+            warnings.warn(str(exc), stacklevel=1)
+            continue
+        runs[key] = r
+        _store_predictions(preds, p, key, r.tune_output)
+        results.append(
+            FamilyResult(
+                key=key,
+                name=fam.name,
+                best_params=r.best_params,
+                cv_mean=r.cv_mean,
+                cv_sd=r.cv_sd,
+                tune=evaluation(p, r.tune_output, options.bootstrap, options.seed),
+                trials=r.trials,
+                seconds=round(r.seconds, 3),
+                fit_seconds=round(r.fit_seconds, 3),
+                stopped_by=r.stopped_by,
+                memorises_rows=fam.memorises_rows,
+            )
+        )
+        ledger.append(
+            LedgerEntry(
+                family=key,
+                trials_budget=budget.trials,
+                seconds_budget=budget.seconds,
+                trials_used=r.trials,
+                seconds_used=round(r.seconds, 3),
+                complete=r.trials == budget.trials,
+            )
+        )
+    if not runs:
+        if cancelled:
+            raise Cancelled()
+        raise StepError("no baseline could be fitted", fix="check the features and the split.")
+    controls: list[Control] = []
+    if not cancelled:
+        try:
+            controls = _controls(p, runs, results, options, job.sub(len(chosen) / n_steps, 1.0))
+        except Cancelled:
+            cancelled = True
+    best = _best(results, metric)
+    recommended, text = _recommend(results, metric)
+    section = BaselinesSection(
+        options=options,
+        metric=metric,
+        classes=p.classes,
+        results=results,
+        controls=controls,
+        ledger=ledger,
+        recommended=recommended,
+        recommendation=text,
+        cancelled=cancelled,
+    )
+    findings = _findings(section, best, p)
+    project.study.baselines = section
+    project.frames[PREDICTIONS] = pd.DataFrame(preds)
+    project.replace_findings(STEP, findings)
+    if not cancelled:
+        project.mark_done(STEP)
+    project.invalidate_after(STEP)
+    project.audit(
+        "baselines-tuned",
+        families=[r.key for r in results],
+        trials=budget.trials,
+        seconds_per_family=budget.seconds,
+        recommended=recommended,
+        cancelled=cancelled,
+    )
+    job.progress(1.0, "Baselines done" if not cancelled else "Cancelled; finished models kept")
+    return section
+
+
+def _score(r: FamilyResult | Control, metric: str) -> float:
+    if r.tune is None or metric not in r.tune.metrics:
+        return float("nan")
+    return r.tune.metrics[metric].value
+
+
+def _best(results: list[FamilyResult], metric: str) -> FamilyResult | None:
+    scored = [r for r in results if np.isfinite(_score(r, metric))]
+    return max(scored, key=lambda r: _score(r, metric)) if scored else None
+
+
+def _recommend(results: list[FamilyResult], metric: str) -> tuple[str | None, str]:
+    best = _best(results, metric)
+    if best is None:
+        return None, ""
+    low = best.tune.metrics[metric].low
+    within = [r for r in results if np.isfinite(_score(r, metric)) and _score(r, metric) >= low]
+    rank = {k: i for i, k in enumerate(SIMPLICITY)}
+    simplest = min(within, key=lambda r: rank.get(r.key, 99))
+    label = metrics.LABELS[metric]
+    if simplest.key == best.key:
+        text = (
+            f"{best.name} scored best on the tuning set ({label} "
+            f"{_score(best, metric):.3f}), and no simpler model came within its interval."
+        )
+    else:
+        text = (
+            f"{simplest.name} ({label} {_score(simplest, metric):.3f}) is within the "
+            f"uncertainty of the best, {best.name} ({_score(best, metric):.3f}; 95% interval "
+            f"from {low:.3f}), and simpler: prefer it unless later steps show otherwise."
+        )
+    return simplest.key, text
+
+
+def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) -> list[Control]:
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    n_classes = len(p.classes)
+    controls = []
+    job.progress(0.0, "Controls: majority class")
+    dummy = DummyRegressor() if p.task == "regression" else DummyClassifier(strategy="prior")
+    dummy.fit(np.zeros((len(p.y_train), 1)), p.y_train)
+    out = model_output(dummy, np.zeros((len(p.y_tune), 1)), p.task, n_classes)
+    controls.append(
+        Control(
+            kind="majority",
+            description="Always predicts the training set's class shares (or mean)",
+            tune=evaluation(p, out, options.bootstrap, options.seed),
+        )
+    )
+    if p.meta_cols:
+        job.progress(0.1, "Controls: metadata only")
+        from dlwizard.ml.models import CLASSIFIERS, REGRESSORS
+
+        fam = REGRESSORS["linear"] if p.task == "regression" else CLASSIFIERS["logistic"]
+        params = {"penalty": "l2", "C": 1.0, "alpha": 1.0, "l1_ratio": 0.5}
+        model = pipeline(fam, params, [], p.meta_cols, options.seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(p.meta_train, p.y_train)
+        out = model_output(model, p.meta_tune, p.task, n_classes)
+        controls.append(
+            Control(
+                kind="metadata_only",
+                description=f"Logistic/linear model on {', '.join(p.meta_cols)} only",
+                tune=evaluation(p, out, options.bootstrap, options.seed),
+            )
+        )
+    best = _best(results, SELECTION_METRIC[p.task])
+    if best is not None and options.permutations:
+        from dlwizard.ml.models import families as fams
+
+        fam = fams(p.task)[best.key]
+        rng = np.random.default_rng(options.seed)
+        # Compared on the grouped CV folds inside training, like the real search: the tuning
+        # set alone is often too small for a stable permutation test.
+        real = best.cv_mean if best.cv_mean is not None else float("nan")
+        shuffled_scores = []
+        for k in range(options.permutations):
+            job.progress(
+                0.2 + 0.8 * k / options.permutations,
+                f"Controls: {best.name} on shuffled labels ({k + 1}/{options.permutations})",
+            )
+            y_perm = rng.permutation(p.y_train)
+            mean, _ = cv_score(
+                fam,
+                best.best_params,
+                p.x_train,
+                y_perm,
+                p.folds,
+                p.task,
+                n_classes,
+                options.seed,
+                p.numeric,
+                p.categorical,
+                job,
+            )
+            shuffled_scores.append(mean)
+        arr = np.asarray(shuffled_scores, dtype=float)
+        p_value = (1 + int(np.sum(arr >= real))) / (1 + len(arr))
+        controls.append(
+            Control(
+                kind="label_shuffled",
+                description=f"{best.name} with the best settings, cross-validated on shuffled "
+                f"training labels (real CV score {real:.3f})",
+                permutations=len(arr),
+                p_value=p_value,
+                shuffled_scores=[round(float(v), 4) for v in arr],
+            )
+        )
+    return controls
+
+
+def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
+    findings: list[Finding] = []
+    short = [e for e in section.ledger if not e.complete]
+    if short:
+        findings.append(
+            Finding(
+                code="unequal-tuning",
+                severity="warning",
+                step=STEP,
+                message="Not every family used its full budget: "
+                + ", ".join(
+                    f"{e.family} ran {e.trials_used} of {e.trials_budget} trials" for e in short
+                )
+                + ". A family tuned less may look worse than it is.",
+                fix="raise the time cap, or lower the number of trials, so that every family "
+                "completes the same search.",
+                detail={"families": [e.family for e in short]},
+            )
+        )
+    metric = section.metric
+    label = metrics.LABELS[metric]
+    for c in section.controls:
+        if c.kind == "metadata_only" and best is not None and c.tune is not None:
+            meta_score = _score(c, metric)
+            chance = 0.0 if metric == "r2" else 0.5
+            if np.isfinite(meta_score) and meta_score > chance + 0.1:
+                findings.append(
+                    Finding(
+                        code="metadata-control-above-chance",
+                        severity="warning",
+                        step=STEP,
+                        message=f"The metadata-only control reaches {label} {meta_score:.3f} "
+                        f"(the best baseline: {_score(best, metric):.3f}). Part of what the models "
+                        "learn may be the batch or site, not the biology.",
+                        fix="compare every model with this control, and test on held-out sites.",
+                    )
+                )
+        beaten = (
+            c.kind == "label_shuffled"
+            and any(v >= (best.cv_mean or 0.0) for v in c.shuffled_scores)
+            if best is not None
+            else False
+        )
+        if c.kind == "label_shuffled" and c.p_value is not None and c.p_value > 0.05 and beaten:
+            findings.append(
+                Finding(
+                    code="not-better-than-shuffled",
+                    severity="warning",
+                    step=STEP,
+                    message=f"The best baseline is not clearly better than the same model trained "
+                    f"on shuffled labels (permutation p = {c.p_value:.2f}). There may be little "
+                    "signal to learn, or too few samples to see it.",
+                    fix="check the labels and the features; more samples may be needed.",
+                )
+            )
+    if p.task == "binary" and best is not None and best.tune is not None:
+        prevalence = best.tune.prevalence or 0.5
+        if min(prevalence, 1 - prevalence) < 0.2:
+            findings.append(
+                Finding(
+                    code="imbalance-metric-note",
+                    severity="info",
+                    step=STEP,
+                    message=f"Only {min(prevalence, 1 - prevalence):.0%} of the tuning rows are in "
+                    "the rarer class, so AUROC alone flatters: read AUPRC (compare it with the "
+                    "prevalence line), balanced accuracy and the confusion matrix.",
+                )
+            )
+    return findings
