@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlwizard.errors import Cancelled, StepError
-from dlwizard.jobs import Job
+from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import metrics
 from dlwizard.ml.models import families, pipeline
 from dlwizard.ml.tuning import (
@@ -465,3 +465,35 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
                 )
             )
     return findings
+
+
+def refit(project: Project, key: str, job: Job | None = None):
+    """Rebuild a tuned baseline from its recorded settings and seed (models are never pickled),
+    and check that it reproduces the stored tuning-set predictions exactly."""
+    job = job or Job()
+    section = project.study.baselines
+    if section is None:
+        raise StepError("tune the baselines first")
+    result = next((r for r in section.results if r.key == key and r.tune is not None), None)
+    if result is None:
+        raise StepError(f"there is no tuned baseline '{key}'")
+    p = prepare(project)
+    fam = families(p.task)[key]
+    model = pipeline(fam, result.best_params, p.numeric, p.categorical, section.options.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_interruptible(lambda: model.fit(p.x_train, p.y_train), job)
+    out = model_output(model, p.x_tune, p.task, len(p.classes))
+    stored = project.frames.get(PREDICTIONS)
+    if stored is not None:
+        cols = [key] if out.ndim == 1 else [f"{key}:{c}" for c in p.classes]
+        expected = stored.set_index("row_id").loc[p.tune_ids, cols].to_numpy()
+        got = out.reshape(len(out), -1)
+        if not np.allclose(expected, got, rtol=1e-7, atol=1e-9):
+            raise StepError(
+                f"refitting {fam.name} from its recorded settings did not reproduce the stored "
+                "predictions",
+                fix="the software versions differ from those that tuned it; tune the baselines "
+                "again with this version.",
+            )
+    return model
