@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -102,11 +101,6 @@ def breakdown(project, path: Path) -> list[tuple[str, float]]:
         lambda: container.write_members(path, members),
     )
 
-    def fsync_only():
-        with open(path, "rb+") as fh:
-            os.fsync(fh.fileno())
-
-    timed("  of which an fsync of the written file (approx.)", fsync_only)
     timed("save: whole container.save", lambda: container.save(project, path))
 
     members_read = timed(

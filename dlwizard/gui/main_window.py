@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, project: Project | None = None) -> None:
         super().__init__()
+        from dlwizard.gui.pages.baselines import BaselinesPage
         from dlwizard.gui.pages.data import DataPage
         from dlwizard.gui.pages.explore import ExplorePage
         from dlwizard.gui.pages.metadata import MetadataPage
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
             MetadataPage(self),
             ExplorePage(self),
             SplitPage(self),
+            BaselinesPage(self),
         ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)

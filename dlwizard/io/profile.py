@@ -36,8 +36,13 @@ def column_info(df: pd.DataFrame) -> list[ColumnInfo]:
     whole = {}
     first_values: dict = {}
     if fcols:
-        finite = np.isfinite(block)
-        whole_arr = np.all(~finite | (block == np.floor(np.where(finite, block, 0))), axis=0)
+        # In slices of columns: whole-table temporaries would cost several copies of the table.
+        parts = []
+        for start in range(0, block.shape[1], 1000):
+            sl = block[:, start : start + 1000]
+            with np.errstate(invalid="ignore"):
+                parts.append(np.all(~np.isfinite(sl) | (np.floor(sl) == sl), axis=0))
+        whole_arr = np.concatenate(parts)
         whole = dict(zip(fcols, whole_arr.tolist()))
         head = block[: min(n, 3)]
         for j, c in enumerate(fcols):

@@ -14,6 +14,9 @@ from dlwizard.errors import DataError
 from dlwizard.jobs import Job
 
 CHUNK = 8 * 1024 * 1024
+# The header of a 20,000-gene table is one line of several hundred kB; the csv module's default
+# limit of 128 kB per field would refuse it while guessing the separator.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 _MAGIC = (
     (b"PK\x03\x04", "zip"),
@@ -72,6 +75,16 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
         while chunk := fh.read(CHUNK):
             if not head:
                 head = chunk[: 256 * 1024]
+                # A wide table's header can be longer than that: keep its first three lines
+                # whole (within this chunk) so the header is never cut.
+                end = -1
+                for _ in range(3):
+                    nxt = chunk.find(b"\n", end + 1)
+                    if nxt < 0:
+                        break
+                    end = nxt
+                if end >= len(head):
+                    head = chunk[: end + 1]
             digest.update(chunk)
             if text:
                 quotes += chunk.count(b'"')

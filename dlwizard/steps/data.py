@@ -14,6 +14,7 @@ from dlwizard.environment import environment
 from dlwizard.errors import DataError
 from dlwizard.io import orientation, samplesheet
 from dlwizard.io.checks import excel_date_finding, find_date_like_names
+from dlwizard.io.memory import release_memory
 from dlwizard.io.profile import column_info
 from dlwizard.io.readers import ReadResult, read_file
 from dlwizard.jobs import Job, run_interruptible
@@ -208,6 +209,8 @@ def run(
     )
     job.check()  # the last moment to cancel: after this the project changes
     commit(project, df, section, findings)
+    del tables
+    release_memory()
     job.progress(1.0, "Imported")
 
 

@@ -113,7 +113,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
     excluded = [int(i) for i in df.index[~labelled]]
     subject = subject_column(project)
     findings: list[Finding] = []
-    group_col = None
+    group_col = subject if options.group_by_subject else None
     if subject is not None and not options.group_by_subject:
         if not options.ungrouped_reason.strip():
             raise StepError(

@@ -1,0 +1,316 @@
+"""Page 6, baselines: simple models tuned with one equal budget, controls, and the evaluation
+panel on the tuning set."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.evaluation import EvaluationPanel
+from dlwizard.ml import metrics
+from dlwizard.ml.models import families
+from dlwizard.steps import baselines
+from dlwizard.study.model import BaselineOptions
+
+
+class _NumberItem(QTableWidgetItem):
+    """Sorts by the number it shows, not by its text."""
+
+    def __init__(self, text: str, value: float) -> None:
+        super().__init__(text)
+        self.setData(Qt.ItemDataRole.UserRole, value)
+
+    def __lt__(self, other) -> bool:
+        a = self.data(Qt.ItemDataRole.UserRole)
+        b = other.data(Qt.ItemDataRole.UserRole)
+        return float(a if a == a else -1e9) < float(b if b == b else -1e9)
+
+
+class BaselinesPage(Page):
+    step = "baselines"
+    title = "Baselines"
+    tips = "Tip 2: tune simple models fully, and compare them fairly"
+    intro = (
+        "Before any neural network, fit well-understood models and tune each one with exactly "
+        "the same effort. A deep model is only worth it if it beats these; and a comparison "
+        "where one model was tuned more than another says nothing."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        form = QFormLayout()
+        budget = QWidget()
+        bl = QHBoxLayout(budget)
+        bl.setContentsMargins(0, 0, 0, 0)
+        self.trials_box = QSpinBox()
+        self.trials_box.setRange(1, 500)
+        self.trials_box.setValue(20)
+        self.seconds_box = QSpinBox()
+        self.seconds_box.setRange(5, 7200)
+        self.seconds_box.setValue(120)
+        self.seconds_box.setSuffix(" s")
+        self.perm_box = QSpinBox()
+        self.perm_box.setRange(0, 999)
+        self.perm_box.setValue(19)
+        for w in (
+            QLabel("Trials per family"),
+            self.trials_box,
+            QLabel("Time cap per family"),
+            self.seconds_box,
+            QLabel("Shuffled-label runs"),
+            self.perm_box,
+        ):
+            bl.addWidget(w)
+        bl.addStretch(1)
+        field_with_help(
+            form,
+            "Equal budget",
+            budget,
+            "Every family gets the same number of settings to try (searched with "
+            "optuna on the cross-validation folds inside training) and the same time "
+            "cap. The ledger below shows what each one used.",
+        )
+        fam_box = QWidget()
+        self.fam_layout = QGridLayout(fam_box)
+        self.fam_layout.setContentsMargins(0, 0, 0, 0)
+        self.family_checks: dict[str, QCheckBox] = {}
+        field_with_help(
+            form,
+            "Model families",
+            fam_box,
+            "All are included by default. Each sits in a pipeline that fills gaps, "
+            "scales numbers and encodes categories using the training folds only.",
+        )
+        self.body.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.run_button = QPushButton("Tune the baselines")
+        self.run_button.setObjectName("primary")
+        self.run_button.clicked.connect(self.run_baselines)
+        row.addWidget(self.run_button)
+        self.body.addLayout(row)
+
+        self.recommendation = QLabel()
+        self.recommendation.setObjectName("status")
+        self.recommendation.setWordWrap(True)
+        self.recommendation.hide()
+        self.body.addWidget(self.recommendation)
+        self.body.addWidget(SectionTitle("Results on the tuning set"))
+        self.results = QTableWidget(0, 7)
+        self.results.setSortingEnabled(True)
+        self.results.verticalHeader().hide()
+        self.results.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.results.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.results.itemSelectionChanged.connect(self._show_selected)
+        self.results.setMinimumHeight(230)
+        self.body.addWidget(self.results)
+        self.body.addWidget(
+            HelpLabel(
+                "Click a row to see its evaluation panel. CV: mean ± SD over the grouped folds "
+                "inside training (what the search optimised). Tuning set: scored once on rows the "
+                "search never saw, with a bootstrap interval."
+            )
+        )
+        grid = QGridLayout()
+        left = QWidget()
+        ll = QFormLayout(left)
+        self.controls_label = QLabel()
+        self.controls_label.setWordWrap(True)
+        ll.addRow(SectionTitle("Controls"))
+        ll.addRow(self.controls_label)
+        self.ledger = QTableWidget(0, 3)
+        self.ledger.setHorizontalHeaderLabels(["Family", "Trials used", "Seconds used"])
+        self.ledger.verticalHeader().hide()
+        self.ledger.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.ledger.horizontalHeader().setStretchLastSection(True)
+        self.ledger.setMinimumHeight(200)
+        ll.addRow(SectionTitle("Tuning ledger"))
+        ll.addRow(self.ledger)
+        grid.addWidget(left, 0, 0)
+        self.panel = EvaluationPanel()
+        grid.addWidget(self.panel, 0, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 5)
+        self.body.addLayout(grid)
+        self.add_findings_section()
+
+    # -- reading --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        task = self.project.study.question.task or "binary"
+        zoo = families(task)
+        b = self.project.study.baselines
+        for cb in self.family_checks.values():
+            self.fam_layout.removeWidget(cb)
+            cb.hide()
+            cb.deleteLater()
+        self.family_checks = {}
+        for i, (key, fam) in enumerate(zoo.items()):
+            cb = QCheckBox(fam.name)
+            cb.setChecked(b is None or not b.options.families or key in b.options.families)
+            self.family_checks[key] = cb
+            self.fam_layout.addWidget(cb, i // 3, i % 3)
+        if b is not None:
+            self.trials_box.setValue(b.options.trials)
+            self.seconds_box.setValue(int(b.options.seconds_per_family))
+            self.perm_box.setValue(b.options.permutations)
+        self.run_button.setEnabled(self.project.study.split is not None)
+        self._show_results()
+        self.show_findings()
+
+    def _show_results(self) -> None:
+        b = self.project.study.baselines
+        if b is None:
+            self.results.setRowCount(0)
+            self.recommendation.hide()
+            self.controls_label.setText("")
+            self.ledger.setRowCount(0)
+            self.panel.hide()
+            return
+        task = self.project.study.question.task or "binary"
+        main = b.metric
+        extra = (
+            ["auprc", "balanced_accuracy"]
+            if task == "binary"
+            else (["balanced_accuracy", "f1_macro"] if task == "multiclass" else ["rmse", "mae"])
+        )
+        headers = [
+            "Family",
+            f"Tuning set {metrics.LABELS[main]} (95% interval)",
+            f"CV {metrics.LABELS[main]} (mean ± SD)",
+        ] + [metrics.LABELS[m] for m in extra]
+        headers += ["Trials", "Seconds"]
+        self.results.setSortingEnabled(False)
+        self.results.setColumnCount(len(headers))
+        self.results.setHorizontalHeaderLabels(headers)
+        self.results.setRowCount(len(b.results))
+        for r, res in enumerate(b.results):
+            mark = "  ★ recommended" if res.key == b.recommended else ""
+            name = QTableWidgetItem(res.name + mark)
+            name.setData(Qt.ItemDataRole.UserRole + 1, res.key)
+            self.results.setItem(r, 0, name)
+            if res.tune is None:
+                self.results.setItem(r, 1, _NumberItem("failed", float("nan")))
+                continue
+            v = res.tune.metrics[main]
+            self.results.setItem(
+                r, 1, _NumberItem(f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})", v.value)
+            )
+            self.results.setItem(
+                r,
+                2,
+                _NumberItem(f"{res.cv_mean:.3f} ± {res.cv_sd:.3f}", res.cv_mean or float("nan")),
+            )
+            for c, m in enumerate(extra, start=3):
+                val = res.tune.metrics[m].value
+                self.results.setItem(r, c, _NumberItem(f"{val:.3f}", val))
+            self.results.setItem(r, 3 + len(extra), _NumberItem(str(res.trials), res.trials))
+            self.results.setItem(r, 4 + len(extra), _NumberItem(f"{res.seconds:.1f}", res.seconds))
+        self.results.setSortingEnabled(True)
+        self.results.sortItems(1, Qt.SortOrder.DescendingOrder)
+        self.results.resizeColumnsToContents()
+        self.recommendation.setText(
+            f"<b>Recommended baseline:</b> {b.recommendation}"
+            + (" <i>(cancelled early: only finished families are shown)</i>" if b.cancelled else "")
+        )
+        self.recommendation.show()
+        lines = []
+        for c in b.controls:
+            if c.kind == "label_shuffled":
+                mean = np.mean(c.shuffled_scores) if c.shuffled_scores else float("nan")
+                lines.append(
+                    f"<b>Shuffled labels</b>: mean CV {metrics.LABELS[main]} "
+                    f"{mean:.3f} over {c.permutations} runs; permutation p = "
+                    f"{c.p_value:.3f}. {c.description}."
+                )
+            elif c.tune is not None:
+                v = c.tune.metrics[main]
+                name = "Majority class" if c.kind == "majority" else "Metadata only"
+                lines.append(
+                    f"<b>{name}</b>: {metrics.LABELS[main]} {v.value:.3f} "
+                    f"({v.low:.3f} – {v.high:.3f}). {c.description}."
+                )
+        self.controls_label.setText("<br><br>".join(lines))
+        self.ledger.setRowCount(len(b.ledger))
+        for r, e in enumerate(b.ledger):
+            self.ledger.setItem(r, 0, QTableWidgetItem(e.family))
+            item = QTableWidgetItem(f"{e.trials_used} / {e.trials_budget}")
+            if not e.complete:
+                item.setForeground(Qt.GlobalColor.red)
+            self.ledger.setItem(r, 1, item)
+            self.ledger.setItem(
+                r, 2, QTableWidgetItem(f"{e.seconds_used:.1f} / {e.seconds_budget:.0f}")
+            )
+        self.ledger.resizeColumnsToContents()
+        self.results.selectRow(0)
+
+    def _show_selected(self) -> None:
+        b = self.project.study.baselines
+        rows = self.results.selectionModel().selectedRows() if b else []
+        if not rows:
+            return
+        key = self.results.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole + 1)
+        res = next((r for r in b.results if r.key == key), None)
+        if res is None or res.tune is None:
+            return
+        task = self.project.study.question.task or "binary"
+        y, out = self._tune_outputs(key, b.classes, task)
+        self.panel.show()
+        self.panel.show_evaluation(
+            f"{res.name} on the tuning set", res.tune, task, y, out, b.classes
+        )
+
+    def _tune_outputs(self, key: str, classes: list[str], task: str):
+        preds = self.project.frames.get(baselines.PREDICTIONS)
+        sp = self.project.study.split
+        if preds is None or sp is None or self.project.table is None:
+            return None, None
+        preds = preds.set_index("row_id")
+        tune = self.project.table.loc[preds.index]
+        y = baselines.encode_labels(tune[self.project.study.question.target], task, classes)
+        if task == "multiclass":
+            out = preds[[f"{key}:{c}" for c in classes]].to_numpy()
+        else:
+            out = preds[key].to_numpy()
+        return y, out
+
+    # -- actions --------------------------------------------------------------------------------
+    def options(self) -> BaselineOptions:
+        chosen = [k for k, cb in self.family_checks.items() if cb.isChecked()]
+        return BaselineOptions(
+            families=chosen if len(chosen) < len(self.family_checks) else [],
+            trials=self.trials_box.value(),
+            seconds_per_family=float(self.seconds_box.value()),
+            permutations=self.perm_box.value(),
+        )
+
+    def run_baselines(self) -> None:
+        if not any(cb.isChecked() for cb in self.family_checks.values()):
+            self.banner.show_error("Choose at least one model family.")
+            return
+        self.run_job(
+            baselines.run,
+            self.project,
+            self.options(),
+            message="Tuning the baselines…",
+            on_done=lambda _: self.refresh(),
+        )
+
+    def problems(self) -> list[str]:
+        if self.project.study.baselines is None:
+            return ["tune the baselines (press Tune the baselines)."]
+        return super().problems()
