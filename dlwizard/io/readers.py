@@ -195,7 +195,9 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
     else:  # pragma: no cover - the loop always breaks or raises
         raise DataError("could not be parsed", file=path)
     job.progress(0.8, f"Converting {path.name}")
-    df = table.to_pandas()
+    # self_destruct frees each Arrow column as soon as it is converted: a lower peak.
+    df = table.to_pandas(self_destruct=True)
+    del table
     if len(df) == 0:
         raise DataError(
             "has column names but no data rows",

@@ -163,12 +163,12 @@ def families(task: str) -> dict[str, Family]:
     return REGRESSORS if task == "regression" else CLASSIFIERS
 
 
-def default_params(family: Family) -> dict[str, Any]:
+def default_params(family: Family, ranges: dict[str, Range] | None = None) -> dict[str, Any]:
     """Middle-of-the-range settings (the first trial of every search)."""
     import math
 
     out: dict[str, Any] = {}
-    for name, r in family.ranges.items():
+    for name, r in (ranges or family.ranges).items():
         if r[0] == "cat":
             out[name] = r[1][0]
         elif r[0] == "int":

@@ -40,6 +40,16 @@ class FamilyRun:
     tune_output: np.ndarray | None = None  # probabilities (n x k) or predictions (n)
 
 
+def ranges_for(family: Family, n_train_min: int) -> dict[str, tuple]:
+    """The family's documented ranges, narrowed where the data is too small for them
+    (k-nearest neighbours cannot ask for more neighbours than a training fold has rows)."""
+    ranges = dict(family.ranges)
+    if "n_neighbors" in ranges:
+        kind, low, high, log = ranges["n_neighbors"]
+        ranges["n_neighbors"] = (kind, low, max(low, min(high, n_train_min - 1)), log)
+    return ranges
+
+
 def suggest(trial, ranges: dict[str, tuple]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for name, r in ranges.items():
@@ -109,7 +119,11 @@ def tune_family(
     run = FamilyRun(family.key, family.name)
     started = time.monotonic()
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.enqueue_trial(default_params(family))  # start from the middle of the ranges
+    fold_ids = np.unique(folds[folds >= 0])
+    n_train_min = min(int((folds != k).sum()) for k in fold_ids) if len(fold_ids) else len(folds)
+    ranges = ranges_for(family, n_train_min)
+    start = default_params(family, ranges)
+    study.enqueue_trial(start)  # start from the middle of the ranges
     sds: dict[int, float] = {}
     for i in range(budget.trials):
         if time.monotonic() - started > budget.seconds:
@@ -117,7 +131,7 @@ def tune_family(
             break
         job.progress(i / budget.trials, f"{family.name}: trial {i + 1} of {budget.trials}")
         trial = study.ask()
-        params = suggest(trial, family.ranges)
+        params = suggest(trial, ranges)
         try:
             mean, sd = cv_score(
                 family,
@@ -147,7 +161,7 @@ def tune_family(
     if not completed:
         raise ValueError(f"every {family.name} trial failed")
     best = study.best_trial
-    run.best_params = {**default_params(family), **best.params}
+    run.best_params = {**start, **best.params}
     run.cv_mean = float(best.value)
     run.cv_sd = float(sds.get(best.number, float("nan")))
     t0 = time.monotonic()

@@ -174,6 +174,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
     preds: dict[str, np.ndarray] = {"row_id": np.asarray(p.tune_ids)}
     runs: dict[str, FamilyRun] = {}
     cancelled = False
+    failed: list[tuple[str, str]] = []
     n_steps = len(chosen) + 1
     for i, key in enumerate(chosen):
         fam = zoo[key]
@@ -212,7 +213,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
                     complete=False,
                 )
             )
-            warnings.warn(str(exc), stacklevel=1)
+            failed.append((fam.name, str(exc)))
             continue
         runs[key] = r
         _store_predictions(preds, p, key, r.tune_output)
@@ -265,6 +266,17 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
         cancelled=cancelled,
     )
     findings = _findings(section, best, p)
+    for name, why in failed:
+        findings.append(
+            Finding(
+                code="family-failed",
+                severity="warning",
+                step=STEP,
+                message=f"{name} could not be fitted on this data ({why}).",
+                fix="the other families are compared without it; check for features or classes "
+                "too small for it.",
+            )
+        )
     project.study.baselines = section
     project.frames[PREDICTIONS] = pd.DataFrame(preds)
     project.replace_findings(STEP, findings)
@@ -279,7 +291,8 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
         recommended=recommended,
         cancelled=cancelled,
     )
-    job.progress(1.0, "Baselines done" if not cancelled else "Cancelled; finished models kept")
+    if not cancelled:
+        job.progress(1.0, "Baselines done")
     return section
 
 

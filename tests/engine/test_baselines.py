@@ -1,0 +1,155 @@
+"""Baselines: equal budgets, controls, evaluation panel numbers, refit without pickles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from dlwizard.ml import metrics
+from dlwizard.plan import load_plan, run_plan
+from dlwizard.steps import baselines
+from dlwizard.study import container
+from dlwizard.study.model import BaselineOptions
+from dlwizard.study.project import Project
+from tests.conftest import shared
+
+FAST = BaselineOptions(trials=3, seconds_per_family=60, permutations=5, bootstrap=200)
+
+
+def _project(tmp: Path, text: str) -> Project:
+    plan = tmp / "plan.toml"
+    plan.write_text(text)
+    return run_plan(load_plan(plan), base=tmp)
+
+
+def test_metrics_agree_with_scikit_learn():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.35 * y + 0.65 * rng.random(400), 0, 1)
+    m = metrics.binary_metrics(y, p)
+    assert m["auroc"] == pytest.approx(skm.roc_auc_score(y, p))
+    assert m["auprc"] == pytest.approx(skm.average_precision_score(y, p))
+    assert m["mcc"] == pytest.approx(skm.matthews_corrcoef(y, p >= 0.5))
+    assert m["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, p >= 0.5))
+    assert m["f1"] == pytest.approx(skm.f1_score(y, p >= 0.5))
+    assert m["brier"] == pytest.approx(skm.brier_score_loss(y, p))
+    yk = rng.integers(0, 3, 300)
+    pk = rng.dirichlet([1, 1, 1], 300)
+    mk = metrics.multiclass_metrics(yk, pk)
+    assert mk["auroc_macro"] == pytest.approx(skm.roc_auc_score(yk, pk, multi_class="ovr"))
+    assert mk["f1_weighted"] == pytest.approx(skm.f1_score(yk, pk.argmax(1), average="weighted"))
+    yr = rng.normal(size=200)
+    pr = yr + rng.normal(scale=0.5, size=200)
+    mr = metrics.regression_metrics(yr, pr)
+    assert mr["r2"] == pytest.approx(skm.r2_score(yr, pr))
+    assert mr["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(yr, pr)))
+
+
+def test_bootstrap_is_seeded_and_resamples_groups():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(0.3 * y + 0.7 * rng.random(200), 0, 1)
+    a = metrics.bootstrap("binary", y, p, n_boot=300, seed=1)
+    b = metrics.bootstrap("binary", y, p, n_boot=300, seed=1)
+    assert a.metrics["auroc"] == b.metrics["auroc"]
+    iv = a.metrics["auroc"]
+    assert iv.low < iv.value < iv.high
+    # Ten rows per subject: resampling subjects gives a wider interval than resampling rows.
+    groups = np.repeat(np.arange(20), 10)
+    y_g = np.repeat(rng.integers(0, 2, 20), 10)
+    p_g = np.clip(np.repeat(0.3 * y_g[::10] + 0.7 * rng.random(20), 10), 0, 1)
+    rows = metrics.bootstrap("binary", y_g, p_g, n_boot=400, seed=2).metrics["auroc"]
+    subj = metrics.bootstrap("binary", y_g, p_g, groups, n_boot=400, seed=2).metrics["auroc"]
+    assert (subj.high - subj.low) > (rows.high - rows.low)
+
+
+def test_parkinsons_equal_budget_and_shuffled_control_far_below(tmp_path):
+    path = shared("parkinsons_uci", "parkinsons.data")
+    project = _project(
+        tmp_path, f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n'
+    )
+    section = baselines.run(project, FAST)
+    ledger = {e.family: e for e in section.ledger}
+    assert set(ledger) == {
+        "logistic",
+        "random_forest",
+        "knn",
+        "naive_bayes",
+        "svm",
+        "gradient_boosting",
+    }
+    assert {e.trials_used for e in ledger.values()} == {FAST.trials}
+    assert all(e.complete for e in ledger.values())
+    shuffled = next(c for c in section.controls if c.kind == "label_shuffled")
+    best_cv = max(r.cv_mean for r in section.results)
+    assert np.mean(shuffled.shuffled_scores) < best_cv - 0.15
+    majority = next(c for c in section.controls if c.kind == "majority")
+    assert majority.tune.metrics["auroc"].value == pytest.approx(0.5)
+    assert section.recommended in ledger
+    # Saved and reopened, a model is rebuilt from its settings and reproduces its predictions.
+    container.save(project, tmp_path / "p.dlwiz")
+    again = container.load(tmp_path / "p.dlwiz")
+    assert again.study.baselines == project.study.baselines
+    baselines.refit(again, section.recommended)
+
+
+def test_heart_metadata_control_above_chance(tmp_path):
+    path = shared("heart_disease_uci", "heart_disease_4sites_combined.csv")
+    project = _project(
+        tmp_path,
+        f'[question]\ntarget = "disease"\n[data]\npath = "{path}"\n'
+        '[metadata]\nroles = {target = "ignore"}\n[split]\n',
+    )
+    options = BaselineOptions(
+        families=["logistic", "naive_bayes"], trials=2, permutations=0, bootstrap=200
+    )
+    section = baselines.run(project, options)
+    meta = next(c for c in section.controls if c.kind == "metadata_only")
+    assert meta.tune.metrics["auroc"].value > 0.6
+    codes = {f.code for f in project.findings("baselines")}
+    assert "metadata-control-above-chance" in codes
+
+
+def test_khan_multiclass_all_families_finish_within_budget(tmp_path):
+    path = shared("microarray", "khan.csv")
+    project = _project(
+        tmp_path,
+        f'[question]\ntarget = "label"\n[data]\npath = "{path}"\n'
+        "[metadata]\n[split]\nn_folds = 3\n",
+    )
+    options = BaselineOptions(trials=2, seconds_per_family=60, permutations=0, bootstrap=200)
+    section = baselines.run(project, options)
+    assert section.metric == "auroc_macro"
+    assert len(section.results) == 6
+    for r in section.results:
+        assert r.tune is not None, r.key
+        assert r.trials == 2 and r.seconds < 60 + 30
+    assert project.frames[baselines.PREDICTIONS].shape[1] == 1 + 6 * 4
+
+
+def test_cancel_keeps_finished_families(tmp_path):
+    from dlwizard.errors import Cancelled
+    from dlwizard.jobs import Job
+
+    path = shared("parkinsons_uci", "parkinsons.data")
+    project = _project(
+        tmp_path, f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n'
+    )
+    job = Job()
+    seen = []
+
+    def on_progress(fraction, message):
+        seen.append(message)
+        if any("Random forest" in m for m in seen):
+            job.cancel()
+
+    job._on_progress = on_progress
+    section = baselines.run(project, FAST, job=job)
+    assert section.cancelled
+    assert [r.key for r in section.results] == ["logistic"]
+    assert not project.is_done("baselines")
+    with pytest.raises(Cancelled):
+        job.check()
