@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from dlwizard.errors import DlwizardError, PlanError
 from dlwizard.jobs import Job
 from dlwizard.study.model import (
+    BaselineOptions,
     Ceiling,
     DerivedColumn,
     ExploreOptions,
@@ -27,7 +28,7 @@ from dlwizard.study.model import (
 )
 from dlwizard.study.project import STEP_ORDER, Project
 
-IMPLEMENTED = ("question", "data", "metadata", "explore", "split")
+IMPLEMENTED = ("question", "data", "metadata", "explore", "split", "baselines")
 
 KEYS: dict[str, set[str]] = {
     "project": {"name"},
@@ -45,6 +46,7 @@ KEYS: dict[str, set[str]] = {
         "tune_fraction", "test_fraction", "seed", "group_by_subject", "ungrouped_reason",
         "hold_out_column", "hold_out_values", "n_folds",
     },
+    "baselines": {"families", "trials", "seconds_per_family", "permutations", "bootstrap", "seed"},
 }  # fmt: skip
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
@@ -124,7 +126,7 @@ def run_plan(
     stop = last_step(plan)
     if stop is None:
         raise PlanError("the plan names no step", file=source, fix="add [question] and [data].")
-    from dlwizard.steps import data, explore, metadata, question, split
+    from dlwizard.steps import baselines, data, explore, metadata, question, split
 
     section = "question"  # named in messages about invalid values
     try:
@@ -174,6 +176,7 @@ def run_plan(
                 replicate_kind=m.get("replicate_kind"),
                 suggest_derived=m.get("suggest_subject", True),
             )
+            _stop_on_errors(project, "metadata", source)
         if STEP_ORDER.index(stop) >= STEP_ORDER.index("explore"):
             section = "explore"
             job.progress(0.88, "Exploring")
@@ -192,7 +195,13 @@ def run_plan(
                         file=source,
                         fix='add for example hold_out_column = "site".',
                     )
-            split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.99))
+            split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.97))
+            _stop_on_errors(project, "split", source)
+        if STEP_ORDER.index(stop) >= STEP_ORDER.index("baselines"):
+            section = "baselines"
+            job.progress(0.97, "Tuning baselines")
+            opts = BaselineOptions(**plan.get("baselines", {}))
+            baselines.run(project, opts, job=job.sub(0.97, 0.999))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
@@ -203,6 +212,13 @@ def run_plan(
         raise
     job.progress(1.0, "Plan finished")
     return project
+
+
+def _stop_on_errors(project: Project, step: str, source: Path) -> None:
+    """An error finding ends a plan run, as it keeps the wizard from going on."""
+    errors = project.errors(step)
+    if errors:
+        raise PlanError(f"[{step}] {errors[0].message}", file=source, fix=errors[0].fix)
 
 
 def options_from_plan(d: dict[str, Any]) -> tuple[ImportOptions, Provenance]:
@@ -293,6 +309,8 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         if not sp["ungrouped_reason"]:
             sp.pop("ungrouped_reason")
         plan["split"] = sp
+    if s.baselines:
+        plan["baselines"] = s.baselines.options.model_dump()
     return plan
 
 

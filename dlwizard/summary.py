@@ -67,6 +67,27 @@ def summary(project: Project) -> dict[str, Any]:
             "test_sha256": sp.test_sha256,
             "composition": sp.composition,
         }
+    if s.baselines:
+        b = s.baselines
+        out["baselines"] = {
+            "metric": b.metric,
+            "options": b.options.model_dump(),
+            "ledger": [e.model_dump() for e in b.ledger],
+            "results": [
+                {
+                    "family": r.key,
+                    "best_params": r.best_params,
+                    "cv_mean": r.cv_mean,
+                    "cv_sd": r.cv_sd,
+                    "tune": r.tune.model_dump() if r.tune else None,
+                }
+                for r in b.results
+            ],
+            "controls": [c.model_dump() for c in b.controls],
+            "recommended": b.recommended,
+            "recommendation": b.recommendation,
+            "cancelled": b.cancelled,
+        }
     out["environment"] = dict(s.environment)
     out["warnings"] = [f.model_dump() for f in s.findings]
     out["audit_log"] = [e.to_json() for e in project.log]
@@ -129,6 +150,26 @@ def text(project: Project) -> str:
             f"Split: train {z['train']}, tune {z['tune']}, test {z['test']} (sealed, sha256 "
             f"{sp['test_sha256'][:12]}…){grouped}; {sp['n_folds']} CV folds"
         )
+    if "baselines" in d:
+        b = d["baselines"]
+        lines.append(
+            f"Baselines (tuning set {b['metric']}; equal budget of "
+            f"{b['options']['trials']} trials per family):"
+        )
+        for r in b["results"]:
+            if r["tune"]:
+                m = r["tune"]["metrics"][b["metric"]]
+                lines.append(
+                    f"  {r['family']:<18} {m['value']:.3f} ({m['low']:.3f}-{m['high']:.3f})"
+                )
+        for c in b["controls"]:
+            if c["p_value"] is not None:
+                lines.append(f"  control {c['kind']}: permutation p = {c['p_value']:.3f}")
+            elif c["tune"]:
+                lines.append(
+                    f"  control {c['kind']}: {c['tune']['metrics'][b['metric']]['value']:.3f}"
+                )
+        lines.append(f"  recommended: {b['recommended']}")
     if d["warnings"]:
         lines.append("Warnings:")
         for w in d["warnings"]:

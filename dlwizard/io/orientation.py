@@ -98,11 +98,23 @@ def detect(df: pd.DataFrame) -> Orientation:
     if gene_share >= 0.6 and numbered_like_samples(ids):
         # P001, P002, ... look like gene symbols to the pattern, but are numbered samples.
         gene_share = 0.0
-    if gene_share >= 0.6 or (header_share >= 0.8 and n_rows >= 10 * len(numeric_cols)):
+    # Headers like g1, x2 look like sample names too; they count only when the rows are not
+    # themselves named like samples (S001…, or a column called 'sample').
+    rows_are_samples = numbered_like_samples(ids) or bool(
+        re.fullmatch(
+            r"(sample|sample_?id|id|patient|subject|case|specimen|name|barcode)s?",
+            str(id_col).strip(),
+            re.IGNORECASE,
+        )
+    )
+    headers_say_samples = (
+        header_share >= 0.8 and n_rows >= 10 * len(numeric_cols) and not rows_are_samples
+    )
+    if gene_share >= 0.6 or headers_say_samples:
         why = []
         if gene_share >= 0.6:
             why.append(f"the column '{id_col}' holds gene or probe names")
-        if header_share >= 0.8:
+        if headers_say_samples:
             why.append("the column headers look like sample names")
         return Orientation(
             True,

@@ -76,6 +76,7 @@ def apply(project: Project, **answers: Any) -> None:
         answers["task_confirmed"] = False
     elif answers.get("task") is not None:
         answers["task_confirmed"] = True
+    before = (q["target"], q["task"], q["positive_class"])
     if "target" in answers and answers["target"] != q["target"]:
         q.update(task=None, task_confirmed=False, positive_class=None, classes=[], class_counts={})
         if "task" in answers and answers["task"] is None:
@@ -87,6 +88,15 @@ def apply(project: Project, **answers: Any) -> None:
     project.study.question = Question.model_validate(q)
     project.touch()
     resolve(project)
+    after = project.study.question
+    if before[0] != after.target or before[1] != after.task:
+        # A new target or task: the split (stratified by it) and every model rest on the old one.
+        dropped = project.invalidate_after(STEP)
+        for step in ("explore", "split", "baselines"):
+            if step in dropped and getattr(project.study, step, None) is not None:
+                setattr(project.study, step, None)
+    elif before[2] != after.positive_class:
+        project.invalidate_after("split")  # the models' scores are for the class of interest
 
 
 def resolve(project: Project) -> list[Finding]:
@@ -117,7 +127,11 @@ def resolve(project: Project) -> list[Finding]:
             )
         )
     elif df is not None:
-        findings += _check_target(project, df[q.target])
+        # Class counts describe the whole data set: after a split the sealed rows are counted
+        # from the split's record, without opening them.
+        sp = project.study.split
+        sealed_counts = sp.composition.get("test", {}) if sp and sp.sealed else {}
+        findings += _check_target(project, df[q.target], sealed_counts)
     project.replace_findings(STEP, findings)
     if not project.errors(STEP) and q.target:
         project.mark_done(STEP)
@@ -126,7 +140,9 @@ def resolve(project: Project) -> list[Finding]:
     return findings
 
 
-def _check_target(project: Project, values: pd.Series) -> list[Finding]:
+def _check_target(
+    project: Project, values: pd.Series, sealed_counts: dict[str, int] | None = None
+) -> list[Finding]:
     q = project.study.question
     name = q.target or ""
     findings: list[Finding] = []
@@ -178,6 +194,9 @@ def _check_target(project: Project, values: pd.Series) -> list[Finding]:
     else:
         labels = class_labels(values).dropna()
         counts = {str(k): int(v) for k, v in labels.value_counts().items()}
+        for k, v in (sealed_counts or {}).items():
+            if k != "n":  # a regression split records only the size
+                counts[k] = counts.get(k, 0) + int(v)
         classes = sorted(counts)
         updates.update(classes=classes, class_counts=counts)
         if len(classes) < 2:

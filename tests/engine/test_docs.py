@@ -21,30 +21,42 @@ def _toml_blocks() -> list[str]:
     return re.findall(r"^```toml\n(.*?)^```", text, re.S | re.M)
 
 
+def _full_examples() -> list[str]:
+    """The blocks that are whole plans (the others show a single table)."""
+    return [b for b in _toml_blocks() if "[question]" in b]
+
+
 def test_plan_doc_has_the_full_examples():
-    blocks = _toml_blocks()
-    assert len(blocks) >= 2
+    blocks = _full_examples()
+    assert len(blocks) >= 3
     assert any("golub_raw/actual.csv" in b and "sample_sheet" in b for b in blocks)
-    assert any("parkinsons" in b and "derive" in b for b in blocks)
+    assert any("parkinsons" in b and "derive" in b and "[split]" in b for b in blocks)
+    assert any("heart_disease" in b and "hold_out_column" in b for b in blocks)
 
 
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", [0, 1, 2])
 def test_plan_doc_examples_parse(tmp_path, index):
-    block = _toml_blocks()[index]
+    block = _full_examples()[index]
     path = tmp_path / "plan.toml"
     path.write_text(block, "utf-8")
     plan = load_plan(path)
     assert {"question", "data", "metadata"} <= set(plan)
 
 
+def test_plan_doc_fragments_parse(tmp_path):
+    for block in _toml_blocks():
+        path = tmp_path / "plan.toml"
+        path.write_text(block, "utf-8")
+        assert load_plan(path)
+
+
 def test_plan_doc_examples_together_use_every_key():
-    """The examples show every key of [project], [question], [data] and [metadata] but 'sheet'."""
+    """The examples show every key of every table, except [data] 'sheet'."""
     used: set[tuple[str, str]] = set()
     for block in _toml_blocks():
         for table, body in tomllib.loads(block).items():
             used |= {(table, key) for key in body}
-    tables = ("project", "question", "data", "metadata")
-    wanted = {(t, k) for t in tables for k in KEYS[t]} - {("data", "sheet")}
+    wanted = {(t, k) for t in KEYS for k in KEYS[t]} - {("data", "sheet")}
     assert wanted - used == set()
 
 
@@ -65,10 +77,24 @@ def test_plan_doc_examples_run_on_the_shared_data(tmp_path):
     if not (SHARED_DATA / "parkinsons_uci").exists():
         pytest.skip(f"needs the shared data set {SHARED_DATA} (../shared/data is not here)")
     path = tmp_path / "plan.toml"
-    path.write_text(_toml_blocks()[1], "utf-8")
+    path.write_text(_full_examples()[1], "utf-8")
     project = run_plan(load_plan(path), base=SHARED_DATA)
     assert project.study.metadata.n_subjects == 32
     assert project.study.metadata.roles["person"] == "subject"
+    assert project.study.split.group_column == "person"
+    assert project.is_done("split")
+
+
+def test_plan_doc_heart_example_holds_out_a_site(tmp_path):
+    if not (SHARED_DATA / "heart_disease_uci").exists():
+        pytest.skip(f"needs the shared data set {SHARED_DATA} (../shared/data is not here)")
+    path = tmp_path / "plan.toml"
+    path.write_text(_full_examples()[2], "utf-8")
+    plan = load_plan(path)
+    project = run_plan(plan, base=SHARED_DATA)
+    sp = project.study.split
+    assert sp.options.hold_out_column == "site"
+    assert project.n_sealed == len(sp.test) == 200  # VA Long Beach has 200 patients (README)
 
 
 # -- warning codes --------------------------------------------------------------------------------

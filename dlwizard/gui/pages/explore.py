@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -145,6 +146,7 @@ class ExplorePage(Page):
         self.missing_holder = QWidget()
         QVBoxLayout(self.missing_holder).setContentsMargins(0, 0, 0, 0)
         self.missing_note = HelpLabel("")
+        self.missing_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.missing_holder.layout().addWidget(self.missing_note)
         dist = QWidget()
         dl = QVBoxLayout(dist)

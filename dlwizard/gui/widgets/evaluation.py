@@ -57,7 +57,8 @@ class EvaluationPanel(QWidget):
 
         while len(self._plots) <= i:
             w = pg.PlotWidget(background="w")
-            w.setMinimumSize(220, 260)
+            w.setMinimumSize(220, 240)
+            w.setMaximumHeight(300)
             w.getPlotItem().addLegend(offset=(-10, -10))
             n = len(self._plots)
             self.grid.addWidget(w, n // 2, n % 2)  # two per row: readable on a laptop screen
