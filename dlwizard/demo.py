@@ -15,7 +15,14 @@ from dlwizard.study.project import Project
 DEMO_NAME = "Breast cancer diagnosis (demo)"
 
 
-def demo_project(job: Job | None = None) -> Project:
+# A small, equal budget so the headless demo finishes in well under a minute; the wizard's
+# baselines page starts from the full default budget.
+DEMO_BASELINES = {"trials": 3, "seconds_per_family": 30.0, "permutations": 4, "bootstrap": 300}
+
+
+def demo_project(job: Job | None = None, through: str = "split") -> Project:
+    """The demo study, with every step up to ``through`` done ("metadata", "split" or
+    "baselines")."""
     import pandas as pd
     import sklearn
     from sklearn.datasets import load_breast_cancer
@@ -69,8 +76,20 @@ def demo_project(job: Job | None = None) -> Project:
         columns=data.column_info(frame),
     )
     data.commit(project, frame, section, [])
-    job.progress(0.7, "Reviewing metadata")
+    job.progress(0.5, "Reviewing metadata")
     metadata.apply(project, design="observational", replicate_kind="none")
+    if through in ("split", "baselines"):
+        from dlwizard.steps import explore, split
+
+        job.progress(0.6, "Exploring")
+        explore.run(project, job=job.sub(0.6, 0.7))
+        job.progress(0.7, "Splitting")
+        split.run(project, job=job.sub(0.7, 0.75))
+    if through == "baselines":
+        from dlwizard.steps import baselines
+        from dlwizard.study.model import BaselineOptions
+
+        baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.99))
     project.dirty = False
     job.progress(1.0, "Demo ready")
     return project

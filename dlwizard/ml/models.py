@@ -86,6 +86,8 @@ def _hgb(p: dict[str, Any], seed: int, regression: bool = False):
         max_leaf_nodes=p["max_leaf_nodes"],
         min_samples_leaf=p["min_samples_leaf"],
         l2_regularization=p["l2_regularization"],
+        # Stop adding trees once a held-back tenth stops improving: faster, and less overfit.
+        early_stopping=True,
         random_state=seed,
         **kw,
     )
