@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -128,24 +129,26 @@ class BaselinesPage(Page):
         )
         grid = QGridLayout()
         left = QWidget()
-        ll = QFormLayout(left)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
         self.controls_label = QLabel()
         self.controls_label.setWordWrap(True)
-        ll.addRow(SectionTitle("Controls"))
-        ll.addRow(self.controls_label)
+        ll.addWidget(SectionTitle("Controls"))
+        ll.addWidget(self.controls_label)
         self.ledger = QTableWidget(0, 3)
         self.ledger.setHorizontalHeaderLabels(["Family", "Trials used", "Seconds used"])
         self.ledger.verticalHeader().hide()
         self.ledger.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.ledger.horizontalHeader().setStretchLastSection(True)
-        self.ledger.setMinimumHeight(200)
-        ll.addRow(SectionTitle("Tuning ledger"))
-        ll.addRow(self.ledger)
+        self.ledger.setMinimumHeight(240)
+        ll.addWidget(SectionTitle("Tuning ledger"))
+        ll.addWidget(self.ledger)
+        ll.addStretch(1)
         grid.addWidget(left, 0, 0)
         self.panel = EvaluationPanel()
         grid.addWidget(self.panel, 0, 1)
         grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 5)
+        grid.setColumnStretch(1, 4)
         self.body.addLayout(grid)
         self.add_findings_section()
 
