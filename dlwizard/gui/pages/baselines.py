@@ -41,6 +41,13 @@ class _NumberItem(QTableWidgetItem):
         return float(a if a == a else -1e9) < float(b if b == b else -1e9)
 
 
+def _settings_text(params: dict) -> str:
+    def fmt(v) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{k}={fmt(v)}" for k, v in params.items())
+
+
 class BaselinesPage(Page):
     step = "baselines"
     title = "Baselines"
@@ -196,7 +203,7 @@ class BaselinesPage(Page):
             f"Tuning set {metrics.LABELS[main]} (95% interval)",
             f"CV {metrics.LABELS[main]} (mean ± SD)",
         ] + [metrics.LABELS[m] for m in extra]
-        headers += ["Trials", "Seconds"]
+        headers += ["Trials", "Tuning s", "Final fit s", "Best settings"]
         self.results.setSortingEnabled(False)
         self.results.setColumnCount(len(headers))
         self.results.setHorizontalHeaderLabels(headers)
@@ -223,6 +230,12 @@ class BaselinesPage(Page):
                 self.results.setItem(r, c, _NumberItem(f"{val:.3f}", val))
             self.results.setItem(r, 3 + len(extra), _NumberItem(str(res.trials), res.trials))
             self.results.setItem(r, 4 + len(extra), _NumberItem(f"{res.seconds:.1f}", res.seconds))
+            self.results.setItem(
+                r, 5 + len(extra), _NumberItem(f"{res.fit_seconds:.2f}", res.fit_seconds)
+            )
+            settings = QTableWidgetItem(_settings_text(res.best_params))
+            settings.setToolTip(settings.text())
+            self.results.setItem(r, 6 + len(extra), settings)
         self.results.setSortingEnabled(True)
         self.results.sortItems(1, Qt.SortOrder.DescendingOrder)
         self.results.resizeColumnsToContents()
