@@ -20,6 +20,8 @@ class Family:
     ranges: dict[str, Range]
     build: Callable[[dict[str, Any], int], Any]
     memorises_rows: bool = False  # keeps training rows inside the model (privacy step)
+    # Settings fixed from the data's size rather than searched (recorded with the best ones).
+    fixed: Callable[[int], dict[str, Any]] | None = None
 
 
 def _logreg(p: dict[str, Any], seed: int):
@@ -86,8 +88,9 @@ def _hgb(p: dict[str, Any], seed: int, regression: bool = False):
         max_leaf_nodes=p["max_leaf_nodes"],
         min_samples_leaf=p["min_samples_leaf"],
         l2_regularization=p["l2_regularization"],
-        # Stop adding trees once a held-back tenth stops improving: faster, and less overfit.
-        early_stopping=True,
+        # Stop adding trees once a held-back tenth stops improving: faster and less overfit,
+        # but only with enough rows for that tenth to mean something.
+        early_stopping=bool(p.get("early_stopping", False)),
         random_state=seed,
         **kw,
     )
@@ -138,7 +141,8 @@ CLASSIFIERS: dict[str, Family] = {
                {"var_smoothing": ("float", 1e-12, 1e-1, True)}, _nb),
         Family("svm", "Support vector machine (RBF)", "classification", SVM, _svm,
                memorises_rows=True),
-        Family("gradient_boosting", "Histogram gradient boosting", "classification", HGB, _hgb),
+        Family("gradient_boosting", "Histogram gradient boosting", "classification", HGB, _hgb,
+               fixed=lambda n: {"early_stopping": n >= 200}),
     )
 }  # fmt: skip
 REGRESSORS: dict[str, Family] = {
@@ -156,7 +160,8 @@ REGRESSORS: dict[str, Family] = {
                {**SVM, "epsilon": ("float", 1e-3, 1.0, True)},
                lambda p, s: _svm(p, s, regression=True), memorises_rows=True),
         Family("gradient_boosting", "Histogram gradient boosting", "regression", HGB,
-               lambda p, s: _hgb(p, s, regression=True)),
+               lambda p, s: _hgb(p, s, regression=True),
+               fixed=lambda n: {"early_stopping": n >= 200}),
     )
 }  # fmt: skip
 

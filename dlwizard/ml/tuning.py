@@ -122,7 +122,8 @@ def tune_family(
     fold_ids = np.unique(folds[folds >= 0])
     n_train_min = min(int((folds != k).sum()) for k in fold_ids) if len(fold_ids) else len(folds)
     ranges = ranges_for(family, n_train_min)
-    start = default_params(family, ranges)
+    fixed = family.fixed(n_train_min) if family.fixed else {}
+    start = {**default_params(family, ranges), **fixed}
     study.enqueue_trial(start)  # start from the middle of the ranges
     sds: dict[int, float] = {}
     for i in range(budget.trials):
@@ -131,7 +132,7 @@ def tune_family(
             break
         job.progress(i / budget.trials, f"{family.name}: trial {i + 1} of {budget.trials}")
         trial = study.ask()
-        params = suggest(trial, ranges)
+        params = {**suggest(trial, ranges), **fixed}
         try:
             mean, sd = cv_score(
                 family,
