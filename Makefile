@@ -11,7 +11,7 @@ PIP_FLAGS ?= --disable-pip-version-check --no-input
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -q -c requirements/constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -q -c requirements/constraints.txt -e '.[test,nn]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -41,7 +41,7 @@ bench: venv
 # Re-pin after changing the dependencies in pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install $(PIP_FLAGS) -q '.[test]'
+	.lock-venv/bin/pip install $(PIP_FLAGS) -q 'torch==2.13.0' '.[test,nn]'
 	{ echo "# Exact versions the make targets install (pip -c). Regenerate with 'make lock'."; \
 	  .lock-venv/bin/pip freeze --exclude dlwizard; } > requirements/constraints.txt
 	rm -rf .lock-venv

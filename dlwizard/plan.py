@@ -22,13 +22,14 @@ from dlwizard.study.model import (
     DerivedColumn,
     ExploreOptions,
     ImportOptions,
+    NetworkOptions,
     Provenance,
     SampleSheet,
     SplitOptions,
 )
 from dlwizard.study.project import STEP_ORDER, Project
 
-IMPLEMENTED = ("question", "data", "metadata", "explore", "split", "baselines")
+IMPLEMENTED = ("question", "data", "metadata", "explore", "split", "baselines", "networks")
 
 KEYS: dict[str, set[str]] = {
     "project": {"name"},
@@ -47,6 +48,10 @@ KEYS: dict[str, set[str]] = {
         "hold_out_column", "hold_out_values", "n_folds",
     },
     "baselines": {"families", "trials", "seconds_per_family", "permutations", "bootstrap", "seed"},
+    "networks": {
+        "rungs", "trials", "seconds_per_rung", "max_epochs", "patience", "seeds", "device",
+        "deterministic", "seed", "bootstrap",
+    },
 }  # fmt: skip
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
@@ -201,7 +206,13 @@ def run_plan(
             section = "baselines"
             job.progress(0.97, "Tuning baselines")
             opts = BaselineOptions(**plan.get("baselines", {}))
-            baselines.run(project, opts, job=job.sub(0.97, 0.999))
+            baselines.run(project, opts, job=job.sub(0.97, 0.99))
+        if STEP_ORDER.index(stop) >= STEP_ORDER.index("networks"):
+            from dlwizard.steps import networks
+
+            section = "networks"
+            job.progress(0.99, "Training networks")
+            networks.run(project, NetworkOptions(**plan.get("networks", {})), job=job.sub(0.99, 1))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
@@ -311,6 +322,10 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         plan["split"] = sp
     if s.baselines:
         plan["baselines"] = s.baselines.options.model_dump()
+    if s.networks:
+        plan["networks"] = {
+            k: v for k, v in s.networks.options.model_dump().items() if v is not None
+        }
     return plan
 
 

@@ -88,6 +88,32 @@ def summary(project: Project) -> dict[str, Any]:
             "recommendation": b.recommendation,
             "cancelled": b.cancelled,
         }
+    if s.networks:
+        n = s.networks
+        out["networks"] = {
+            "metric": n.metric,
+            "options": n.options.model_dump(),
+            "rungs": [
+                {
+                    "rung": r.key,
+                    "trials": r.trials,
+                    "best_params": r.best_params,
+                    "cv_mean": r.cv_mean,
+                    "train_score": r.train_score,
+                    "tune": r.tune.model_dump() if r.tune else None,
+                    "best_epoch": r.best_epoch,
+                }
+                for r in n.rungs
+            ],
+            "stopped_because": n.stopped_because,
+            "chosen": n.chosen,
+            "seeds": {"scores": n.seed_scores, "mean": n.seed_mean, "sd": n.seed_sd},
+            "shuffled_label_score": n.shuffled_score,
+            "verdict": n.verdict,
+            "ledger": [e.model_dump() for e in n.ledger],
+            "device": n.device,
+            "determinism": n.determinism,
+        }
     out["environment"] = dict(s.environment)
     out["warnings"] = [f.model_dump() for f in s.findings]
     out["audit_log"] = [e.to_json() for e in project.log]
@@ -170,6 +196,25 @@ def text(project: Project) -> str:
                     f"  control {c['kind']}: {c['tune']['metrics'][b['metric']]['value']:.3f}"
                 )
         lines.append(f"  recommended: {b['recommended']}")
+    if "networks" in d:
+        n = d["networks"]
+        lines.append(
+            f"Networks (on {n['device'].get('device')}, deterministic "
+            f"{n['determinism'].get('deterministic_algorithms')}):"
+        )
+        for r in n["rungs"]:
+            if r["tune"]:
+                m = r["tune"]["metrics"][n["metric"]]
+                lines.append(
+                    f"  {r['rung']:<10} {m['value']:.3f} ({m['low']:.3f}-"
+                    f"{m['high']:.3f}), {r['trials']} trials"
+                )
+        if n["seeds"]["mean"] is not None:
+            lines.append(
+                f"  chosen {n['chosen']}: {n['seeds']['mean']:.3f} ± "
+                f"{n['seeds']['sd']:.3f} over {len(n['seeds']['scores'])} seeds"
+            )
+        lines.append(f"  {n['verdict']}")
     if d["warnings"]:
         lines.append("Warnings:")
         for w in d["warnings"]:

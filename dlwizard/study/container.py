@@ -83,6 +83,8 @@ def project_members(project: Project) -> dict[str, bytes]:
         members[SEALED_MEMBER] = table_to_parquet(project._sealed)
     for name, frame in project.frames.items():
         members[f"data/{name}.parquet"] = table_to_parquet(frame)
+    for name, blob in project.models.items():
+        members[f"models/{name}"] = blob
     members["log.jsonl"] = "".join(
         json.dumps(e.to_json(), sort_keys=True) + "\n" for e in project.log
     ).encode("utf-8")
@@ -379,6 +381,8 @@ def load(path: str | Path) -> Project:
             ) from exc
     project = Project(study=study, table=table, log=log, path=source, dirty=False)
     for member, data in members.items():
+        if member.startswith("models/"):
+            project.models[member[7:]] = data  # bytes only: read by safetensors, never run
         if member.startswith("data/") and member not in (TABLE_MEMBER, SEALED_MEMBER):
             try:
                 project.frames[member[5:-8]] = parquet_to_table(data)

@@ -352,6 +352,54 @@ class BaselinesSection(_Model):
     done_at: str = Field(default_factory=now_iso)
 
 
+class NetworkOptions(_Model):
+    rungs: list[str] = Field(default_factory=lambda: ["mlp_small", "mlp_deep", "resmlp"])
+    trials: int | None = Field(default=None, ge=1, le=2000)  # None: the baselines' budget
+    seconds_per_rung: float | None = None  # None: the baselines' time cap
+    max_epochs: int = Field(default=200, ge=1, le=5000)
+    patience: int = Field(default=20, ge=1, le=1000)
+    seeds: int = Field(default=5, ge=1, le=50)
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    deterministic: bool = True
+    seed: int = 0
+    bootstrap: int = Field(default=1000, ge=100, le=20000)
+
+
+class RungResult(_Model):
+    key: str
+    name: str
+    best_params: dict[str, Any] = Field(default_factory=dict)
+    cv_mean: float | None = None
+    cv_sd: float | None = None
+    train_score: float | None = None
+    tune: Evaluation | None = None
+    trials: int = 0
+    seconds: float = 0.0
+    train_loss: list[float] = Field(default_factory=list)
+    val_loss: list[float] = Field(default_factory=list)
+    best_epoch: int = 0
+
+
+class NetworksSection(_Model):
+    options: NetworkOptions = Field(default_factory=NetworkOptions)
+    metric: str = "auroc"
+    rungs: list[RungResult] = Field(default_factory=list)
+    stopped_because: str = ""
+    chosen: str | None = None
+    seed_scores: list[float] = Field(default_factory=list)
+    seed_mean: float | None = None
+    seed_sd: float | None = None
+    shuffled_score: float | None = None
+    best_baseline: str | None = None
+    best_baseline_score: float | None = None
+    verdict: str = ""
+    ledger: list[LedgerEntry] = Field(default_factory=list)
+    device: dict[str, str] = Field(default_factory=dict)
+    determinism: dict[str, Any] = Field(default_factory=dict)
+    cancelled: bool = False
+    done_at: str = Field(default_factory=now_iso)
+
+
 class Study(_Model):
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
@@ -365,6 +413,7 @@ class Study(_Model):
     explore: ExploreSection | None = None
     split: SplitSection | None = None
     baselines: BaselinesSection | None = None
+    networks: NetworksSection | None = None
     findings: list[Finding] = Field(default_factory=list)
     steps_done: dict[str, StepRecord] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict)

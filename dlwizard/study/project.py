@@ -81,6 +81,8 @@ class Project:
     # Results too large for study.json (e.g. each model's tuning-set predictions), saved as
     # data/<name>.parquet.
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Model files (safetensors weights, JSON architectures), saved as models/<name>.
+    models: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def new(cls, name: str = "Untitled study") -> Project:

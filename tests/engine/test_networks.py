@@ -1,0 +1,122 @@
+"""The network ladder: equal budget, determinism, seeds, controls, safetensors, cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from dlwizard.errors import Cancelled  # noqa: E402
+from dlwizard.jobs import Job  # noqa: E402
+from dlwizard.plan import load_plan, run_plan  # noqa: E402
+from dlwizard.steps import networks  # noqa: E402
+from dlwizard.steps.baselines import prepare  # noqa: E402
+from dlwizard.study import container  # noqa: E402
+from dlwizard.study.model import NetworkOptions  # noqa: E402
+from tests.conftest import shared  # noqa: E402
+
+QUICK = NetworkOptions(
+    rungs=["mlp_small", "resmlp"], trials=1, max_epochs=15, patience=5, seeds=2, bootstrap=200
+)
+BASELINES = '[baselines]\nfamilies = ["logistic"]\ntrials = 2\npermutations = 0\nbootstrap = 200\n'
+
+
+def _project(tmp_path, text: str):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text)
+    return run_plan(load_plan(plan), base=tmp_path)
+
+
+def _parkinsons(tmp_path):
+    path = shared("parkinsons_uci", "parkinsons.data")
+    return _project(
+        tmp_path,
+        f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n{BASELINES}',
+    )
+
+
+def test_parkinsons_short_ladder_is_recorded_and_compared(tmp_path):
+    project = _parkinsons(tmp_path)
+    section = networks.run(project, QUICK)
+    assert section.rungs[0].key == "mlp_small"
+    assert all(e.trials_used == 1 and e.trials_budget == 1 for e in section.ledger)
+    assert section.chosen in {"mlp_small", "resmlp"}
+    assert len(section.seed_scores) == 2 and section.seed_sd is not None
+    assert section.best_baseline == "logistic" and section.verdict
+    assert section.stopped_because
+    assert section.device["device"] in {"cpu", "cuda", "mps"}
+    assert section.determinism["deterministic_algorithms"] is True
+    assert section.shuffled_score is not None
+    first = section.rungs[0]
+    assert first.train_loss and len(first.train_loss) == len(first.val_loss)
+
+
+def test_same_plan_twice_gives_identical_numbers(tmp_path):
+    a = networks.run(_parkinsons(tmp_path / "a"), QUICK)
+    b = networks.run(_parkinsons(tmp_path / "b"), QUICK)
+    strip = {"seconds", "done_at"}
+    for ra, rb in zip(a.rungs, b.rungs, strict=True):
+        assert ra.model_dump(exclude=strip) == rb.model_dump(exclude=strip)
+    assert a.seed_scores == b.seed_scores and a.shuffled_score == b.shuffled_score
+
+
+def test_weights_round_trip_through_safetensors_without_pickle(tmp_path):
+    project = _parkinsons(tmp_path)
+    networks.run(project, QUICK)
+    assert set(project.models) == {networks.WEIGHTS, networks.ARCHITECTURE}
+    assert project.models[networks.WEIGHTS][:8] != b"\x80\x04\x95"  # not a pickle stream
+    container.save(project, tmp_path / "p.dlwiz")
+    again = container.load(tmp_path / "p.dlwiz")
+    model_a, _ = networks.load_final(project)
+    model_b, config = networks.load_final(again)
+    x = torch.randn(5, next(iter(model_a.parameters())).shape[1])
+    assert torch.equal(model_a(x), model_b(x))
+    assert config.kind in {"mlp", "resmlp"}
+
+
+def test_cancel_mid_trial_leaves_a_valid_project(tmp_path):
+    project = _parkinsons(tmp_path)
+    job = Job()
+    job._on_progress = lambda f, m: job.cancel() if "trial 1" in m else None
+    before = project.study.model_dump_json()
+    with pytest.raises(Cancelled):
+        networks.run(project, QUICK, job=job)
+    assert project.study.model_dump_json() == before  # nothing half-written
+    container.save(project, tmp_path / "after.dlwiz")
+    container.load(tmp_path / "after.dlwiz")
+
+
+def test_khan_multiclass_short_ladder(tmp_path):
+    path = shared("microarray", "khan.csv")
+    project = _project(
+        tmp_path,
+        f'[question]\ntarget = "label"\n[data]\npath = "{path}"\n'
+        f"[metadata]\n[split]\nn_folds = 3\n{BASELINES}",
+    )
+    options = QUICK.model_copy(update={"rungs": ["mlp_small"], "seeds": 1})
+    section = networks.run(project, options)
+    assert section.metric == "auroc_macro"
+    assert section.rungs[0].tune.metrics["auroc_macro"].value > 0.5
+    p = prepare(project)
+    assert len(np.unique(p.y_train)) == 4
+
+
+def test_networks_need_the_baselines_first(tmp_path):
+    path = shared("parkinsons_uci", "parkinsons.data")
+    project = _project(
+        tmp_path, f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n'
+    )
+    from dlwizard.errors import StepError
+
+    with pytest.raises(StepError, match="baselines"):
+        networks.run(project, QUICK)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU (CUDA)")
+def test_cuda_is_deterministic_twice(tmp_path):
+    options = QUICK.model_copy(update={"device": "cuda"})
+    a = networks.run(_parkinsons(tmp_path / "a"), options)
+    b = networks.run(_parkinsons(tmp_path / "b"), options)
+    assert a.device["device"] == "cuda" and a.seed_scores == b.seed_scores
