@@ -13,7 +13,7 @@ engine adds bootstrap intervals, the controls and bookkeeping, and little else).
 
 Histogram gradient boosting is left out by default: on a 2-core machine that is also busy, its
 OpenMP threads can spin at every split and one fit takes seconds instead of milliseconds, for
-both sides alike, which swamps the comparison (pass --boosting to include it with 2 trials).
+both sides alike, which swamps the comparison and the time limit (pass --boosting to add it).
 """
 
 from __future__ import annotations

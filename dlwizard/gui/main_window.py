@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         from dlwizard.gui.pages.data import DataPage
         from dlwizard.gui.pages.explore import ExplorePage
         from dlwizard.gui.pages.metadata import MetadataPage
+        from dlwizard.gui.pages.networks import NetworksPage
         from dlwizard.gui.pages.question import QuestionPage
         from dlwizard.gui.pages.split import SplitPage
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
             ExplorePage(self),
             SplitPage(self),
             BaselinesPage(self),
+            NetworksPage(self),
         ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)

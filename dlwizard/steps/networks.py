@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -53,18 +54,28 @@ def _config(rung: str, params: dict[str, Any], options: NetworkOptions) -> nets.
     )
 
 
-def _fold_score(p, cfg, k, device, seed, job) -> float:
+def _fold_score(p, cfg, k, device, seed, job, on_epoch=None) -> float:
     tr = np.flatnonzero(p.folds != k)
     va = np.flatnonzero(p.folds == k)
     xa, xb = _matrices(p, tr, p.x_train.iloc[va])
     model, _ = nets.train(
-        cfg, xa, p.y_train[tr], xb, p.y_train[va], p.task, len(p.classes), device, seed, job
+        cfg,
+        xa,
+        p.y_train[tr],
+        xb,
+        p.y_train[va],
+        p.task,
+        len(p.classes),
+        device,
+        seed,
+        job,
+        on_epoch,
     )
     out = nets.predict(model, xb, p.task, device)
     return metrics.compute(p.task, p.y_train[va], out)[SELECTION_METRIC[p.task]]
 
 
-def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None):
+def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, on_epoch=None):
     """Train on the training rows (early stopping on fold 0 of them); score on tune."""
     y = p.y_train if labels is None else labels
     inner = np.flatnonzero(p.folds == 0)
@@ -77,7 +88,7 @@ def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None):
         xv = np.asarray(prep.transform(p.x_train.iloc[inner]), dtype=np.float32)
         xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
     model, hist = nets.train(
-        cfg, xa, y[fit_rows], xv, y[inner], p.task, len(p.classes), device, seed, job
+        cfg, xa, y[fit_rows], xv, y[inner], p.task, len(p.classes), device, seed, job, on_epoch
     )
     train_out = nets.predict(model, xa, p.task, device)
     tune_out = nets.predict(model, xt, p.task, device)
@@ -85,7 +96,9 @@ def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None):
     return model, hist, train_score, tune_out, xa.shape[1]
 
 
-def _tune_rung(p, rung, options, trials, seconds, device, job) -> tuple[RungResult, dict]:
+def _tune_rung(
+    p, rung, options, trials, seconds, device, job, live=None
+) -> tuple[RungResult, dict]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -104,7 +117,18 @@ def _tune_rung(p, rung, options, trials, seconds, device, job) -> tuple[RungResu
         trial = study.ask()
         params = suggest(trial, spec["ranges"])
         cfg = _config(rung, params, options)
-        scores = [_fold_score(p, cfg, k, device, options.seed, job) for k in folds]
+        scores = [
+            _fold_score(
+                p,
+                cfg,
+                k,
+                device,
+                options.seed,
+                job,
+                _tag(live, f"{spec['name']}, trial {i + 1}, fold {int(k) + 1}"),
+            )
+            for k in folds
+        ]
         arr = np.asarray(scores, dtype=float)
         if np.isfinite(arr).any():
             study.tell(trial, float(np.nanmean(arr)))
@@ -125,7 +149,21 @@ def _tune_rung(p, rung, options, trials, seconds, device, job) -> tuple[RungResu
     return result, dict(best.params)
 
 
-def run(project: Project, options: NetworkOptions | None = None, job: Job | None = None):
+def _tag(live, label: str):
+    """An epoch callback that names the run it comes from (for the live curves)."""
+    if live is None:
+        return None
+    return lambda epoch, train, val: live(label, epoch, train, val)
+
+
+def run(
+    project: Project,
+    options: NetworkOptions | None = None,
+    job: Job | None = None,
+    live: Callable[[str, int, float, float], None] | None = None,
+):
+    """``live(run_label, epoch, train_loss, val_loss)`` is called after every epoch (from the
+    worker thread; the GUI queues the values and draws them at its own pace)."""
     from dlwizard.ml.determinism import device_record, pick_device, prepare_environment
 
     prepare_environment()
@@ -157,9 +195,11 @@ def run(project: Project, options: NetworkOptions | None = None, job: Job | None
     try:
         for i, rung in enumerate(options.rungs):
             sub = job.sub(i / n, (i + 1) / n)
-            result, params = _tune_rung(p, rung, options, trials, seconds, device, sub)
+            result, params = _tune_rung(p, rung, options, trials, seconds, device, sub, live)
             cfg = _config(rung, params, options)
-            model, hist, train_score, tune_out, _ = _fit_final(p, cfg, device, options.seed, sub)
+            model, hist, train_score, tune_out, _ = _fit_final(
+                p, cfg, device, options.seed, sub, on_epoch=_tag(live, f"{result.name}, final fit")
+            )
             result.tune = evaluation(p, tune_out, options.bootstrap, options.seed)
             result.train_score = float(train_score)
             result.train_loss = [round(v, 5) for v in hist.train_loss]

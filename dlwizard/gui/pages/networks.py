@@ -1,0 +1,320 @@
+"""Page 7, networks: a ladder from small to large, live learning curves, honest comparison."""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.ml import metrics
+from dlwizard.ml.nets import LADDER
+from dlwizard.study.model import NetworkOptions
+
+REFRESH_MS = 66  # the live curves are redrawn at about 15 Hz, whatever the epoch rate
+
+
+def _train_networks(project, options, job=None, live=None):
+    from dlwizard.steps import networks
+
+    return networks.run(project, options, job=job, live=live)
+
+
+class NetworksPage(Page):
+    step = "networks"
+    title = "Networks"
+    tips = "Tips 3, 5, 6, 7: start small, tune fairly, fight overfitting, repeat with seeds"
+    intro = (
+        "Neural networks, from the smallest to larger ones, each tuned with exactly the budget "
+        "every baseline family had. The ladder is climbed only while a bigger network does "
+        "better beyond chance variation; the result is then repeated with several seeds and "
+        "compared honestly with the best baseline."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self._queue: collections.deque = collections.deque()
+        self._lock = threading.Lock()
+        self._live_label = ""
+        self._live_train: list[float] = []
+        self._live_val: list[float] = []
+        form = QFormLayout()
+        rungs = QWidget()
+        rl = QVBoxLayout(rungs)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.rung_checks: dict[str, QCheckBox] = {}
+        for key, spec in LADDER.items():
+            cb = QCheckBox(spec["name"])
+            cb.setChecked(True)
+            self.rung_checks[key] = cb
+            rl.addWidget(cb)
+        field_with_help(
+            form,
+            "Ladder",
+            rungs,
+            "From small to large. Each rung's width, depth, dropout, weight decay, "
+            "learning rate and batch size are searched with the same number of "
+            "trials as each baseline family.",
+        )
+        train = QWidget()
+        tl = QHBoxLayout(train)
+        tl.setContentsMargins(0, 0, 0, 0)
+        self.trials_label = QLabel()
+        self.epochs_box = QSpinBox()
+        self.epochs_box.setRange(5, 2000)
+        self.epochs_box.setValue(200)
+        self.seeds_box = QSpinBox()
+        self.seeds_box.setRange(1, 20)
+        self.seeds_box.setValue(5)
+        self.device_combo = QComboBox()
+        for text, value in (
+            ("Automatic (GPU when present)", "auto"),
+            ("CPU", "cpu"),
+            ("NVIDIA GPU (CUDA)", "cuda"),
+            ("Apple GPU (MPS)", "mps"),
+        ):
+            self.device_combo.addItem(text, value)
+        self.deterministic = QCheckBox("Deterministic")
+        self.deterministic.setChecked(True)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.trials_label, 0, 0, 1, 4)
+        grid.addWidget(QLabel("Max epochs"), 1, 0)
+        grid.addWidget(self.epochs_box, 1, 1)
+        grid.addWidget(QLabel("Seeds"), 1, 2)
+        grid.addWidget(self.seeds_box, 1, 3)
+        grid.addWidget(QLabel("Device"), 2, 0)
+        grid.addWidget(self.device_combo, 2, 1)
+        grid.addWidget(self.deterministic, 2, 2, 1, 2)
+        tl.addLayout(grid)
+        tl.addStretch(1)
+        field_with_help(
+            form,
+            "Training",
+            train,
+            "Early stopping watches a validation fold inside the training rows. "
+            "Deterministic mode gives the same numbers when run again on the same "
+            "device (a little slower on a GPU).",
+        )
+        self.body.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.run_button = QPushButton("Train the networks")
+        self.run_button.setObjectName("primary")
+        self.run_button.clicked.connect(self.run_networks)
+        row.addWidget(self.run_button)
+        self.body.addLayout(row)
+
+        self.verdict = QLabel()
+        self.verdict.setObjectName("status")
+        self.verdict.setWordWrap(True)
+        self.verdict.hide()
+        self.body.addWidget(self.verdict)
+        self.body.addWidget(SectionTitle("Learning curves"))
+        self.curve_label = QLabel(
+            "Loss per epoch on the training rows and on the validation "
+            "fold; they update live while training."
+        )
+        self.curve_label.setObjectName("help")
+        self.body.addWidget(self.curve_label)
+        self.curve_holder = QVBoxLayout()
+        self.body.addLayout(self.curve_holder)
+        self.plot = None
+        self.body.addWidget(SectionTitle("The ladder"))
+        self.table = QTableWidget(0, 7)
+        self.table.setHorizontalHeaderLabels(
+            [
+                "Rung",
+                "Trials",
+                "CV (mean)",
+                "Training rows",
+                "Tuning set (95% interval)",
+                "Gap",
+                "Best epoch",
+            ]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setMaximumHeight(150)
+        self.body.addWidget(self.table)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.body.addWidget(self.details)
+        self.body.addWidget(
+            HelpLabel(
+                "<b>Gap</b>: score on the rows the network was trained on minus its tuning-set "
+                "score; a large gap means it memorises rather than learns. The shuffled-label "
+                "control is the same network trained on shuffled answers: it should score about "
+                "chance."
+            )
+        )
+        self.add_findings_section()
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._drain)
+
+    # -- live curves ----------------------------------------------------------------------------
+    def _ensure_plot(self):
+        if self.plot is None:
+            import pyqtgraph as pg
+
+            self.plot = pg.PlotWidget(background="w")
+            self.plot.setMinimumHeight(260)
+            self.plot.addLegend(offset=(-10, 10))
+            self.plot.setLabel("bottom", "epoch")
+            self.plot.setLabel("left", "loss")
+            self.plot.showGrid(x=True, y=True, alpha=0.15)
+            self.train_curve = self.plot.plot(
+                [], [], pen=pg.mkPen("#1f6fb2", width=2), name="training rows"
+            )
+            self.val_curve = self.plot.plot(
+                [], [], pen=pg.mkPen("#c0392b", width=2), name="validation fold"
+            )
+            self.curve_holder.addWidget(self.plot)
+        return self.plot
+
+    def live(self, label: str, epoch: int, train: float, val: float) -> None:
+        """Called from the worker thread after each epoch: only queue, never touch widgets."""
+        self._queue.append((label, epoch, train, val))
+
+    def _drain(self) -> None:
+        if not self._queue:
+            return
+        self._ensure_plot()
+        while self._queue:
+            label, epoch, train, val = self._queue.popleft()
+            if label != self._live_label or epoch == 0:
+                self._live_label, self._live_train, self._live_val = label, [], []
+            self._live_train.append(train)
+            self._live_val.append(val)
+        self.train_curve.setData(self._live_train)
+        self.val_curve.setData(self._live_val)
+        self.curve_label.setText(
+            f"Now training: <b>{self._live_label}</b>, epoch {len(self._live_train)}"
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        s = self.project.study
+        budget = s.baselines.options.trials if s.baselines else None
+        self.trials_label.setText(
+            f"{budget} trials per rung (the baselines' budget)"
+            if budget
+            else "Tune the baselines first: the networks use their budget"
+        )
+        self.run_button.setEnabled(s.baselines is not None)
+        n = s.networks
+        if n is None:
+            self.table.setRowCount(0)
+            self.verdict.hide()
+            self.details.setText("")
+            self.show_findings()
+            return
+        o = n.options
+        for key, cb in self.rung_checks.items():
+            cb.setChecked(key in o.rungs)
+        self.epochs_box.setValue(o.max_epochs)
+        self.seeds_box.setValue(o.seeds)
+        self.device_combo.setCurrentIndex(max(self.device_combo.findData(o.device), 0))
+        self.deterministic.setChecked(o.deterministic)
+        metric = n.metric
+        self.table.setRowCount(len(n.rungs))
+        for r, rung in enumerate(n.rungs):
+            tune = rung.tune.metrics[metric] if rung.tune else None
+            gap = (rung.train_score - tune.value) if tune and rung.train_score is not None else None
+            cells = [
+                rung.name + ("  ★ chosen" if rung.key == n.chosen else ""),
+                str(rung.trials),
+                f"{rung.cv_mean:.3f}" if rung.cv_mean is not None else "—",
+                f"{rung.train_score:.3f}" if rung.train_score is not None else "—",
+                f"{tune.value:.3f}  ({tune.low:.3f} – {tune.high:.3f})" if tune else "—",
+                f"{gap:+.3f}" if gap is not None else "—",
+                str(rung.best_epoch + 1),
+            ]
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        label = metrics.LABELS[metric]
+        self.verdict.setText(
+            f"<b>Verdict:</b> {n.verdict}" + (" <i>(cancelled early)</i>" if n.cancelled else "")
+        )
+        self.verdict.show()
+        parts = [n.stopped_because]
+        if n.seed_mean is not None:
+            parts.append(
+                f"Retrained with {len(n.seed_scores)} seeds: {label} "
+                f"{n.seed_mean:.3f} ± {n.seed_sd:.3f} (SD)."
+            )
+        if n.shuffled_score is not None:
+            parts.append(f"Shuffled-label control: {label} {n.shuffled_score:.3f}.")
+        dev = n.device
+        parts.append(
+            f"Device: {dev.get('device')}{' (' + dev['gpu'] + ')' if 'gpu' in dev else ''}"
+            f", torch {dev.get('torch')}, {dev.get('threads')} threads; deterministic: "
+            f"{n.determinism.get('deterministic_algorithms')}."
+        )
+        self.details.setText("<br>".join(p for p in parts if p))
+        chosen = next((r for r in n.rungs if r.key == n.chosen), None)
+        if chosen is not None and chosen.train_loss and not self.timer.isActive():
+            self._ensure_plot()
+            self.train_curve.setData(chosen.train_loss)
+            self.val_curve.setData(chosen.val_loss)
+            self.curve_label.setText(
+                f"Learning curves of the chosen rung, {chosen.name} "
+                f"(best epoch {chosen.best_epoch + 1})."
+            )
+        self.show_findings()
+
+    # -- actions --------------------------------------------------------------------------------
+    def options(self) -> NetworkOptions:
+        return NetworkOptions(
+            rungs=[k for k, cb in self.rung_checks.items() if cb.isChecked()],
+            max_epochs=self.epochs_box.value(),
+            seeds=self.seeds_box.value(),
+            device=self.device_combo.currentData(),
+            deterministic=self.deterministic.isChecked(),
+        )
+
+    def run_networks(self) -> None:
+        if not any(cb.isChecked() for cb in self.rung_checks.values()):
+            self.banner.show_error("Choose at least one rung of the ladder.")
+            return
+        self._queue.clear()
+        self._live_label = ""
+        self.timer.start()
+        self.run_job(
+            _train_networks,
+            self.project,
+            self.options(),
+            live=self.live,
+            message="Training networks…",
+            on_done=self._finished,
+        )
+        self.window_.job.finished.connect(self._stop_live)
+
+    def _stop_live(self) -> None:
+        self._drain()
+        self.timer.stop()
+
+    def _finished(self, _section) -> None:
+        self._stop_live()
+        self.refresh()
+
+    def problems(self) -> list[str]:
+        return []  # the last page for now; networks are optional beside the baselines
