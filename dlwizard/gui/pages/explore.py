@@ -312,9 +312,16 @@ class ExplorePage(Page):
 
     def _view_ready(self, view) -> None:
         self.view = view
-        self.draw()
-        self.draw_missing()
-        self._fill_features()
+
+        def steps():
+            # One figure per event-loop pass, so the window never stalls while they appear.
+            self.draw()
+            yield
+            self.draw_missing()
+            yield
+            self._fill_features()
+
+        run_in_steps(steps(), self)
 
     def draw_missing(self) -> None:
         import pyqtgraph as pg

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlwizard.gui.widgets.common import HelpLabel
+from dlwizard.gui.widgets.common import HelpLabel, run_in_steps
 from dlwizard.ml import metrics
 from dlwizard.study.model import Evaluation
 
@@ -52,6 +52,10 @@ class EvaluationPanel(QWidget):
         )
         lay.addWidget(self.confusion)
         self._plots: list = []
+        self._drawing = None
+
+    def _drawn(self) -> None:
+        self._drawing = None
 
     def _plot(self, i: int):
         import pyqtgraph as pg
@@ -104,17 +108,27 @@ class EvaluationPanel(QWidget):
         if y is not None and out is not None:
             if task == "binary":
                 c = metrics.curves(y, out)
-                curves.roc(self._plot(0), c["fpr"], c["tpr"], ev.metrics["auroc"].value)
-                curves.precision_recall(
-                    self._plot(1),
-                    c["recall"],
-                    c["precision"],
-                    ev.prevalence or 0.0,
-                    ev.metrics["auprc"].value,
-                )
-                curves.calibration(
-                    self._plot(2), c["calibration_predicted"], c["calibration_observed"]
-                )
+
+                def steps():
+                    # One plot per event-loop pass: creating three plot widgets at once
+                    # stalls the window for more than 100 ms.
+                    curves.roc(self._plot(0), c["fpr"], c["tpr"], ev.metrics["auroc"].value)
+                    yield
+                    curves.precision_recall(
+                        self._plot(1),
+                        c["recall"],
+                        c["precision"],
+                        ev.prevalence or 0.0,
+                        ev.metrics["auprc"].value,
+                    )
+                    yield
+                    curves.calibration(
+                        self._plot(2), c["calibration_predicted"], c["calibration_observed"]
+                    )
+
+                if self._drawing is not None:
+                    self._drawing.stop()
+                self._drawing = run_in_steps(steps(), self, on_done=self._drawn)
             elif task == "regression":
                 curves.residuals(self._plot(0), out, y)
         self.confusion.setVisible(bool(ev.confusion))
