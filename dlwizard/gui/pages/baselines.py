@@ -326,6 +326,9 @@ class BaselinesPage(Page):
             on_done=lambda _: self.refresh(),
         )
 
+    def on_enter(self) -> None:
+        self.panel.prepare_plots()
+
     def problems(self) -> list[str]:
         if self.project.study.baselines is None:
             return ["tune the baselines (press Tune the baselines)."]

@@ -57,6 +57,19 @@ class EvaluationPanel(QWidget):
     def _drawn(self) -> None:
         self._drawing = None
 
+    def prepare_plots(self, n: int = 3) -> None:
+        """Create the plot widgets ahead of time, one per event-loop pass (hidden), so that
+        showing results later does not stall the window."""
+
+        def steps():
+            for i in range(n):
+                self._plot(i)
+                self._plots[i].hide()
+                yield
+
+        if len(self._plots) < n:
+            run_in_steps(steps(), self)
+
     def _plot(self, i: int):
         import pyqtgraph as pg
 
