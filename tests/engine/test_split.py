@@ -27,9 +27,9 @@ from dlwizard.errors import Cancelled, PlanError, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import batch_effects, metadata_only
 from dlwizard.plan import dumps, load_plan, plan_from_project, run_plan
-from dlwizard.steps import baselines, data, explore, metadata, question, split
+from dlwizard.steps import baselines, data, explore, metadata, networks, question, split
 from dlwizard.study import container
-from dlwizard.study.model import BaselineOptions, SplitOptions
+from dlwizard.study.model import BaselineOptions, NetworkOptions, SplitOptions
 from dlwizard.study.project import Project
 from tests.conftest import ROOT, shared
 from tests.engine.synthetic import cohort, plant_duplicates, project_from_frame, sample_names
@@ -300,6 +300,9 @@ class Tripwire:
         return self._trip("array")
 
 
+TINY_NETWORKS = NetworkOptions(
+    rungs=["mlp_small"], trials=1, max_epochs=3, patience=2, seeds=1, bootstrap=100
+)
 TINY_BUDGET = BaselineOptions(
     families=["logistic"], trials=1, seconds_per_family=5, permutations=0, bootstrap=100
 )
@@ -318,6 +321,8 @@ AFTER_THE_SPLIT = {
     "baselines.prepare": lambda p: baselines.prepare(p),
     "baselines.run": lambda p: baselines.run(p, TINY_BUDGET),
     "baselines.refit": lambda p: baselines.refit(p, "logistic"),
+    "networks.run": lambda p: networks.run(p, TINY_NETWORKS),
+    "networks.load_final": lambda p: networks.load_final(p),
     "summary.summary": lambda p: json.dumps(summary.summary(p), default=str),
     "summary.text": lambda p: summary.text(p),
 }
