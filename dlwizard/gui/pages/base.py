@@ -6,7 +6,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dlwizard.errors import DlwizardError
 from dlwizard.gui.widgets.common import FindingsPanel, SectionTitle
@@ -61,6 +69,26 @@ class Page(QWidget):
         self.body.addWidget(self.banner)
         self.findings_title = SectionTitle("Checks")
         self.findings = FindingsPanel(empty_text="No problems found so far.")
+
+    def add_primary_button(self, text: str, slot) -> QPushButton:
+        """The page's main action, right-aligned under its settings."""
+        row = QHBoxLayout()
+        row.addStretch(1)
+        button = QPushButton(text)
+        button.setObjectName("primary")
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        self.body.addLayout(row)
+        return button
+
+    def add_status_label(self) -> QLabel:
+        """A highlighted summary line (hidden until there is something to say)."""
+        label = QLabel()
+        label.setObjectName("status")
+        label.setWordWrap(True)
+        label.hide()
+        self.body.addWidget(label)
+        return label
 
     def add_findings_section(self) -> None:
         self.body.addWidget(self.findings_title)

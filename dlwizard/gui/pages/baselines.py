@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -104,19 +103,8 @@ class BaselinesPage(Page):
             "scales numbers and encodes categories using the training folds only.",
         )
         self.body.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.run_button = QPushButton("Tune the baselines")
-        self.run_button.setObjectName("primary")
-        self.run_button.clicked.connect(self.run_baselines)
-        row.addWidget(self.run_button)
-        self.body.addLayout(row)
-
-        self.recommendation = QLabel()
-        self.recommendation.setObjectName("status")
-        self.recommendation.setWordWrap(True)
-        self.recommendation.hide()
-        self.body.addWidget(self.recommendation)
+        self.run_button = self.add_primary_button("Tune the baselines", self.run_baselines)
+        self.recommendation = self.add_status_label()
         self.body.addWidget(SectionTitle("Results on the tuning set"))
         self.results = QTableWidget(0, 7)
         self.results.setSortingEnabled(True)

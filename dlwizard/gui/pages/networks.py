@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -113,19 +112,8 @@ class NetworksPage(Page):
             "device (a little slower on a GPU).",
         )
         self.body.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.run_button = QPushButton("Train the networks")
-        self.run_button.setObjectName("primary")
-        self.run_button.clicked.connect(self.run_networks)
-        row.addWidget(self.run_button)
-        self.body.addLayout(row)
-
-        self.verdict = QLabel()
-        self.verdict.setObjectName("status")
-        self.verdict.setWordWrap(True)
-        self.verdict.hide()
-        self.body.addWidget(self.verdict)
+        self.run_button = self.add_primary_button("Train the networks", self.run_networks)
+        self.verdict = self.add_status_label()
         self.body.addWidget(SectionTitle("Learning curves"))
         self.curve_label = QLabel(
             "Loss per epoch on the training rows and on the validation "

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -145,13 +144,7 @@ class SplitPage(Page):
             "set for tuning, again keeping subjects together.",
         )
         self.body.addLayout(form)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        self.split_button = QPushButton("Split and seal the test set")
-        self.split_button.setObjectName("primary")
-        self.split_button.clicked.connect(self.make_split)
-        actions.addWidget(self.split_button)
-        self.body.addLayout(actions)
+        self.split_button = self.add_primary_button("Split and seal the test set", self.make_split)
 
         self.result_box = QGroupBox("The split")
         rl = QVBoxLayout(self.result_box)
