@@ -68,4 +68,28 @@ def device_record(device: str) -> dict[str, str]:
         out["gpu"] = torch.cuda.get_device_name(0)
         out["cuda"] = str(torch.version.cuda)
         out["cudnn"] = str(torch.backends.cudnn.version())
+        driver = _nvidia_driver()
+        if driver:
+            out["driver"] = driver
     return out
+
+
+def _nvidia_driver() -> str:
+    """The NVIDIA driver version (torch does not report it); empty when nvidia-smi is absent."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return ""
+    try:
+        done = subprocess.run(
+            [exe, "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip().splitlines()[0] if done.returncode == 0 and done.stdout else ""

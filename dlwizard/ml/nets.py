@@ -201,6 +201,46 @@ def train(
     return model, history
 
 
+def _is_out_of_memory(exc: BaseException) -> bool:
+    import torch
+
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", ())
+    return isinstance(exc, oom) or "out of memory" in str(exc).lower()
+
+
+def train_fitting_memory(config: NetConfig, *args: Any, notes: list[str] | None = None, **kw):
+    """:func:`train`, halving the batch size after a GPU out-of-memory error and trying again.
+
+    Each halving is noted in ``notes``; at batch size 1 the error is explained instead.
+    """
+    from dataclasses import replace
+
+    from dlwizard.errors import StepError
+
+    while True:
+        try:
+            model, history = train(config, *args, **kw)
+            return model, history, config
+        except RuntimeError as exc:
+            if not _is_out_of_memory(exc):
+                raise
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if config.batch_size <= 1:
+                raise StepError(
+                    "the network does not fit in the GPU's memory even one sample at a time",
+                    fix="choose a smaller rung, or train on the CPU (device = cpu).",
+                ) from exc
+            smaller = max(1, config.batch_size // 2)
+            if notes is not None:
+                notes.append(
+                    f"batch size {config.batch_size} ran out of GPU memory; retried with {smaller}"
+                )
+            config = replace(config, batch_size=smaller)
+
+
 def predict(model, x: np.ndarray, task: str, device: str) -> np.ndarray:
     """Probabilities (positive class for binary, all classes for multiclass) or values."""
     import torch

@@ -54,11 +54,11 @@ def _config(rung: str, params: dict[str, Any], options: NetworkOptions) -> nets.
     )
 
 
-def _fold_score(p, cfg, k, device, seed, job, on_epoch=None) -> float:
+def _fold_score(p, cfg, k, device, seed, job, on_epoch=None, notes=None) -> float:
     tr = np.flatnonzero(p.folds != k)
     va = np.flatnonzero(p.folds == k)
     xa, xb = _matrices(p, tr, p.x_train.iloc[va])
-    model, _ = nets.train(
+    model, _, _ = nets.train_fitting_memory(
         cfg,
         xa,
         p.y_train[tr],
@@ -70,12 +70,15 @@ def _fold_score(p, cfg, k, device, seed, job, on_epoch=None) -> float:
         seed,
         job,
         on_epoch,
+        notes=notes,
     )
     out = nets.predict(model, xb, p.task, device)
     return metrics.compute(p.task, p.y_train[va], out)[SELECTION_METRIC[p.task]]
 
 
-def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, on_epoch=None):
+def _fit_final(
+    p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, on_epoch=None, notes=None
+):
     """Train on the training rows (early stopping on fold 0 of them); score on tune."""
     y = p.y_train if labels is None else labels
     inner = np.flatnonzero(p.folds == 0)
@@ -87,8 +90,19 @@ def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, 
         xa = np.asarray(prep.transform(p.x_train.iloc[fit_rows]), dtype=np.float32)
         xv = np.asarray(prep.transform(p.x_train.iloc[inner]), dtype=np.float32)
         xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
-    model, hist = nets.train(
-        cfg, xa, y[fit_rows], xv, y[inner], p.task, len(p.classes), device, seed, job, on_epoch
+    model, hist, _ = nets.train_fitting_memory(
+        cfg,
+        xa,
+        y[fit_rows],
+        xv,
+        y[inner],
+        p.task,
+        len(p.classes),
+        device,
+        seed,
+        job,
+        on_epoch,
+        notes=notes,
     )
     train_out = nets.predict(model, xa, p.task, device)
     tune_out = nets.predict(model, xt, p.task, device)
@@ -97,7 +111,7 @@ def _fit_final(p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, 
 
 
 def _tune_rung(
-    p, rung, options, trials, seconds, device, job, live=None
+    p, rung, options, trials, seconds, device, job, live=None, notes=None
 ) -> tuple[RungResult, dict]:
     import optuna
 
@@ -126,6 +140,7 @@ def _tune_rung(
                 options.seed,
                 job,
                 _tag(live, f"{spec['name']}, trial {i + 1}, fold {int(k) + 1}"),
+                notes,
             )
             for k in folds
         ]
@@ -167,6 +182,7 @@ def run(
     from dlwizard.ml.determinism import device_record, pick_device, prepare_environment
 
     prepare_environment()
+    memory_notes: list[str] = []  # batch-size halvings after GPU out-of-memory errors
     job = job or Job()
     options = options or NetworkOptions()
     s = project.study
@@ -195,10 +211,18 @@ def run(
     try:
         for i, rung in enumerate(options.rungs):
             sub = job.sub(i / n, (i + 1) / n)
-            result, params = _tune_rung(p, rung, options, trials, seconds, device, sub, live)
+            result, params = _tune_rung(
+                p, rung, options, trials, seconds, device, sub, live, memory_notes
+            )
             cfg = _config(rung, params, options)
             model, hist, train_score, tune_out, _ = _fit_final(
-                p, cfg, device, options.seed, sub, on_epoch=_tag(live, f"{result.name}, final fit")
+                p,
+                cfg,
+                device,
+                options.seed,
+                sub,
+                on_epoch=_tag(live, f"{result.name}, final fit"),
+                notes=memory_notes,
             )
             result.tune = evaluation(p, tune_out, options.bootstrap, options.seed)
             result.train_score = float(train_score)
@@ -249,7 +273,13 @@ def run(
         final_model = None
         for k in range(options.seeds):
             model, _, _, tune_out, n_in = _fit_final(
-                p, best_cfg, device, options.seed + k, job.sub(0, 0)
+                p,
+                best_cfg,
+                device,
+                options.seed + k,
+                job.sub(0, 0),
+                on_epoch=_tag(live, f"{best_rung.name}, seed {options.seed + k}"),
+                notes=memory_notes,
             )
             scores.append(metrics.compute(p.task, p.y_tune, tune_out)[metric])
             if k == 0:
@@ -260,7 +290,14 @@ def run(
         job.progress((len(options.rungs) + 1) / n, "Control: shuffled labels")
         rng = np.random.default_rng(options.seed)
         _, _, _, shuffled_out, _ = _fit_final(
-            p, best_cfg, device, options.seed, job.sub(0, 0), labels=rng.permutation(p.y_train)
+            p,
+            best_cfg,
+            device,
+            options.seed,
+            job.sub(0, 0),
+            labels=rng.permutation(p.y_train),
+            on_epoch=_tag(live, f"{best_rung.name}, shuffled labels"),
+            notes=memory_notes,
         )
         section.shuffled_score = float(metrics.compute(p.task, p.y_tune, shuffled_out)[metric])
     except Cancelled:
@@ -314,6 +351,17 @@ def run(
                     fix="check for duplicates across sets and for features that encode the label.",
                 )
             )
+    if memory_notes:
+        findings.append(
+            Finding(
+                code="gpu-memory-batch-halved",
+                severity="info",
+                step=STEP,
+                message="The GPU ran out of memory, so the batch size was halved and training "
+                f"retried ({'; '.join(sorted(set(memory_notes))[:3])}).",
+                fix="nothing to do; smaller batches train more slowly but give valid results.",
+            )
+        )
     if final_model is not None:
         weights, arch = nets.save_weights(
             final_model, best_cfg, final_in, 1 if p.task == "regression" else len(p.classes)

@@ -120,3 +120,42 @@ def test_cuda_is_deterministic_twice(tmp_path):
     a = networks.run(_parkinsons(tmp_path / "a"), options)
     b = networks.run(_parkinsons(tmp_path / "b"), options)
     assert a.device["device"] == "cuda" and a.seed_scores == b.seed_scores
+
+
+def test_out_of_memory_halves_the_batch_and_retries(tmp_path, monkeypatch):
+    from dlwizard.ml import nets
+
+    real_train = nets.train
+    sizes = []
+
+    def tight_gpu(config, *args, **kwargs):
+        sizes.append(config.batch_size)
+        if config.batch_size > 16:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_train(config, *args, **kwargs)
+
+    monkeypatch.setattr(nets, "train", tight_gpu)
+    project = _parkinsons(tmp_path)
+    options = QUICK.model_copy(update={"rungs": ["mlp_small"], "seeds": 1})
+    section = networks.run(project, options)
+    assert 16 in sizes and any(s > 16 for s in sizes)
+    assert section.rungs[0].tune is not None
+    assert "gpu-memory-batch-halved" in {f.code for f in project.findings("networks")}
+
+
+def test_out_of_memory_at_batch_size_one_is_explained():
+    from dlwizard.errors import StepError
+    from dlwizard.ml import nets
+
+    def never_fits(config, *args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    notes: list[str] = []
+    original = nets.train
+    nets.train = never_fits
+    try:
+        with pytest.raises(StepError, match="does not fit in the GPU"):
+            nets.train_fitting_memory(nets.NetConfig(batch_size=4), notes=notes)
+    finally:
+        nets.train = original
+    assert len(notes) == 2  # 4 -> 2 -> 1, then the explanation
