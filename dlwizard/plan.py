@@ -50,7 +50,7 @@ KEYS: dict[str, set[str]] = {
     "baselines": {"families", "trials", "seconds_per_family", "permutations", "bootstrap", "seed"},
     "networks": {
         "rungs", "trials", "seconds_per_rung", "max_epochs", "patience", "seeds", "device",
-        "deterministic", "seed", "bootstrap",
+        "mixed_precision", "deterministic", "seed", "bootstrap",
     },
 }  # fmt: skip
 SUBKEYS = {

@@ -70,6 +70,7 @@ class NetConfig:
     max_epochs: int = 200
     patience: int = 20
     clip_norm: float = 1.0
+    mixed_precision: bool = False  # used on CUDA only
 
 
 @dataclass
@@ -161,6 +162,9 @@ def train(
         opt, T_max=config.max_epochs * steps_per_epoch
     )
     gen = torch.Generator(device="cpu").manual_seed(seed)
+    amp = config.mixed_precision and dev.type == "cuda"
+    amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16)
     history = History()
     best = (float("inf"), None)
     bad = 0
@@ -172,14 +176,17 @@ def train(
         for start in range(0, len(xt), config.batch_size):
             idx = order[start : start + config.batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
+            with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=amp):
+                loss = loss_fn(model(xt[idx]), yt[idx])
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
             nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
-            opt.step()
+            scaler.step(opt)
+            scaler.update()
             sched.step()
             total += float(loss.detach()) * len(idx)
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=amp):
             val = float(loss_fn(model(xv), yv))
         history.train_loss.append(total / len(xt))
         history.val_loss.append(val)

@@ -50,7 +50,10 @@ def _matrices(p: Prepared, train_rows: np.ndarray, other):
 def _config(rung: str, params: dict[str, Any], options: NetworkOptions) -> nets.NetConfig:
     spec = nets.LADDER[rung]
     return nets.NetConfig(
-        **{**spec["fixed"], **params}, max_epochs=options.max_epochs, patience=options.patience
+        **{**spec["fixed"], **params},
+        max_epochs=options.max_epochs,
+        patience=options.patience,
+        mixed_precision=options.mixed_precision,
     )
 
 
@@ -201,6 +204,7 @@ def run(
     from dlwizard.ml.determinism import seed_everything
 
     flags = seed_everything(options.seed, options.deterministic)
+    flags["mixed_precision"] = options.mixed_precision and device == "cuda"
     section = NetworksSection(
         options=options, metric=metric, device=device_record(device), determinism=flags
     )

@@ -360,6 +360,7 @@ class NetworkOptions(_Model):
     patience: int = Field(default=20, ge=1, le=1000)
     seeds: int = Field(default=5, ge=1, le=50)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    mixed_precision: bool = False  # CUDA only: bfloat16 (or float16 with loss scaling)
     deterministic: bool = True
     seed: int = 0
     bootstrap: int = Field(default=1000, ge=100, le=20000)

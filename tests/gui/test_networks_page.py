@@ -45,3 +45,26 @@ def test_networks_page_shows_live_curves_then_the_verdict(qtbot, window, tmp_pat
     assert page.verdict.isVisible() and "Verdict" in page.verdict.text()
     assert "seeds" in page.details.text() and "Device: cpu" in page.details.text()
     assert not page.timer.isActive()
+
+
+def test_cancel_training_within_a_second(qtbot, window, tmp_path):
+    import time
+
+    path = shared("parkinsons_uci", "parkinsons.data")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[explore]\n'
+        '[split]\n[baselines]\nfamilies = ["logistic"]\ntrials = 5\npermutations = 0\n'
+        "bootstrap = 200\n"
+    )
+    window.set_project(run_plan(load_plan(plan), base=tmp_path))
+    window.go_to(6)
+    page = window.pages[6]
+    page.run_button.click()
+    qtbot.waitUntil(lambda: "Now training" in page.curve_label.text(), timeout=60_000)
+    t0 = time.monotonic()
+    window.progress.cancel_button.click()
+    wait_idle(qtbot, window, timeout=5000)
+    assert time.monotonic() - t0 < 1.0
+    assert window.project.study.networks is None  # nothing finished, nothing half-written
+    assert not page.timer.isActive()

@@ -91,6 +91,7 @@ class NetworksPage(Page):
             self.device_combo.addItem(text, value)
         self.deterministic = QCheckBox("Deterministic")
         self.deterministic.setChecked(True)
+        self.mixed = QCheckBox("Mixed precision (GPU only)")
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.trials_label, 0, 0, 1, 4)
@@ -100,7 +101,8 @@ class NetworksPage(Page):
         grid.addWidget(self.seeds_box, 1, 3)
         grid.addWidget(QLabel("Device"), 2, 0)
         grid.addWidget(self.device_combo, 2, 1)
-        grid.addWidget(self.deterministic, 2, 2, 1, 2)
+        grid.addWidget(self.deterministic, 2, 2)
+        grid.addWidget(self.mixed, 2, 3)
         tl.addLayout(grid)
         tl.addStretch(1)
         field_with_help(
@@ -221,6 +223,7 @@ class NetworksPage(Page):
         self.seeds_box.setValue(o.seeds)
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(o.device), 0))
         self.deterministic.setChecked(o.deterministic)
+        self.mixed.setChecked(o.mixed_precision)
         metric = n.metric
         self.table.setRowCount(len(n.rungs))
         for r, rung in enumerate(n.rungs):
@@ -277,6 +280,7 @@ class NetworksPage(Page):
             seeds=self.seeds_box.value(),
             device=self.device_combo.currentData(),
             deterministic=self.deterministic.isChecked(),
+            mixed_precision=self.mixed.isChecked(),
         )
 
     def run_networks(self) -> None:
