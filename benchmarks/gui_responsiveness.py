@@ -227,6 +227,19 @@ def main() -> None:
             assert window.job is not None, "the explore job did not start"
 
         measure("explore page, Explore the data", run_explore, drawn)
+        # -- networks (after the baselines above) ------------------------------------------------
+        window.go_to(6)
+        nets_page = window.pages[6]
+        nets_page.rung_checks["resmlp"].setChecked(False)
+        nets_page.epochs_box.setValue(40)
+        nets_page.seeds_box.setValue(2)
+        app.processEvents()
+
+        def train() -> None:
+            nets_page.run_button.click()
+            assert window.job is not None, "the networks job did not start"
+
+        measure("networks page, 2 rungs x 3 trials, live curves", train, lambda: window.job is None)
         window.project.dirty = False
         window.close()
 

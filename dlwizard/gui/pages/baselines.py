@@ -315,7 +315,10 @@ class BaselinesPage(Page):
         )
 
     def on_enter(self) -> None:
+        from dlwizard.gui.app import preload_in_background
+
         self.panel.prepare_plots()
+        preload_in_background("torch")  # the networks come next
 
     def problems(self) -> list[str]:
         if self.project.study.baselines is None:

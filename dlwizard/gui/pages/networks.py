@@ -30,8 +30,15 @@ REFRESH_MS = 66  # the live curves are redrawn at about 15 Hz, whatever the epoc
 
 
 def _train_networks(project, options, job=None, live=None):
+    import os
+
+    import torch
+
     from dlwizard.steps import networks
 
+    # Leave one core to the window: with every core busy in torch's own threads the event loop
+    # starves and the live curves stutter.
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     return networks.run(project, options, job=job, live=live)
 
 
@@ -307,6 +314,11 @@ class NetworksPage(Page):
     def _finished(self, _section) -> None:
         self._stop_live()
         self.refresh()
+
+    def on_enter(self) -> None:
+        from dlwizard.gui.app import preload_in_background
+
+        preload_in_background("torch")
 
     def problems(self) -> list[str]:
         return []  # the last page for now; networks are optional beside the baselines
