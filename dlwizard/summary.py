@@ -114,6 +114,11 @@ def summary(project: Project) -> dict[str, Any]:
             "device": n.device,
             "determinism": n.determinism,
         }
+    # One tuning ledger for every model family, baselines and network rungs alike (Tip 2).
+    ledger = list(s.baselines.ledger) if s.baselines else []
+    ledger += list(s.networks.ledger) if s.networks else []
+    if ledger:
+        out["tuning_ledger"] = [e.model_dump() for e in ledger]
     out["environment"] = dict(s.environment)
     out["warnings"] = [f.model_dump() for f in s.findings]
     out["audit_log"] = [e.to_json() for e in project.log]

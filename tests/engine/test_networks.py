@@ -51,6 +51,11 @@ def test_parkinsons_short_ladder_is_recorded_and_compared(tmp_path):
     assert section.shuffled_score is not None
     first = section.rungs[0]
     assert first.train_loss and len(first.train_loss) == len(first.val_loss)
+    from dlwizard import summary
+
+    ledger = summary.summary(project)["tuning_ledger"]
+    assert [e["family"] for e in ledger][:1] == ["logistic"]
+    assert {e["family"] for e in ledger} >= {"net:mlp_small"}
 
 
 def test_same_plan_twice_gives_identical_numbers(tmp_path):
