@@ -62,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dlwizard.jobs import Job
     from dlwizard.study import container
 
-    project = demo_project(Job(_progress), through="baselines")
+    project = demo_project(Job(_progress), through="networks")
     out = container.save(project, Path(args.out) / "demo.dlwiz")
     _end_progress()
     print(f"Demo project written to {out.resolve()}")

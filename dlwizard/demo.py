@@ -18,11 +18,19 @@ DEMO_NAME = "Breast cancer diagnosis (demo)"
 # A small, equal budget so the headless demo finishes in well under a minute; the wizard's
 # baselines page starts from the full default budget.
 DEMO_BASELINES = {"trials": 3, "seconds_per_family": 30.0, "permutations": 4, "bootstrap": 300}
+# The networks get the baselines' trial budget (equal effort); fewer epochs keep it quick.
+DEMO_NETWORKS = {
+    "rungs": ["mlp_small", "mlp_deep"],
+    "max_epochs": 40,
+    "patience": 8,
+    "seeds": 2,
+    "bootstrap": 300,
+}
 
 
 def demo_project(job: Job | None = None, through: str = "split") -> Project:
-    """The demo study, with every step up to ``through`` done ("metadata", "split" or
-    "baselines")."""
+    """The demo study, with every step up to ``through`` done ("metadata", "split",
+    "baselines" or "networks")."""
     import pandas as pd
     import sklearn
     from sklearn.datasets import load_breast_cancer
@@ -78,18 +86,23 @@ def demo_project(job: Job | None = None, through: str = "split") -> Project:
     data.commit(project, frame, section, [])
     job.progress(0.5, "Reviewing metadata")
     metadata.apply(project, design="observational", replicate_kind="none")
-    if through in ("split", "baselines"):
+    if through in ("split", "baselines", "networks"):
         from dlwizard.steps import explore, split
 
         job.progress(0.6, "Exploring")
         explore.run(project, job=job.sub(0.6, 0.7))
         job.progress(0.7, "Splitting")
         split.run(project, job=job.sub(0.7, 0.75))
-    if through == "baselines":
+    if through in ("baselines", "networks"):
         from dlwizard.steps import baselines
         from dlwizard.study.model import BaselineOptions
 
-        baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.99))
+        baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.9))
+    if through == "networks":
+        from dlwizard.steps import networks
+        from dlwizard.study.model import NetworkOptions
+
+        networks.run(project, NetworkOptions(**DEMO_NETWORKS), job=job.sub(0.9, 0.99))
     project.dirty = False
     job.progress(1.0, "Demo ready")
     return project

@@ -73,7 +73,15 @@ def test_inspect_json(demo_file):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["schema_version"] == SCHEMA_VERSION == 1
-    assert doc["steps_done"] == ["question", "data", "metadata", "explore", "split", "baselines"]
+    assert doc["steps_done"] == [
+        "question",
+        "data",
+        "metadata",
+        "explore",
+        "split",
+        "baselines",
+        "networks",
+    ]
     assert doc["question"]["target"] == "diagnosis"
     assert doc["data"]["rows"] == 569
     project = container.load(demo_file)
