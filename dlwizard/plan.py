@@ -154,9 +154,7 @@ def run_plan(
             job.progress(0.05, "Importing data")
             options, provenance = options_from_plan(d)
             data.run(project, options, provenance, job=job.sub(0.05, 0.8), base=base)
-            errors = project.errors("question")
-            if errors:
-                raise PlanError(errors[0].message, file=source, fix=errors[0].fix)
+            _stop_on_errors(project, "question", source)
         if STEP_ORDER.index(stop) >= STEP_ORDER.index("metadata"):
             section = "metadata"
             job.progress(0.85, "Reviewing metadata")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,6 @@ from dlwizard.study.model import DEFAULT_NA_VALUES, FileRecord, Finding
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# A cell this long is almost always an unclosed quote that swallowed the rest of the file.
-MAX_CELL_CHARS = 100_000
 
 
 @dataclass
@@ -500,11 +496,3 @@ def _read_parquet(path: Path, scan: FileScan) -> ReadResult:
         path=str(path), name=path.name, sha256=scan.sha256, size_bytes=scan.size, format="parquet"
     )
     return ReadResult(df.reset_index(drop=True), record, [])
-
-
-def read_head(path: str | Path, n: int = 5) -> str:
-    """The first lines of a text file, for showing the user what the file looks like."""
-    with open(path, "rb") as fh:
-        data = fh.read(64 * 1024)
-    text = data.decode("utf-8", errors="replace")
-    return "\n".join(io.StringIO(text).read().splitlines()[:n])
