@@ -401,6 +401,187 @@ class NetworksSection(_Model):
     done_at: str = Field(default_factory=now_iso)
 
 
+class Candidate(_Model):
+    """One model in the comparison: a tuned baseline family or the chosen network rung."""
+
+    key: str  # "baseline:<family>" or "network:<rung>"
+    kind: Literal["baseline", "network"]
+    name: str
+    tune: MetricInterval | None = None
+    cv_mean: float | None = None
+    cv_sd: float | None = None
+    trials: int = 0
+    seconds: float = 0.0
+    memorises_rows: bool = False
+
+
+class FinalModel(_Model):
+    """The frozen final model: what it is, how it was chosen, and the file that holds it."""
+
+    key: str
+    kind: Literal["baseline", "network"]
+    family: str  # the baseline family or the network rung
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    task: TaskKind = "binary"
+    classes: list[str] = Field(default_factory=list)
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    categories: dict[str, list[str]] = Field(default_factory=dict)  # seen in training
+    sample_id: str | None = None
+    tune: Evaluation | None = None
+    recommended: str | None = None
+    chosen_against_recommendation: bool = False
+    reason: str = ""
+    files: dict[str, str] = Field(default_factory=dict)  # member name in models/ -> SHA-256
+    frozen_at: str = Field(default_factory=now_iso)
+
+
+class CompareSection(_Model):
+    metric: str = "auroc"
+    candidates: list[Candidate] = Field(default_factory=list)
+    recommended: str | None = None
+    recommendation: str = ""
+    final: FinalModel | None = None
+
+
+class SubgroupResult(_Model):
+    """The final model's test performance inside one value of a batch, site or sex column."""
+
+    column: str
+    value: str
+    n: int
+    metrics: dict[str, MetricInterval] = Field(default_factory=dict)
+    below_overall: bool = False  # its interval lies entirely under the overall value
+
+
+class TestLook(_Model):
+    """One opening of the sealed test set (an analysis version)."""
+
+    version: str
+    reason: str = ""
+    time: str = Field(default_factory=now_iso)
+    user: str = ""
+    model: str  # the final model's key
+    model_files: dict[str, str] = Field(default_factory=dict)
+    n_test: int = 0
+    test_sha256: str = ""
+    final: Evaluation | None = None
+    baseline: str | None = None  # the best baseline, evaluated beside it
+    baseline_eval: Evaluation | None = None
+    tune_score: float | None = None
+    subgroups: list[SubgroupResult] = Field(default_factory=list)
+
+
+class TestSection(_Model):
+    looks: list[TestLook] = Field(default_factory=list)
+    metric: str = "auroc"
+
+
+class Importance(_Model):
+    """Permutation importance of one feature, or of a group of correlated features."""
+
+    name: str
+    members: list[str] = Field(default_factory=list)
+    value: float
+    low: float
+    high: float
+
+
+class PanelPoint(_Model):
+    k: int
+    features: list[str] = Field(default_factory=list)
+    score: MetricInterval
+
+
+class InterpretOptions(_Model):
+    set: Literal["tune", "test"] = "tune"
+    repeats: int = Field(default=20, ge=2, le=500)
+    correlation: float = Field(default=0.8, gt=0.0, le=1.0)
+    max_features: int = Field(default=200, ge=1, le=5000)
+    panel_k: int = Field(default=5, ge=1, le=500)
+    seed: int = 0
+
+
+class InterpretSection(_Model):
+    options: InterpretOptions = Field(default_factory=InterpretOptions)
+    metric: str = "auroc"
+    model: str = ""
+    n: int = 0
+    grouped_by_subject: bool = False
+    features_considered: int = 0
+    preselected: bool = False  # only the features most associated with the label were scored
+    importances: list[Importance] = Field(default_factory=list)
+    coefficients: dict[str, float] = Field(default_factory=dict)
+    full_score: MetricInterval | None = None
+    panel_family: str = ""
+    panel: list[PanelPoint] = Field(default_factory=list)
+    caveats: list[str] = Field(default_factory=list)
+    failing_domains: list[str] = Field(default_factory=list)
+    done_at: str = Field(default_factory=now_iso)
+
+
+class SensitivityAnswers(_Model):
+    """The privacy page's plain questions; None = not answered yet."""
+
+    human_subjects: bool | None = None
+    health_records: bool | None = None
+    genomic: bool | None = None
+    identifiable: bool | None = None
+    sharing_restricted: bool | None = None
+
+
+class IdentifierHit(_Model):
+    """A column that looks like it identifies people, and what to do about it."""
+
+    column: str
+    kind: str  # e.g. "name", "date_of_birth", "record_number", "phone", "email", "zip"
+    safe_harbor: str = ""  # the HIPAA Safe Harbor category it falls under
+    reason: str
+    suggestion: str
+    used_as_feature: bool = False
+
+
+class QuasiIdentifier(_Model):
+    columns: list[str]
+    smallest_group: int  # k in k-anonymity: the fewest rows sharing one combination
+    n_unique_rows: int = 0
+
+
+class MembershipAudit(_Model):
+    """A loss-threshold membership-inference attack on the final model."""
+
+    model: str
+    attack_auc: float
+    tpr_at_1pct_fpr: float
+    n_members: int
+    n_nonmembers: int
+    risk: Literal["low", "moderate", "high"]
+    interpretation: str
+
+
+class ExportOverride(_Model):
+    justification: str
+    time: str = Field(default_factory=now_iso)
+    user: str = ""
+
+
+Verdict = Literal["shareable", "shareable_after_changes", "do_not_share"]
+
+
+class PrivacySection(_Model):
+    answers: SensitivityAnswers = Field(default_factory=SensitivityAnswers)
+    sensitive: bool = False  # set from the answers; a sensitive project is encrypted at rest
+    identifiers: list[IdentifierHit] = Field(default_factory=list)
+    quasi_identifiers: list[QuasiIdentifier] = Field(default_factory=list)
+    memorising: list[str] = Field(default_factory=list)  # models that store training rows
+    audit: MembershipAudit | None = None
+    verdict: Verdict | None = None
+    reasons: list[str] = Field(default_factory=list)
+    override: ExportOverride | None = None
+    done_at: str = Field(default_factory=now_iso)
+
+
 class Study(_Model):
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
@@ -415,6 +596,10 @@ class Study(_Model):
     split: SplitSection | None = None
     baselines: BaselinesSection | None = None
     networks: NetworksSection | None = None
+    compare: CompareSection | None = None
+    test: TestSection | None = None
+    interpret: InterpretSection | None = None
+    privacy: PrivacySection | None = None
     findings: list[Finding] = Field(default_factory=list)
     steps_done: dict[str, StepRecord] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict)

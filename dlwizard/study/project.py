@@ -26,6 +26,7 @@ STEP_ORDER: tuple[str, ...] = (
     "split",
     "baselines",
     "networks",
+    "compare",
     "test",
     "interpret",
     "privacy",
