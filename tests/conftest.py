@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,6 +22,45 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("dlwizard-home")
     monkeypatch.setenv("DLWIZARD_HOME", str(home))
     return home
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keychain that lives in a dict: what the tests use instead of the user's keychain."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.entries[(service, username)]
+        except KeyError:
+            raise PasswordDeleteError("no such entry") from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch):
+    """Every test gets a fresh in-memory keychain; the real one is never touched.
+
+    Subprocesses (the CLI tests) see PYTHON_KEYRING_BACKEND=null: no keychain, password only.
+    """
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.delenv("DLWIZARD_KEYCHAIN", raising=False)
+    saved = keyring.core._keyring_backend  # private, but the only way to put it back as it was
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.core._keyring_backend = saved
 
 
 @pytest.fixture(autouse=True)

@@ -205,6 +205,7 @@ def apply(
 ) -> MetadataSection:
     """Set roles (suggested ones fill the gaps), derive columns, run the checks."""
     job = job or Job()
+    project.refuse_if_test_opened("changing the metadata roles")
     job.progress(0.05, "Suggesting roles")
     # Every row, the sealed test rows too: new roles throw the split away (invalidate_after).
     df = project.table_before_split()

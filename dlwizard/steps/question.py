@@ -77,6 +77,9 @@ def apply(project: Project, **answers: Any) -> None:
     elif answers.get("task") is not None:
         answers["task_confirmed"] = True
     before = (q["target"], q["task"], q["positive_class"])
+    changes = {k: answers[k] for k in ("target", "task", "positive_class") if k in answers}
+    if any(changes[k] != q[k] for k in changes if k != "task" or changes[k] is not None):
+        project.refuse_if_test_opened("changing the target, task or class of interest")
     if "target" in answers and answers["target"] != q["target"]:
         q.update(task=None, task_confirmed=False, positive_class=None, classes=[], class_counts={})
         if "task" in answers and answers["task"] is None:

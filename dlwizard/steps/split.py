@@ -94,6 +94,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
     s = project.study
     if project.table is None or s.metadata is None:
         raise StepError("import the data and review the metadata before splitting")
+    project.refuse_if_test_opened("splitting again")
     q = s.question
     if not q.target or project.errors("question"):
         raise StepError("choose a valid target on the question page before splitting")

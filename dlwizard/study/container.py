@@ -8,6 +8,9 @@ Layout (DESIGN.md §3)::
     log.jsonl          the audit log, one JSON object a line
     models/, figures/  written by later steps
 
+A sensitive project is encrypted (see ``dlwizard.study.crypto``): a plaintext header
+``encryption.json`` and every other member, the manifest included, encrypted with AES-GCM.
+
 Reading never executes anything from the file: members are read by name into memory (no
 ``extractall``), only known member kinds are accepted (a pickle is refused), sizes are checked
 against the manifest and a compression-ratio limit (zip bombs), and every hash is verified.
@@ -22,6 +25,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,8 @@ from pydantic import ValidationError
 
 from dlwizard import __version__
 from dlwizard.errors import ProjectFileError
+from dlwizard.study import crypto
+from dlwizard.study.crypto import ProjectKey
 from dlwizard.study.migrations import migrate
 from dlwizard.study.model import SCHEMA_VERSION, Study
 from dlwizard.study.project import AuditEntry, Project
@@ -37,11 +43,14 @@ SUFFIX = ".dlwiz"
 FORMAT = "dlwizard-project"
 TABLE_MEMBER = "data/table.parquet"
 SEALED_MEMBER = "data/sealed_test.parquet"
+HEADER_MEMBER = crypto.HEADER_MEMBER  # the plaintext header of an encrypted project
+_MAX_MANIFEST_BYTES = 16 * 1024**2
 
 # Member names a project may contain. Anything else is refused: we never write it, so its
 # presence means the file was altered or built by something else.
 _ALLOWED = (
     re.compile(r"manifest\.json"),
+    re.compile(r"encryption\.json"),  # only in encrypted projects
     re.compile(r"study\.json"),
     re.compile(r"log\.jsonl"),
     re.compile(r"recovery\.json"),  # only in autosaved recovery copies
@@ -91,8 +100,18 @@ def project_members(project: Project) -> dict[str, bytes]:
     return members
 
 
-def write_members(path: Path, members: dict[str, bytes]) -> None:
-    """Write a container atomically: a temp file in the same folder, then ``os.replace``."""
+def write_members(
+    path: Path,
+    members: dict[str, bytes],
+    *,
+    key: ProjectKey | None = None,
+    project_id: str = "",
+) -> None:
+    """Write a container atomically: a temp file in the same folder, then ``os.replace``.
+
+    With ``key`` every member is encrypted in memory first, so the temp file only ever holds
+    ciphertext (and the plaintext header).
+    """
     manifest = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -102,17 +121,29 @@ def write_members(path: Path, members: dict[str, bytes]) -> None:
             for name, data in sorted(members.items())
         },
     }
+    files = {"manifest.json": json.dumps(manifest, indent=1).encode("utf-8"), **members}
+    if key is not None:
+        if not project_id:
+            raise ValueError("an encrypted project needs its project id")
+        files = crypto.encrypt_members(
+            files,
+            key,
+            project_id=project_id,
+            schema_version=SCHEMA_VERSION,
+            app_version=__version__,
+            file_format=FORMAT,
+        )
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
-            zf.writestr("manifest.json", json.dumps(manifest, indent=1), zipfile.ZIP_DEFLATED)
-            for name, data in members.items():
-                # Parquet is compressed already; deflating it again only costs time.
-                method = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
-                zf.writestr(name, data, method)
+            for name, data in files.items():
+                # Parquet is compressed already, ciphertext does not compress: deflating either
+                # only costs time.
+                stored = key is not None or name.endswith(".parquet")
+                zf.writestr(name, data, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         # mkstemp creates the file private (0600); a project file follows the user's umask.
@@ -125,14 +156,32 @@ def write_members(path: Path, members: dict[str, bytes]) -> None:
         raise
 
 
+def encryption_for_saving(project: Project, target: Path | None = None) -> ProjectKey | None:
+    """The key a save must use: None for a plain project. A sensitive project without a key
+    raises EncryptionRequired (ask the user for a password, then ``crypto.enable``)."""
+    privacy = project.study.privacy
+    if project.encryption is None and privacy is not None and privacy.sensitive:
+        raise crypto.EncryptionRequired(
+            "holds sensitive data and is never written unencrypted, but no password is set",
+            file=target,
+            fix="set a password for the project (it encrypts the file; the key is also "
+            "kept in this computer's keychain when there is one), then save again. "
+            "Nothing was written.",
+        )
+    return project.encryption
+
+
 def save(project: Project, path: str | Path | None = None, *, mark_clean: bool = True) -> Path:
+    """Write the project; encrypted when ``project.encryption`` is set (required when the
+    project is sensitive: EncryptionRequired otherwise, before anything is written)."""
     target = Path(path) if path is not None else project.path
     if target is None:
         raise ProjectFileError("the project has no file name yet", fix="use Save As.")
     if target.suffix != SUFFIX:
         target = target.with_name(target.name + SUFFIX)
+    key = encryption_for_saving(project, target)
     try:
-        write_members(target, project_members(project))
+        write_members(target, project_members(project), key=key, project_id=project.study.id)
     except OSError as exc:
         raise ProjectFileError(
             f"could not be saved: {exc.strerror or exc}",
@@ -140,6 +189,8 @@ def save(project: Project, path: str | Path | None = None, *, mark_clean: bool =
             fix="choose a folder you can write to with enough free space. "
             "The previous copy of the file, if any, is unchanged.",
         ) from exc
+    if key is not None:
+        crypto.remember_key(project)  # best effort; the file holds the password copy
     if mark_clean:
         project.path = target
         project.dirty = False
@@ -225,8 +276,15 @@ def _check_names(zf: zipfile.ZipFile, source: Path) -> list[zipfile.ZipInfo]:
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, limit: int, source: Path) -> bytes:
-    with zf.open(name) as fh:
-        data = fh.read(limit + 1)
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise ProjectFileError(
+            f"is truncated or damaged (member {name!r} could not be read)",
+            file=source,
+            fix="open the autosaved recovery copy or a backup.",
+        ) from exc
     if len(data) > limit:
         raise ProjectFileError(
             f"member {name!r} is larger than its recorded size",
@@ -236,9 +294,8 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int, source: Path) -> by
     return data
 
 
-def read_members(path: str | Path) -> dict[str, bytes]:
-    """Read and verify every member of a container. Raises ProjectFileError."""
-    source = Path(path)
+def _open_zip(source: Path) -> zipfile.ZipFile:
+    """Open a container after the checks that need no zip reading (exists, not empty, zip)."""
     if not source.exists():
         raise ProjectFileError("no such file", file=source, fix="check the file name and folder.")
     if source.is_dir():
@@ -270,65 +327,130 @@ def read_members(path: str | Path) -> dict[str, bytes]:
             "data page instead.",
         )
     try:
-        zf = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
         raise ProjectFileError(
             "is not a readable dlwizard project (the zip container is damaged or truncated)",
             file=source,
             fix="open the autosaved recovery copy or a backup; the file cannot be repaired.",
         ) from exc
-    with zf:
+
+
+def _check_manifest(raw: bytes, names: set[str], source: Path) -> dict[str, Any]:
+    """The manifest's member table, after checking it against the members present."""
+    try:
+        manifest = json.loads(raw)
+        members_meta = manifest["members"]
+        version = manifest["schema_version"]
+        if not isinstance(members_meta, dict) or not all(
+            isinstance(m, dict) for m in members_meta.values()
+        ):
+            raise TypeError("members is not an object of objects")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProjectFileError(
+            "has a damaged manifest.json", file=source, fix="open a backup copy."
+        ) from exc
+    if manifest.get("format") != FORMAT:
+        raise ProjectFileError(
+            "is a zip file but not a dlwizard project", file=source, fix="open a .dlwiz file."
+        )
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise ProjectFileError(
+            f"was saved by a newer dlwizard (schema version {version}; this dlwizard reads "
+            f"up to version {SCHEMA_VERSION})",
+            file=source,
+            fix="install the newest dlwizard to open it. Nothing was changed.",
+        )
+    extra = names - set(members_meta)
+    missing = set(members_meta) - names
+    if extra or missing:
+        which = sorted(extra or missing)[0]
+        raise ProjectFileError(
+            f"member {which!r} is {'not listed in' if extra else 'missing but listed in'} "
+            "the manifest",
+            file=source,
+            fix="the file was altered or is incomplete; open a backup copy.",
+        )
+    return members_meta
+
+
+def read_container(
+    path: str | Path,
+    password: str | None = None,
+    *,
+    remember: bool = True,
+    only: set[str] | None = None,
+) -> tuple[dict[str, bytes], ProjectKey | None]:
+    """Read, decrypt when encrypted, and verify the members (all, or those in ``only``)."""
+    source = Path(path)
+    with _open_zip(source) as zf:
         infos = _check_names(zf, source)
         names = {i.filename for i in infos if not i.is_dir()}
-        try:
-            manifest = json.loads(_read_member(zf, "manifest.json", 16 * 1024**2, source))
-            members_meta = manifest["members"]
-            version = manifest["schema_version"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ProjectFileError(
-                "has a damaged manifest.json", file=source, fix="open a backup copy."
-            ) from exc
-        if manifest.get("format") != FORMAT:
-            raise ProjectFileError(
-                "is a zip file but not a dlwizard project", file=source, fix="open a .dlwiz file."
+        pk = header = aead = None
+        if HEADER_MEMBER in names:
+            header = crypto.parse_header(
+                _read_member(zf, HEADER_MEMBER, 64 * 1024, source),
+                source,
+                file_format=FORMAT,
+                schema_version=SCHEMA_VERSION,
             )
-        if isinstance(version, int) and version > SCHEMA_VERSION:
-            raise ProjectFileError(
-                f"was saved by a newer dlwizard (schema version {version}; this dlwizard reads "
-                f"up to version {SCHEMA_VERSION})",
-                file=source,
-                fix="install the newest dlwizard to open it. Nothing was changed.",
-            )
-        extra = names - set(members_meta) - {"manifest.json"}
-        missing = set(members_meta) - names
-        if extra or missing:
-            which = sorted(extra or missing)[0]
-            raise ProjectFileError(
-                f"member {which!r} is {'not listed in' if extra else 'missing but listed in'} "
-                "the manifest",
-                file=source,
-                fix="the file was altered or is incomplete; open a backup copy.",
-            )
+            pk = crypto.unlock(header, source, password=password, remember=remember)
+            aead = pk.aead()
+            limit = crypto.ciphertext_size(_MAX_MANIFEST_BYTES)
+            raw = _read_member(zf, "manifest.json", limit, source)
+            raw = crypto.decrypt_member(pk, header, "manifest.json", raw, source, aead)
+        else:
+            raw = _read_member(zf, "manifest.json", _MAX_MANIFEST_BYTES, source)
+        members_meta = _check_manifest(raw, names - {"manifest.json", HEADER_MEMBER}, source)
         out: dict[str, bytes] = {}
-        try:
-            for name, meta in members_meta.items():
-                data = _read_member(zf, name, int(meta["size"]), source)
-                if len(data) != int(meta["size"]) or _sha256(data) != meta["sha256"]:
-                    raise ProjectFileError(
-                        f"member {name!r} does not match its recorded checksum",
-                        file=source,
-                        fix="the file was damaged or altered; open a backup copy.",
-                    )
-                out[name] = data
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as exc:
-            if isinstance(exc, ProjectFileError):
-                raise
-            raise ProjectFileError(
-                "is truncated or damaged (a member could not be read)",
-                file=source,
-                fix="open the autosaved recovery copy or a backup.",
-            ) from exc
-    return out
+        for name, meta in members_meta.items():
+            if only is not None and name not in only:
+                continue
+            try:
+                size = int(meta["size"])
+                if header is not None:
+                    data = _read_member(zf, name, crypto.ciphertext_size(size), source)
+                    data = crypto.decrypt_member(pk, header, name, data, source, aead)
+                else:
+                    data = _read_member(zf, name, size, source)
+            except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, TypeError) as exc:
+                if isinstance(exc, ProjectFileError):
+                    raise
+                raise ProjectFileError(
+                    f"is truncated or damaged (member {name!r} could not be read)",
+                    file=source,
+                    fix="open the autosaved recovery copy or a backup.",
+                ) from exc
+            if len(data) != size or _sha256(data) != meta.get("sha256"):
+                raise ProjectFileError(
+                    f"member {name!r} does not match its recorded checksum",
+                    file=source,
+                    fix="the file was damaged or altered; open a backup copy.",
+                )
+            out[name] = data
+    return out, pk
+
+
+def read_members(path: str | Path, password: str | None = None) -> dict[str, bytes]:
+    """Read and verify every member of a container, decrypted when the project is encrypted
+    (keychain first, then ``password``). The manifest itself is not returned.
+
+    Raises ProjectFileError; for encrypted files also PasswordRequired, WrongPassword and
+    TamperedFile (all from ``dlwizard.study.crypto``).
+    """
+    return read_container(path, password)[0]
+
+
+def is_encrypted(path: str | Path) -> bool:
+    """Whether the file is an encrypted project (reads only the zip's table of contents).
+
+    False for anything that is not a readable zip; ``load`` then says what is wrong.
+    """
+    try:
+        with zipfile.ZipFile(Path(path)) as zf:
+            return HEADER_MEMBER in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
 
 
 def parquet_to_table(data: bytes) -> Any:
@@ -337,9 +459,25 @@ def parquet_to_table(data: bytes) -> Any:
     return pq.read_table(io.BytesIO(data)).to_pandas()
 
 
-def load(path: str | Path) -> Project:
+def load(path: str | Path, password: str | None = None, *, remember: bool = True) -> Project:
+    """Open a project. An encrypted one is unlocked with the key in this computer's keychain,
+    else with ``password``; opened with the password, its key is then kept in the keychain
+    when there is one and ``remember`` is true.
+
+    Raises ProjectFileError; for an encrypted file PasswordRequired (ask for the password and
+    call again), WrongPassword or TamperedFile. Nothing is written when it fails.
+    """
     source = Path(path)
-    members = read_members(source)
+    members, key = read_container(source, password, remember=remember)
+    project = project_from_members(members, source)
+    project.encryption = key
+    if key is not None:
+        crypto.remember_key(project)
+    return project
+
+
+def project_from_members(members: dict[str, bytes], source: Path) -> Project:
+    """Build a Project from verified plaintext members (as returned by ``read_members``)."""
     try:
         doc = json.loads(members["study.json"])
     except (KeyError, ValueError) as exc:

@@ -17,6 +17,8 @@ from dlwizard.study.model import Finding, StepRecord, Study, now_iso
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dlwizard.study.crypto import ProjectKey
+
 # The wizard's steps in order (DESIGN.md §1). Later steps depend on earlier ones.
 STEP_ORDER: tuple[str, ...] = (
     "question",
@@ -84,6 +86,8 @@ class Project:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Model files (safetensors weights, JSON architectures), saved as models/<name>.
     models: dict[str, bytes] = field(default_factory=dict)
+    # The data key when the project is encrypted at rest (dlwizard.study.crypto); None = plain.
+    encryption: ProjectKey | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def new(cls, name: str = "Untitled study") -> Project:
@@ -187,3 +191,20 @@ class Project:
             }
             self.touch()
         return dropped
+
+    # -- after the test set was opened ----------------------------------------------------------
+    @property
+    def test_opened(self) -> bool:
+        """True once the test step opened the sealed rows (the audit log keeps every look)."""
+        return any(e.action == "test-unsealed" for e in self.log)
+
+    def refuse_if_test_opened(self, what: str) -> None:
+        """Re-splitting after the test set was seen would let test rows into training."""
+        if self.test_opened:
+            from dlwizard.errors import StepError
+
+            raise StepError(
+                f"{what} would split the data again, but the test set has already been opened",
+                fix="keep this analysis as it is, or start a new project from the data files; "
+                "the looks at this test set stay in the audit log and the report.",
+            )

@@ -15,6 +15,7 @@ import pkgutil
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +23,30 @@ import pandas as pd
 import pytest
 
 import dlwizard.steps
-from dlwizard import summary
+from dlwizard import predict, summary
 from dlwizard.errors import Cancelled, PlanError, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import batch_effects, metadata_only
 from dlwizard.plan import dumps, load_plan, plan_from_project, run_plan
-from dlwizard.steps import baselines, data, explore, metadata, networks, question, split
+from dlwizard.steps import (
+    baselines,
+    compare,
+    data,
+    explore,
+    interpret,
+    metadata,
+    networks,
+    question,
+    split,
+)
+from dlwizard.steps import test as test_step
 from dlwizard.study import container
-from dlwizard.study.model import BaselineOptions, NetworkOptions, SplitOptions
+from dlwizard.study.model import (
+    BaselineOptions,
+    InterpretOptions,
+    NetworkOptions,
+    SplitOptions,
+)
 from dlwizard.study.project import Project
 from tests.conftest import ROOT, shared
 from tests.engine.synthetic import cohort, plant_duplicates, project_from_frame, sample_names
@@ -323,9 +340,37 @@ AFTER_THE_SPLIT = {
     "baselines.refit": lambda p: baselines.refit(p, "logistic"),
     "networks.run": lambda p: networks.run(p, TINY_NETWORKS),
     "networks.load_final": lambda p: networks.load_final(p),
+    "compare.candidates": lambda p: compare.candidates(p),
+    "compare.compare": lambda p: compare.compare(p),
+    "compare.freeze": lambda p: compare.freeze(p),
+    "compare.final_model": lambda p: compare.final_model(p),
+    "interpret.panel_family": lambda p: interpret.panel_family(p),
+    "interpret.run": lambda p: interpret.run(p, InterpretOptions(repeats=2)),
+    "test.looks": lambda p: test_step.looks(p),
+    "test.is_opened": lambda p: test_step.is_opened(p),
+    "test.opened_rows": lambda p: _refused(test_step.opened_rows, p),
+    "test.stored_outputs": lambda p: _refused(test_step.stored_outputs, p),
+    "test.unseal": lambda p: _refused(lambda q: test_step.unseal(q, confirm=False), p),
+    "predict.predict_frame": lambda p: predict.predict_frame(p, p.table.loc[p.study.split.tune]),
+    "predict.predict_file": lambda p: _predict_tune_rows(p),
     "summary.summary": lambda p: json.dumps(summary.summary(p), default=str),
     "summary.text": lambda p: summary.text(p),
 }
+
+
+def _predict_tune_rows(project):
+    folder = Path(tempfile.mkdtemp())
+    project.table.loc[project.study.split.tune].to_csv(folder / "new.csv", index=False)
+    return predict.predict_file(project, folder / "new.csv", folder / "out.csv")
+
+
+def _refused(fn, project):
+    """Before the test step opens it, asking for the test set is refused with a clear error."""
+    with pytest.raises(StepError, match="sealed|not been opened|confirmation"):
+        fn(project)
+    return "refused"
+
+
 # Steps before the split: what they record throws the split away (or, for split.run, makes a
 # new one), so they may see every row. Each is checked below.
 THROW_THE_SPLIT_AWAY = {"data.run", "data.commit", "metadata.apply", "split.run"}
@@ -337,7 +382,7 @@ def _public_functions_taking_a_project() -> set[str]:
         for m in pkgutil.iter_modules(dlwizard.steps.__path__)
     ]
     found = set()
-    for module in [*modules, summary]:
+    for module in [*modules, summary, predict]:
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn):
                 continue
@@ -397,6 +442,7 @@ def test_only_the_steps_before_the_split_open_the_seal():
         "steps/data.py",  # a new import replaces every row
         "steps/metadata.py",  # new roles throw the split away
         "steps/split.py",  # splits again from every row
+        "steps/test.py",  # opens them once, for the frozen final model
     }
     pattern = re.compile(r"\b_sealed\b|\.reunite\(|\.table_before_split\(|\.seal\(")
     package = ROOT / "dlwizard"

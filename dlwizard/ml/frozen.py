@@ -1,0 +1,114 @@
+"""The frozen final model as files, and the one function that applies it to new rows.
+
+A baseline is stored as its fitted scikit-learn pipeline in skops format; a network as its
+fitted preprocessing (skops) plus safetensors weights and a JSON architecture. Loading never
+unpickles: skops rebuilds only the types on the allow-list below, anything else is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dlwizard.errors import StepError
+
+PIPELINE = "final.skops"
+PREPROCESS = "final_preprocess.skops"
+NET_WEIGHTS = "final.safetensors"
+NET_ARCH = "final.json"
+
+# Types skops flags as "untrusted" by default that our own model zoo needs; everything else
+# in a model file is refused before any object is built.
+_TRUSTED = {
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def dump_sklearn(obj) -> bytes:
+    import skops.io as sio
+
+    return sio.dumps(obj)
+
+
+def load_sklearn(data: bytes, what: str = "the model file"):
+    import skops.io as sio
+
+    untrusted = set(sio.get_untrusted_types(data=data))
+    unexpected = sorted(untrusted - _TRUSTED)
+    if unexpected:
+        raise StepError(
+            f"{what} contains object types dlwizard does not create ({', '.join(unexpected[:3])})",
+            fix="it was not written by dlwizard, or was altered: freeze the model again.",
+        )
+    return sio.loads(data, trusted=sorted(untrusted))
+
+
+@dataclass
+class Frozen:
+    """A loaded final model: ``output`` gives probabilities (classification) or values."""
+
+    task: str
+    n_classes: int
+    pipeline: Any = None  # baseline: the fitted sklearn Pipeline
+    preprocess: Any = None  # network: the fitted ColumnTransformer
+    net: Any = None  # network: the torch module
+    columns: tuple[str, ...] = ()
+
+    def output(self, x) -> np.ndarray:
+        from dlwizard.ml.tuning import model_output
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.pipeline is not None:
+                return model_output(self.pipeline, x, self.task, self.n_classes)
+            from dlwizard.ml import nets
+
+            z = np.asarray(self.preprocess.transform(x), dtype=np.float32)
+            return nets.predict(self.net, z, self.task, "cpu")
+
+    def categories(self) -> dict[str, list[Any]]:
+        """Each categorical column's categories as the encoder saw them in training."""
+        prep = self.preprocess if self.pipeline is None else self.pipeline.named_steps["prepare"]
+        out: dict[str, list[Any]] = {}
+        for name, trans, cols in prep.transformers_:
+            if name != "categorical":
+                continue
+            encoder = trans.steps[-1][1]
+            for col, cats in zip(cols, encoder.categories_):
+                out[str(col)] = list(cats)
+        return out
+
+
+def load(final, models: dict[str, bytes]) -> Frozen:
+    """Rebuild the frozen model from the project's model files, checking their SHA-256."""
+    for name, digest in final.files.items():
+        if name not in models:
+            raise StepError(
+                f"the final model's file '{name}' is missing from the project",
+                fix="freeze the final model again on the comparison page.",
+            )
+        if sha256(models[name]) != digest:
+            raise StepError(
+                f"the final model's file '{name}' does not match its recorded checksum",
+                fix="the project was altered outside dlwizard: freeze the final model again.",
+            )
+    n_classes = 1 if final.task == "regression" else len(final.classes)
+    columns = tuple(final.numeric + final.categorical)
+    if final.kind == "baseline":
+        pipe = load_sklearn(models[PIPELINE])
+        return Frozen(final.task, n_classes, pipeline=pipe, columns=columns)
+    from dlwizard.ml import nets
+
+    prep = load_sklearn(models[PREPROCESS], "the preprocessing file")
+    net, _ = nets.load_weights(models[NET_WEIGHTS], models[NET_ARCH].decode("utf-8"))
+    return Frozen(final.task, n_classes, preprocess=prep, net=net, columns=columns)
