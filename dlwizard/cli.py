@@ -5,6 +5,8 @@
     dlwizard demo --out DIR                      build the demo project headless
     dlwizard run PLAN.toml --out PROJECT.dlwiz   run a plan headless
     dlwizard inspect PROJECT.dlwiz [--json]      print a project's summary
+    dlwizard predict PROJECT.dlwiz NEW.csv -o predictions.csv
+                                                 apply the final model to new samples
 
 Errors print one clear message and exit non-zero; ``--debug`` shows the traceback.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 from dlwizard import __version__
 from dlwizard.errors import DlwizardError
 
-COMMANDS = ("demo", "run", "inspect")
+COMMANDS = ("demo", "run", "inspect", "predict")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the steps of a TOML plan headless")
     r.add_argument("plan", type=Path)
     r.add_argument("--out", required=True, type=Path, help="project file to write")
+    r.add_argument(
+        "--project",
+        type=Path,
+        help="continue this existing project: run only the steps the plan names",
+    )
+    pr = sub.add_parser("predict", help="apply a project's final model to new samples")
+    pr.add_argument("project", type=Path, help="the project file (.dlwiz)")
+    pr.add_argument("data", type=Path, help="new samples: CSV/TSV, Excel or Parquet")
+    pr.add_argument("-o", "--out", required=True, type=Path, help="predictions CSV to write")
     i = sub.add_parser("inspect", help="print a project's summary")
     i.add_argument("project", type=Path)
     i.add_argument("--json", action="store_true", help="print JSON")
@@ -62,7 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from dlwizard.jobs import Job
     from dlwizard.study import container
 
-    project = demo_project(Job(_progress), through="networks")
+    project = demo_project(Job(_progress), through="interpret")
     out = container.save(project, Path(args.out) / "demo.dlwiz")
     _end_progress()
     print(f"Demo project written to {out.resolve()}")
@@ -76,7 +87,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.plan)
     t0 = time.perf_counter()
-    project = run_plan(plan, base=args.plan.resolve().parent, job=Job(_progress))
+    existing = load_project(args.project) if args.project else None
+    project = run_plan(plan, base=args.plan.resolve().parent, project=existing, job=Job(_progress))
     out = container.save(project, args.out)
     _end_progress()
     done = ", ".join(project.study.steps_done) or "none"
@@ -87,11 +99,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_project(path: Path):
+    """Open a project; an encrypted one without a keychain key asks for its password (from a
+    terminal, or the DLWIZARD_PASSWORD environment variable in scripts)."""
+    from dlwizard.study import container
+    from dlwizard.study.crypto import PasswordRequired
+
+    try:
+        return container.load(path)
+    except PasswordRequired:
+        password = os.environ.get("DLWIZARD_PASSWORD")
+        if password is None and sys.stdin is not None and sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass(f"Password for {Path(path).name}: ")
+        if password is None:
+            raise
+        return container.load(path, password=password)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from dlwizard.jobs import Job
+    from dlwizard.predict import predict_file
+
+    project = load_project(args.project)
+    t0 = time.perf_counter()
+    result = predict_file(project, args.data, args.out, job=Job(_progress))
+    _end_progress()
+    print(
+        f"Predicted {result.n_rows:,} samples with {result.model} in "
+        f"{time.perf_counter() - t0:.1f} s; written to {Path(args.out).resolve()}"
+    )
+    for note in result.notes():
+        print(f"  note: {note}")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from dlwizard import summary
-    from dlwizard.study import container
 
-    project = container.load(args.project)
+    project = load_project(args.project)
     if args.json:
         print(json.dumps(summary.summary(project), indent=2, default=str))
     else:
@@ -120,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         wants_help = any(a in ("-h", "--help", "--version") for a in argv)
         if first in COMMANDS or wants_help:
             args = _parser().parse_args(argv)
-            handler = {"demo": cmd_demo, "run": cmd_run, "inspect": cmd_inspect}.get(args.command)
+            handler = {
+                "demo": cmd_demo,
+                "run": cmd_run,
+                "inspect": cmd_inspect,
+                "predict": cmd_predict,
+            }.get(args.command)
             if handler is None:
                 _parser().print_help()
                 return 0

@@ -30,7 +30,7 @@ DEMO_NETWORKS = {
 
 def demo_project(job: Job | None = None, through: str = "split") -> Project:
     """The demo study, with every step up to ``through`` done ("metadata", "split",
-    "baselines" or "networks")."""
+    "baselines", "networks", "compare", "test" or "interpret")."""
     import pandas as pd
     import sklearn
     from sklearn.datasets import load_breast_cancer
@@ -86,23 +86,43 @@ def demo_project(job: Job | None = None, through: str = "split") -> Project:
     data.commit(project, frame, section, [])
     job.progress(0.5, "Reviewing metadata")
     metadata.apply(project, design="observational", replicate_kind="none")
-    if through in ("split", "baselines", "networks"):
+    order = ("metadata", "split", "baselines", "networks", "compare", "test", "interpret")
+    if through not in order:
+        raise ValueError(f"unknown step {through!r}")
+    reach = order.index(through)
+    if reach >= order.index("split"):
         from dlwizard.steps import explore, split
 
         job.progress(0.6, "Exploring")
         explore.run(project, job=job.sub(0.6, 0.7))
         job.progress(0.7, "Splitting")
         split.run(project, job=job.sub(0.7, 0.75))
-    if through in ("baselines", "networks"):
+    if reach >= order.index("baselines"):
         from dlwizard.steps import baselines
         from dlwizard.study.model import BaselineOptions
 
         baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.9))
-    if through == "networks":
+    if reach >= order.index("networks"):
         from dlwizard.steps import networks
         from dlwizard.study.model import NetworkOptions
 
-        networks.run(project, NetworkOptions(**DEMO_NETWORKS), job=job.sub(0.9, 0.99))
+        networks.run(project, NetworkOptions(**DEMO_NETWORKS), job=job.sub(0.9, 0.95))
+    if reach >= order.index("compare"):
+        from dlwizard.steps import compare
+
+        job.progress(0.95, "Freezing the recommended model")
+        compare.freeze(project)
+    if reach >= order.index("test"):
+        from dlwizard.steps import test
+
+        job.progress(0.96, "Opening the test set once")
+        test.unseal(project, confirm=True, bootstrap=300)
+    if reach >= order.index("interpret"):
+        from dlwizard.steps import interpret
+        from dlwizard.study.model import InterpretOptions
+
+        job.progress(0.97, "Interpreting")
+        interpret.run(project, InterpretOptions(repeats=10), job=job.sub(0.97, 0.99))
     project.dirty = False
     job.progress(1.0, "Demo ready")
     return project

@@ -22,6 +22,7 @@ from dlwizard.study.model import (
     DerivedColumn,
     ExploreOptions,
     ImportOptions,
+    InterpretOptions,
     NetworkOptions,
     Provenance,
     SampleSheet,
@@ -29,7 +30,10 @@ from dlwizard.study.model import (
 )
 from dlwizard.study.project import STEP_ORDER, Project
 
-IMPLEMENTED = ("question", "data", "metadata", "explore", "split", "baselines", "networks")
+IMPLEMENTED = (
+    "question", "data", "metadata", "explore", "split", "baselines", "networks", "compare",
+    "test", "interpret",
+)  # fmt: skip
 
 KEYS: dict[str, set[str]] = {
     "project": {"name"},
@@ -52,6 +56,9 @@ KEYS: dict[str, set[str]] = {
         "rungs", "trials", "seconds_per_rung", "max_epochs", "patience", "seeds", "device",
         "mixed_precision", "deterministic", "seed", "bootstrap",
     },
+    "compare": {"model", "reason"},
+    "test": {"confirm", "version", "reason", "bootstrap"},
+    "interpret": {"set", "repeats", "correlation", "max_features", "panel_k", "seed"},
 }  # fmt: skip
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
@@ -123,14 +130,23 @@ def last_step(plan: dict[str, Any]) -> str | None:
 def run_plan(
     plan: dict[str, Any], base: Path, project: Project | None = None, job: Job | None = None
 ) -> Project:
-    """Perform the plan's steps in order on a new (or given) project."""
+    """Perform the plan's steps in order on a new project: every step up to the last one the
+    plan names (unnamed ones with their defaults). On a given, existing project only the steps
+    the plan names are run (e.g. a plan with just [test] opens that project's test set)."""
     job = job or Job()
     source = base / "plan.toml"
     name = plan.get("project", {}).get("name")
+    only_named = project is not None
     project = project or Project.new(name or "Untitled study")
     stop = last_step(plan)
     if stop is None:
         raise PlanError("the plan names no step", file=source, fix="add [question] and [data].")
+
+    def wanted(step: str) -> bool:
+        if only_named:
+            return step in plan
+        return STEP_ORDER.index(stop) >= STEP_ORDER.index(step)
+
     from dlwizard.steps import baselines, data, explore, metadata, question, split
 
     section = "question"  # named in messages about invalid values
@@ -142,7 +158,7 @@ def run_plan(
             section = "question"
         if q:
             question.apply(project, **q)
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("data"):
+        if wanted("data"):
             section = "data"
             d = dict(plan.get("data", {}))
             if not d.get("path") and not d.get("paths"):
@@ -155,7 +171,7 @@ def run_plan(
             options, provenance = options_from_plan(d)
             data.run(project, options, provenance, job=job.sub(0.05, 0.8), base=base)
             _stop_on_errors(project, "question", source)
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("metadata"):
+        if wanted("metadata"):
             section = "metadata"
             job.progress(0.85, "Reviewing metadata")
             m = dict(plan.get("metadata", {}))
@@ -180,11 +196,11 @@ def run_plan(
                 suggest_derived=m.get("suggest_subject", True),
             )
             _stop_on_errors(project, "metadata", source)
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("explore"):
+        if wanted("explore"):
             section = "explore"
             job.progress(0.88, "Exploring")
             explore.run(project, ExploreOptions(**plan.get("explore", {})), job=job.sub(0.88, 0.95))
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("split"):
+        if wanted("split"):
             section = "split"
             job.progress(0.95, "Splitting")
             sp = dict(plan.get("split", {}))
@@ -200,17 +216,47 @@ def run_plan(
                     )
             split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.97))
             _stop_on_errors(project, "split", source)
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("baselines"):
+        if wanted("baselines"):
             section = "baselines"
             job.progress(0.97, "Tuning baselines")
             opts = BaselineOptions(**plan.get("baselines", {}))
             baselines.run(project, opts, job=job.sub(0.97, 0.99))
-        if STEP_ORDER.index(stop) >= STEP_ORDER.index("networks"):
+        if wanted("networks"):
             from dlwizard.steps import networks
 
             section = "networks"
             job.progress(0.99, "Training networks")
             networks.run(project, NetworkOptions(**plan.get("networks", {})), job=job.sub(0.99, 1))
+        if wanted("compare"):
+            from dlwizard.steps import compare
+
+            section = "compare"
+            c = dict(plan.get("compare", {}))
+            model = c.get("model", "recommended")
+            compare.freeze(project, None if model == "recommended" else model, c.get("reason", ""))
+        if wanted("test"):
+            from dlwizard.steps import test
+
+            section = "test"
+            t = dict(plan.get("test", {}))
+            if t.get("confirm") is not True:
+                raise PlanError(
+                    "[test] opens the sealed test set, which happens once: it needs confirm = true",
+                    file=source,
+                    fix="add confirm = true under [test] when the final model is chosen.",
+                )
+            test.unseal(
+                project,
+                confirm=True,
+                version=t.get("version"),
+                reason=t.get("reason", ""),
+                bootstrap=int(t.get("bootstrap", 1000)),
+            )
+        if wanted("interpret"):
+            from dlwizard.steps import interpret
+
+            section = "interpret"
+            interpret.run(project, InterpretOptions(**plan.get("interpret", {})))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
@@ -324,6 +370,14 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         plan["networks"] = {
             k: v for k, v in s.networks.options.model_dump().items() if v is not None
         }
+    if s.compare and s.compare.final:
+        f = s.compare.final
+        plan["compare"] = {"model": f.key} | ({"reason": f.reason} if f.reason else {})
+    if s.test and s.test.looks:
+        first = s.test.looks[0]
+        plan["test"] = {"confirm": True, "version": first.version}
+    if s.interpret:
+        plan["interpret"] = s.interpret.options.model_dump()
     return plan
 
 

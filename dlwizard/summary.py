@@ -114,6 +114,24 @@ def summary(project: Project) -> dict[str, Any]:
             "device": n.device,
             "determinism": n.determinism,
         }
+    if s.compare:
+        c = s.compare
+        out["compare"] = {
+            "metric": c.metric,
+            "candidates": [x.model_dump() for x in c.candidates],
+            "recommended": c.recommended,
+            "recommendation": c.recommendation,
+            "final": c.final.model_dump() if c.final else None,
+        }
+    if s.test:
+        out["test"] = {
+            "metric": s.test.metric,
+            "looks": [lk.model_dump() for lk in s.test.looks],
+        }
+    if s.interpret:
+        out["interpret"] = s.interpret.model_dump()
+    if s.privacy:
+        out["privacy"] = s.privacy.model_dump()
     # One tuning ledger for every model family, baselines and network rungs alike (Tip 2).
     ledger = list(s.baselines.ledger) if s.baselines else []
     ledger += list(s.networks.ledger) if s.networks else []
@@ -177,8 +195,9 @@ def text(project: Project) -> str:
         sp = d["split"]
         z = sp["sizes"]
         grouped = f", grouped by {sp['grouped_by']}" if sp["grouped_by"] else ""
+        state = "sealed" if "test" not in d else "opened by the test step"
         lines.append(
-            f"Split: train {z['train']}, tune {z['tune']}, test {z['test']} (sealed, sha256 "
+            f"Split: train {z['train']}, tune {z['tune']}, test {z['test']} ({state}, sha256 "
             f"{sp['test_sha256'][:12]}…){grouped}; {sp['n_folds']} CV folds"
         )
     if "baselines" in d:
@@ -220,6 +239,27 @@ def text(project: Project) -> str:
                 f"{n['seeds']['sd']:.3f} over {len(n['seeds']['scores'])} seeds"
             )
         lines.append(f"  {n['verdict']}")
+    if d.get("compare") and d["compare"]["final"]:
+        f = d["compare"]["final"]
+        why = f" (chosen against the recommendation: {f['reason']})" if f["reason"] else ""
+        lines.append(f"Final model: {f['name']} [{f['key']}]{why}")
+    for look in d.get("test", {}).get("looks", []):
+        metric = d["test"]["metric"]
+        m = look["final"]["metrics"][metric]
+        lines.append(
+            f"Test look '{look['version']}' on {look['time']} by {look['user']}: {metric} "
+            f"{m['value']:.3f} ({m['low']:.3f}-{m['high']:.3f}), n = {look['n_test']}"
+            + (f"; reason: {look['reason']}" if look["reason"] else "")
+        )
+    if d.get("interpret"):
+        it = d["interpret"]
+        top = ", ".join(i["name"] for i in it["importances"][:5])
+        lines.append(f"Interpretation ({it['options']['set']} set): most important: {top}")
+    if d.get("privacy") and d["privacy"].get("verdict"):
+        pv = d["privacy"]
+        lines.append(f"Privacy verdict: {pv['verdict'].replace('_', ' ')}")
+        if pv.get("override"):
+            lines.append(f"  export override: {pv['override']['justification']}")
     if d["warnings"]:
         lines.append("Warnings:")
         for w in d["warnings"]:
