@@ -39,12 +39,15 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None) -> None:
         super().__init__()
         from dlwizard.gui.pages.baselines import BaselinesPage
+        from dlwizard.gui.pages.compare import ComparePage
         from dlwizard.gui.pages.data import DataPage
         from dlwizard.gui.pages.explore import ExplorePage
+        from dlwizard.gui.pages.interpret import InterpretPage
         from dlwizard.gui.pages.metadata import MetadataPage
         from dlwizard.gui.pages.networks import NetworksPage
         from dlwizard.gui.pages.question import QuestionPage
         from dlwizard.gui.pages.split import SplitPage
+        from dlwizard.gui.pages.test import TestPage
 
         self.project = project or Project.new()
         self.job: JobRunner | None = None
@@ -65,6 +68,9 @@ class MainWindow(QMainWindow):
             SplitPage(self),
             BaselinesPage(self),
             NetworksPage(self),
+            ComparePage(self),
+            TestPage(self),
+            InterpretPage(self),
         ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)
@@ -138,6 +144,8 @@ class MainWindow(QMainWindow):
         act("Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         act("Export &plan…", self.export_plan)
         file_menu.addSeparator()
+        self.predict_action = act("Pre&dict on new samples…", self.predict_new)
+        file_menu.addSeparator()
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About dlwizard", self)
@@ -176,6 +184,12 @@ class MainWindow(QMainWindow):
             self.go_to(0)
         self.project_changed.emit()
 
+    def refresh_all(self) -> None:
+        """After a step that changes later pages (e.g. freezing the final model)."""
+        for page in self.pages:
+            page.refresh()
+        self.after_change()
+
     def after_change(self) -> None:
         """Refresh what depends on the whole project: step marks, title, footer."""
         for i, page in enumerate(self.pages):
@@ -191,6 +205,8 @@ class MainWindow(QMainWindow):
         where = f" — {self.project.path.name}" if self.project.path else ""
         self.setWindowTitle(f"{name}{where}[*] — dlwizard")
         self.setWindowModified(self.project.dirty)
+        s = self.project.study
+        self.predict_action.setEnabled(s.compare is not None and s.compare.final is not None)
         self._update_footer()
 
     def _update_footer(self) -> None:
@@ -294,7 +310,6 @@ class MainWindow(QMainWindow):
 
     def open_project(self, path: str | Path | None = None) -> bool:
         from dlwizard.settings import add_recent_file
-        from dlwizard.study import container
 
         if self.job is not None or not self.maybe_keep_changes():
             return False
@@ -303,7 +318,9 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            project = container.load(path)
+            project = self._load_with_password(path)
+            if project is None:
+                return False
         except DlwizardError as exc:
             self.ask.error(
                 "Cannot open the project", str(exc) + "\nThe current project is unchanged."
@@ -315,6 +332,70 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.go_to(0)
         return True
+
+    def _load_with_password(self, path: str | Path) -> Project | None:
+        """Load a project; an encrypted one without its key in the keychain asks for the
+        password (None: the user cancelled)."""
+        from dlwizard.study import container
+        from dlwizard.study.crypto import PasswordRequired, WrongPassword
+
+        try:
+            return container.load(path)
+        except PasswordRequired:
+            pass
+        prompt = f"“{Path(path).name}” is encrypted. Enter its password:"
+        while True:
+            password = self.ask.password("Encrypted project", prompt)
+            if not password:
+                return None
+            try:
+                return container.load(path, password=password)
+            except WrongPassword:
+                prompt = "That password is not right. Try again (nothing was changed):"
+
+    def predict_new(self, source: str | Path | None = None, out: str | Path | None = None):
+        """File > Predict on new samples: apply the frozen final model to a new file."""
+        from dlwizard.predict import predict_file
+
+        s = self.project.study
+        if self.job is not None or s.compare is None or s.compare.final is None:
+            return None
+        if source is None:
+            source = self.ask.open_file(
+                "New samples to predict",
+                "Tables (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)",
+            )
+            if not source:
+                return None
+        if out is None:
+            suggested = str(Path(source).with_name(Path(source).stem + "_predictions.csv"))
+            out = self.ask.save_file("Save predictions", suggested, "CSV files (*.csv)")
+            if not out:
+                return None
+
+        def done(summary) -> None:
+            notes = "\n".join(summary.notes())
+            self.statusBar().showMessage(
+                f"Predicted {summary.n_rows:,} samples; written to {summary.output}", 10000
+            )
+            self.ask.info(
+                "Predictions written",
+                f"{summary.n_rows:,} samples predicted with {s.compare.final.name}.\n"
+                f"Saved to {summary.output}." + (f"\n\n{notes}" if notes else ""),
+            )
+
+        def failed(exc: BaseException, tb: str = "") -> None:
+            self.ask.error("Cannot predict", str(exc) + "\nNo predictions file was written.")
+
+        return self.run_job(
+            predict_file,
+            self.project,
+            source,
+            out,
+            message=f"Predicting {Path(source).name}…",
+            on_done=done,
+            on_error=failed,
+        )
 
     def save(self) -> bool:
         if self.project.path is None:
@@ -423,6 +504,31 @@ class _Dialogs:
 
     def error(self, title: str, text: str) -> None:
         QMessageBox.warning(self.parent, title, text)
+
+    def info(self, title: str, text: str) -> None:
+        QMessageBox.information(self.parent, title, text)
+
+    def confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setText(text)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Ok
+
+    def password(self, title: str, text: str) -> str:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        value, ok = QInputDialog.getText(self.parent, title, text, QLineEdit.EchoMode.Password)
+        return value if ok else ""
+
+    def text(self, title: str, text: str) -> str:
+        """A typed answer (e.g. a justification); empty when cancelled."""
+        from PySide6.QtWidgets import QInputDialog
+
+        value, ok = QInputDialog.getMultiLineText(self.parent, title, text)
+        return value.strip() if ok else ""
 
     def unsaved_changes(self, name: str) -> str:
         box = QMessageBox(self.parent)

@@ -17,6 +17,11 @@ class FakeDialogs:
         self.save_answer = ""
         self.unsaved_answer = "discard"
         self.restore_answer = True
+        self.confirm_answer = True
+        self.confirms: list[str] = []
+        self.passwords: list[str] = []  # answered in order; "" = cancel
+        self.text_answer = ""
+        self.infos: list[tuple[str, str]] = []
 
     def open_file(self, title, filters):
         return self.open_answer
@@ -35,6 +40,19 @@ class FakeDialogs:
 
     def restore_recovery(self, name, modified):
         return self.restore_answer
+
+    def info(self, title, text):
+        self.infos.append((title, text))
+
+    def confirm(self, title, text):
+        self.confirms.append(title)
+        return self.confirm_answer
+
+    def password(self, title, text):
+        return self.passwords.pop(0) if self.passwords else ""
+
+    def text(self, title, text):
+        return self.text_answer
 
 
 @pytest.fixture

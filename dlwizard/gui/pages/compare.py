@@ -1,0 +1,195 @@
+"""Page 8, compare and freeze: every tuned model side by side on the tuning set; one is frozen
+as the final model (the page recommends the simplest within noise of the best)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.ml import metrics
+from dlwizard.steps import compare
+
+
+class ComparePage(Page):
+    step = "compare"
+    title = "Compare and choose"
+    tips = "Tips 1, 2: choose on the tuning set, then freeze"
+    intro = (
+        "Every model you tuned, side by side on the tuning set, with its uncertainty. Choose "
+        "the final model here, before the test set is opened: once it is frozen, nothing about "
+        "it may change because of the test result. When two models are within each other's "
+        "uncertainty, the simpler one is the better choice: it is easier to explain, to check "
+        "and to reproduce."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.recommendation = self.add_status_label()
+        self.body.addWidget(SectionTitle("Models on the tuning set"))
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(
+            [
+                "Model",
+                "Tuning set (95% interval)",
+                "CV mean ± SD",
+                "Trials",
+                "Seconds",
+                "Stores training rows",
+            ]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.setMinimumHeight(260)
+        self.body.addWidget(self.table)
+        self.body.addWidget(
+            HelpLabel(
+                "Every model had the same tuning budget (the ledger on the baselines and networks "
+                "pages). 'Stores training rows': k-nearest neighbours and support vector machines "
+                "keep copies of training samples inside the model, which matters for privacy."
+            )
+        )
+        form = self.reason_form = QFormLayout()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("e.g. the network is needed for the later image data")
+        self.reason_box = field_with_help(
+            form,
+            "Why not the recommended model?",
+            self.reason,
+            "You chose a model other than the recommended one. That is allowed, but say why: "
+            "the reason is printed in the report beside the recommendation.",
+        )
+        self.body.addLayout(form)
+        self.freeze_button = self.add_primary_button("Freeze as the final model", self.freeze)
+        self.final_label = self.add_status_label()
+        self.add_findings_section()
+
+    def refresh(self) -> None:
+        s = self.project.study
+        self.reason_form.setRowVisible(0, False)
+        if s.baselines is None:
+            self.table.setRowCount(0)
+            self.recommendation.hide()
+            self.final_label.hide()
+            self.freeze_button.setEnabled(False)
+            return
+        section = s.compare
+        if section is None or not section.candidates or self._stale(section):
+            try:
+                section = compare.compare(self.project)
+            except Exception as exc:  # shown inline; the page stays usable
+                self.report_error(exc)
+                return
+        label = metrics.LABELS[section.metric]
+        self.table.setHorizontalHeaderItem(
+            1, QTableWidgetItem(f"Tuning set {label} (95% interval)")
+        )
+        self.table.setRowCount(len(section.candidates))
+        ordered = sorted(section.candidates, key=lambda c: -(c.tune.value if c.tune else -1e9))
+        select = 0
+        final_key = section.final.key if section.final else section.recommended
+        for r, c in enumerate(ordered):
+            marks = []
+            if c.key == section.recommended:
+                marks.append("★ recommended")
+            if section.final and c.key == section.final.key:
+                marks.append("final (frozen)")
+            name = QTableWidgetItem(c.name + ("   " + ", ".join(marks) if marks else ""))
+            name.setData(Qt.ItemDataRole.UserRole, c.key)
+            self.table.setItem(r, 0, name)
+            iv = c.tune
+            self.table.setItem(
+                r,
+                1,
+                QTableWidgetItem(f"{iv.value:.3f}  ({iv.low:.3f} – {iv.high:.3f})" if iv else "–"),
+            )
+            cv = (
+                f"{c.cv_mean:.3f} ± {c.cv_sd:.3f}"
+                if c.cv_mean is not None and c.cv_sd is not None
+                else "–"
+            )
+            self.table.setItem(r, 2, QTableWidgetItem(cv))
+            self.table.setItem(r, 3, QTableWidgetItem(str(c.trials)))
+            self.table.setItem(r, 4, QTableWidgetItem(f"{c.seconds:.1f}"))
+            self.table.setItem(r, 5, QTableWidgetItem("yes" if c.memorises_rows else "no"))
+            if c.key == final_key:
+                select = r
+        self.table.resizeColumnsToContents()
+        self.recommendation.setText(f"<b>Recommendation:</b> {section.recommendation}")
+        self.recommendation.setVisible(bool(section.recommendation))
+        self.table.selectRow(select)
+        f = section.final
+        if f is not None:
+            opened = self.project.test_opened
+            self.final_label.setText(
+                f"<b>Final model:</b> {f.name}, frozen {f.frozen_at}."
+                + (f" Reason for not taking the recommendation: {f.reason}." if f.reason else "")
+                + (
+                    " The test set has been opened for it."
+                    if opened
+                    else " Next: open the test set once, on the test page."
+                )
+            )
+            self.final_label.show()
+        else:
+            self.final_label.hide()
+        self.freeze_button.setEnabled(bool(section.candidates))
+        self.show_findings()
+
+    def _stale(self, section) -> bool:
+        """True when the baselines or networks were run again after the comparison."""
+        try:
+            fresh = compare.candidates(self.project)
+        except Exception:
+            return False
+        return [(c.key, c.tune) for c in fresh] != [(c.key, c.tune) for c in section.candidates]
+
+    def _selected_key(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def _selection_changed(self) -> None:
+        section = self.project.study.compare
+        key = self._selected_key()
+        against = section is not None and key is not None and key != section.recommended
+        self.reason_form.setRowVisible(0, against)
+
+    def freeze(self) -> None:
+        key = self._selected_key()
+        if key is None:
+            self.banner.show_error("Select the model to freeze in the table.")
+            return
+        if self.project.test_opened:
+            ok = self.window_.ask.confirm(
+                "Freeze a different final model?",
+                "The test set has already been opened. You can freeze another model, but its "
+                "test result will only be a new, declared analysis version, and the report will "
+                "print every look. Go on?",
+            )
+            if not ok:
+                return
+        self.run_job(
+            compare.freeze,
+            self.project,
+            key,
+            self.reason.text(),
+            message="Freezing the final model…",
+            on_done=lambda _: self.window_.refresh_all(),
+        )
+
+    def problems(self) -> list[str]:
+        c = self.project.study.compare
+        if c is None or c.final is None or not self.project.is_done(self.step):
+            return ["freeze the final model (select it and press Freeze)."]
+        return super().problems()

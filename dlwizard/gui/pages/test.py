@@ -1,0 +1,264 @@
+"""Page 9, test: open the sealed test set once, for the frozen final model; every look logged."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.evaluation import EvaluationPanel
+from dlwizard.ml import metrics
+from dlwizard.steps import test
+
+
+def _table(columns: list[str], min_height: int = 140) -> QTableWidget:
+    t = QTableWidget(0, len(columns))
+    t.setHorizontalHeaderLabels(columns)
+    t.verticalHeader().hide()
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.setMinimumHeight(min_height)
+    return t
+
+
+def _iv(v) -> str:
+    return f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})"
+
+
+class TestPage(Page):
+    __test__ = False  # not a pytest test class
+    step = "test"
+    title = "Test"
+    tips = "Tip 1: the test set is used once, for the final model"
+    intro = (
+        "The test set has been sealed since the split: no model has seen it and no choice was "
+        "made with it. Open it now, once, for the frozen final model; its score here is the "
+        "honest estimate of how the model will do on new samples. Looking again after changing "
+        "something turns the test set into a second tuning set, so a second look is only "
+        "possible as a new, named analysis version, and the report prints every look."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.final_label = self.add_status_label()
+        self.open_button = self.add_primary_button("Open the test set…", self.open_test)
+        self.again_box = QGroupBox("Look again, as a new analysis version")
+        form = QFormLayout(self.again_box)
+        self.version = QLineEdit()
+        self.version.setPlaceholderText("e.g. v2: reviewer asked for the network")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("why the test set is opened again")
+        field_with_help(form, "Version name", self.version, "A new name for this analysis.")
+        field_with_help(
+            form,
+            "Reason",
+            self.reason,
+            "Printed in the report beside every earlier look. Only the first look is an "
+            "untouched estimate.",
+        )
+        self.again_button = QPushButton("Open the test set again for this version…")
+        self.again_button.clicked.connect(self.look_again)
+        form.addRow("", self.again_button)
+        self.summary = self.add_status_label()
+        self.looks_title = SectionTitle("Every look at the test set")
+        self.body.addWidget(self.looks_title)
+        self.looks = _table(["Version", "When", "Who", "Model", "Score", "Reason"], 90)
+        self.looks.setMaximumHeight(160)
+        self.body.addWidget(self.looks)
+        self.body.addWidget(SectionTitle("Final model and best baseline on the test set"))
+        self.side = _table(["Metric", "Final model", "Best baseline"], 200)
+        self.body.addWidget(self.side)
+        grid = QGridLayout()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(SectionTitle("Where does it fail? Performance per subgroup"))
+        self.subgroups = _table(["Column", "Value", "n", "Score (95% interval)", ""], 220)
+        ll.addWidget(self.subgroups)
+        self.subgroups_note = HelpLabel("")
+        ll.addWidget(self.subgroups_note)
+        ll.addWidget(
+            HelpLabel(
+                "One row per value of every batch, site or sensitive column (sex, for example). "
+                "Rows marked 'worse' have an interval entirely below the overall score. Groups "
+                f"with fewer than {test.MIN_SUBGROUP} test samples are not scored."
+            )
+        )
+        ll.addStretch(1)
+        grid.addWidget(left, 0, 0)
+        self.panel = EvaluationPanel()
+        grid.addWidget(self.panel, 0, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 4)
+        self.body.addLayout(grid)
+        self.body.addWidget(self.again_box)
+        self.add_findings_section()
+
+    def refresh(self) -> None:
+        s = self.project.study
+        final = s.compare.final if s.compare else None
+        opened = self.project.test_opened
+        if final is None:
+            self.final_label.setText("Freeze the final model on the previous page first.")
+        else:
+            self.final_label.setText(
+                f"<b>Final model:</b> {final.name}. Test set: {len(s.split.test)} samples, "
+                f"sealed with SHA-256 {s.split.test_sha256[:16]}…"
+            )
+        self.final_label.show()
+        self.open_button.setVisible(not opened)
+        self.open_button.setEnabled(final is not None and self.project.n_sealed > 0)
+        self.again_box.setVisible(opened and final is not None)
+        section = s.test
+        has_look = section is not None and bool(section.looks)
+        for w in (
+            self.side,
+            self.subgroups,
+            self.looks,
+            self.looks_title,
+            self.panel,
+            self.summary,
+            self.subgroups_note,
+        ):
+            w.setVisible(has_look)
+        if has_look:
+            self._show_look(section)
+        self.show_findings()
+
+    def _show_look(self, section) -> None:
+        s = self.project.study
+        look = section.looks[-1]
+        metric = section.metric
+        label = metrics.LABELS[metric]
+        iv = look.final.metrics[metric]
+        tune = f"; on the tuning set it scored {look.tune_score:.3f}" if look.tune_score else ""
+        self.summary.setText(
+            f"<b>{look.version}</b> ({look.time}): the final model's test {label} is "
+            f"<b>{iv.value:.3f}</b> (95% interval {iv.low:.3f} to {iv.high:.3f}, "
+            f"{look.n_test} samples){tune}."
+        )
+        keys = list(look.final.metrics)
+        self.side.setRowCount(len(keys))
+        for r, k in enumerate(keys):
+            self.side.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
+            self.side.setItem(r, 1, QTableWidgetItem(_iv(look.final.metrics[k])))
+            base = look.baseline_eval.metrics.get(k) if look.baseline_eval else None
+            self.side.setItem(r, 2, QTableWidgetItem(_iv(base) if base else "–"))
+        base_name = next((b.name for b in s.baselines.results if b.key == look.baseline), None)
+        self.side.setHorizontalHeaderItem(
+            2, QTableWidgetItem(f"Best baseline: {base_name}" if base_name else "Best baseline")
+        )
+        self.side.resizeColumnsToContents()
+        self.subgroups.setRowCount(len(look.subgroups))
+        for r, g in enumerate(look.subgroups):
+            self.subgroups.setItem(r, 0, QTableWidgetItem(g.column))
+            self.subgroups.setItem(r, 1, QTableWidgetItem(g.value))
+            self.subgroups.setItem(r, 2, QTableWidgetItem(str(g.n)))
+            m = g.metrics.get(metric)
+            self.subgroups.setItem(r, 3, QTableWidgetItem(_iv(m) if m else "too few to score"))
+            self.subgroups.setItem(r, 4, QTableWidgetItem("worse" if g.below_overall else ""))
+        self.subgroups.resizeColumnsToContents()
+        self.subgroups.setVisible(bool(look.subgroups))
+        self.subgroups_note.setText(
+            ""
+            if look.subgroups
+            else "No column has the batch, site or sensitive role, so there are no subgroups to "
+            "compare. Mark such columns on the metadata page to see where the model fails."
+        )
+        self.looks.setRowCount(len(section.looks))
+        for r, lk in enumerate(section.looks):
+            v = lk.final.metrics[metric].value if lk.final else float("nan")
+            for c, text in enumerate(
+                [
+                    lk.version,
+                    lk.time,
+                    lk.user,
+                    lk.model,
+                    f"{metrics.LABELS[metric]} {v:.3f}",
+                    lk.reason or "–",
+                ]
+            ):
+                self.looks.setItem(r, c, QTableWidgetItem(text))
+        self.looks.resizeColumnsToContents()
+        task = s.question.task or "binary"
+        try:
+            y, out = test.stored_outputs(self.project)
+        except Exception:
+            y, out = None, None
+        self.panel.show_evaluation(
+            f"{s.compare.final.name if s.compare and s.compare.final else look.model} on the "
+            "test set",
+            look.final,
+            task,
+            y,
+            out,
+            s.baselines.classes,
+        )
+
+    def _confirmed(self, again: bool) -> bool:
+        final = self.project.study.compare.final
+        text = (
+            f"The test set will be opened for the frozen final model, {final.name}. This "
+            "happens once: the result is recorded in the audit log with the time and your "
+            "user name, and it cannot be undone. Do not change the model because of what you "
+            "see; if you must, that becomes a new analysis version and the report shows both."
+        )
+        if again:
+            text = (
+                f"The test set was opened before. Opening it again for '{self.version.text()}' "
+                "is recorded as a new analysis version with your reason; the report prints "
+                "every look. Go on?"
+            )
+        return self.window_.ask.confirm("Open the sealed test set?", text)
+
+    def open_test(self) -> None:
+        if not self._confirmed(False):
+            return
+        self.run_job(
+            test.unseal,
+            self.project,
+            confirm=True,
+            message="Opening the test set…",
+            on_done=lambda _: self.window_.refresh_all(),
+        )
+
+    def look_again(self) -> None:
+        if not self.version.text().strip() or not self.reason.text().strip():
+            self.banner.show_error(
+                "A second look needs a new version name and a reason (both are printed in the "
+                "report)."
+            )
+            return
+        if not self._confirmed(True):
+            return
+        self.run_job(
+            test.unseal,
+            self.project,
+            confirm=True,
+            version=self.version.text(),
+            reason=self.reason.text(),
+            message="Opening the test set for a new analysis version…",
+            on_done=lambda _: (
+                self.version.clear(),
+                self.reason.clear(),
+                self.window_.refresh_all(),
+            ),
+        )
+
+    def on_enter(self) -> None:
+        self.panel.prepare_plots()
+
+    def problems(self) -> list[str]:
+        if not self.project.is_done(self.step):
+            return ["open the test set for the final model."]
+        return super().problems()
