@@ -21,13 +21,10 @@ PREPROCESS = "final_preprocess.skops"
 NET_WEIGHTS = "final.safetensors"
 NET_ARCH = "final.json"
 
-# Types skops flags as "untrusted" by default that our own model zoo needs; everything else
-# in a model file is refused before any object is built.
-_TRUSTED = {
-    "numpy.dtype",
-    "sklearn.tree._tree.Tree",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-}
+# skops flags as "untrusted" some types our model zoo needs (tree structures, kNN search
+# trees, distance metrics, dtypes). Types from scikit-learn and NumPy themselves are allowed;
+# anything else in a model file (builtins, os, user code) is refused before any object is built.
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.")
 
 
 def sha256(data: bytes) -> str:
@@ -44,7 +41,7 @@ def load_sklearn(data: bytes, what: str = "the model file"):
     import skops.io as sio
 
     untrusted = set(sio.get_untrusted_types(data=data))
-    unexpected = sorted(untrusted - _TRUSTED)
+    unexpected = sorted(t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES))
     if unexpected:
         raise StepError(
             f"{what} contains object types dlwizard does not create ({', '.join(unexpected[:3])})",
