@@ -7,6 +7,9 @@
     dlwizard inspect PROJECT.dlwiz [--json]      print a project's summary
     dlwizard predict PROJECT.dlwiz NEW.csv -o predictions.csv
                                                  apply the final model to new samples
+    dlwizard export PROJECT.dlwiz -o FOLDER [--override "why"]
+                                                 export the final model (privacy gate)
+    dlwizard report PROJECT.dlwiz -o methods.pdf write the PDF methods report (headless)
 
 Errors print one clear message and exit non-zero; ``--debug`` shows the traceback.
 """
@@ -23,7 +26,7 @@ from pathlib import Path
 from dlwizard import __version__
 from dlwizard.errors import DlwizardError
 
-COMMANDS = ("demo", "run", "inspect", "predict")
+COMMANDS = ("demo", "run", "inspect", "predict", "export", "report")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("project", type=Path, help="the project file (.dlwiz)")
     pr.add_argument("data", type=Path, help="new samples: CSV/TSV, Excel or Parquet")
     pr.add_argument("-o", "--out", required=True, type=Path, help="predictions CSV to write")
+    ex = sub.add_parser("export", help="export the final model, if the privacy gate allows it")
+    ex.add_argument("project", type=Path, help="the project file (.dlwiz)")
+    ex.add_argument("-o", "--out", required=True, type=Path, help="folder to write the model to")
+    ex.add_argument(
+        "--override",
+        metavar="JUSTIFICATION",
+        help="export against the privacy verdict; the typed justification is recorded in the "
+        "project's audit log and report (the project file is saved)",
+    )
+    rp = sub.add_parser("report", help="write the PDF methods report (headless)")
+    rp.add_argument("project", type=Path, help="the project file (.dlwiz)")
+    rp.add_argument("-o", "--out", required=True, type=Path, help="PDF file to write")
     i = sub.add_parser("inspect", help="print a project's summary")
     i.add_argument("project", type=Path)
     i.add_argument("--json", action="store_true", help="print JSON")
@@ -135,6 +150,32 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from dlwizard.export import export_model
+    from dlwizard.study import container
+
+    project = load_project(args.project)
+    written = export_model(project, args.out, override=args.override)
+    container.save(project, args.project)  # the export (and any override) is in the audit log
+    print(f"Exported {project.study.compare.final.name} to {Path(args.out).resolve()}:")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawn headless, no window opens
+    from dlwizard.jobs import Job
+    from dlwizard.report.pdf import write_pdf
+
+    project = load_project(args.project)
+    t0 = time.perf_counter()
+    out = write_pdf(project, args.out, job=Job(_progress))
+    _end_progress()
+    print(f"Methods report written to {out.resolve()} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from dlwizard import summary
 
@@ -163,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
+        if "--self-test" in argv:  # dlwizard --self-test --out FILE.json (also in the frozen app)
+            from dlwizard.selftest import main as self_test
+
+            return self_test(argv)
         first = next((a for a in argv if not a.startswith("-")), None)
         wants_help = any(a in ("-h", "--help", "--version") for a in argv)
         if first in COMMANDS or wants_help:
@@ -172,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                 "run": cmd_run,
                 "inspect": cmd_inspect,
                 "predict": cmd_predict,
+                "export": cmd_export,
+                "report": cmd_report,
             }.get(args.command)
             if handler is None:
                 _parser().print_help()

@@ -8,6 +8,7 @@ built with (File > Export plan).
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from dlwizard.study.project import STEP_ORDER, Project
 
 IMPLEMENTED = (
     "question", "data", "metadata", "explore", "split", "baselines", "networks", "compare",
-    "test", "interpret",
+    "test", "interpret", "privacy",
 )  # fmt: skip
 
 KEYS: dict[str, set[str]] = {
@@ -59,6 +60,9 @@ KEYS: dict[str, set[str]] = {
     "compare": {"model", "reason"},
     "test": {"confirm", "version", "reason", "bootstrap"},
     "interpret": {"set", "repeats", "correlation", "max_features", "panel_k", "seed"},
+    "privacy": {
+        "human_subjects", "health_records", "genomic", "identifiable", "sharing_restricted",
+    },
 }  # fmt: skip
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
@@ -149,6 +153,7 @@ def run_plan(
 
     from dlwizard.steps import baselines, data, explore, metadata, question, split
 
+    _check_password_for_privacy(plan, project, wanted("privacy"), source)
     section = "question"  # named in messages about invalid values
     try:
         q = dict(plan.get("question", {}))
@@ -257,6 +262,16 @@ def run_plan(
 
             section = "interpret"
             interpret.run(project, InterpretOptions(**plan.get("interpret", {})))
+        if wanted("privacy"):
+            from dlwizard.steps import privacy
+
+            section = "privacy"
+            answers = dict(plan.get("privacy", {}))
+            if answers:
+                privacy.answer(project, **answers)
+            if project.study.privacy and project.study.privacy.sensitive:
+                _encrypt_from_environment(project)
+            privacy.run(project)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
@@ -267,6 +282,31 @@ def run_plan(
         raise
     job.progress(1.0, "Plan finished")
     return project
+
+
+def _check_password_for_privacy(
+    plan: dict[str, Any], project: Project, wanted: bool, source: Path
+) -> None:
+    """A plan that marks the data sensitive makes a project that is saved only encrypted: the
+    password must be at hand (DLWIZARD_PASSWORD) before hours of work, not after."""
+    answers = plan.get("privacy", {}) if wanted else {}
+    if not any(v is True for v in answers.values()) or project.encryption is not None:
+        return
+    if not os.environ.get("DLWIZARD_PASSWORD"):
+        raise PlanError(
+            "[privacy] marks the data as sensitive, so the project is saved only encrypted, "
+            "and no password is set",
+            file=source,
+            fix="set the environment variable DLWIZARD_PASSWORD to the project's password "
+            "(at least 8 characters) and run the plan again.",
+        )
+
+
+def _encrypt_from_environment(project: Project) -> None:
+    if project.encryption is None and os.environ.get("DLWIZARD_PASSWORD"):
+        from dlwizard.study import crypto
+
+        crypto.enable(project, os.environ["DLWIZARD_PASSWORD"])
 
 
 def _stop_on_errors(project: Project, step: str, source: Path) -> None:
@@ -378,6 +418,8 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         plan["test"] = {"confirm": True, "version": first.version}
     if s.interpret:
         plan["interpret"] = s.interpret.options.model_dump()
+    if s.privacy:
+        plan["privacy"] = {k: v for k, v in s.privacy.answers.model_dump().items() if v is not None}
     return plan
 
 

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         from dlwizard.gui.pages.interpret import InterpretPage
         from dlwizard.gui.pages.metadata import MetadataPage
         from dlwizard.gui.pages.networks import NetworksPage
+        from dlwizard.gui.pages.privacy import PrivacyPage
         from dlwizard.gui.pages.question import QuestionPage
         from dlwizard.gui.pages.split import SplitPage
         from dlwizard.gui.pages.test import TestPage
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
             ComparePage(self),
             TestPage(self),
             InterpretPage(self),
+            PrivacyPage(self),
         ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         act("Export &plan…", self.export_plan)
         file_menu.addSeparator()
         self.predict_action = act("Pre&dict on new samples…", self.predict_new)
+        act("E&xport final model…", self.export_model)
         file_menu.addSeparator()
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
         help_menu = self.menuBar().addMenu("&Help")
@@ -485,6 +488,55 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self._discard_recovery()
         event.accept()
+
+    def export_model(self, folder: str | Path | None = None) -> list[Path] | None:
+        """File > Export final model: through the privacy gate. A refused export explains the
+        verdict and offers an override with a typed justification, which is recorded."""
+        from dlwizard.export import check_export, export_model
+        from dlwizard.steps import privacy
+
+        s = self.project.study
+        if self.job is not None:
+            return None
+        if s.compare is None or s.compare.final is None:
+            self.ask.info("No final model", "Freeze the final model on the comparison page first.")
+            return None
+        try:
+            check_export(self.project)
+        except DlwizardError as refused:
+            justification = self.ask.text(
+                "Export refused by the privacy gate",
+                f"{refused}\n\nTo export anyway, type why this model may be shared despite the "
+                f"verdict (at least {privacy.MIN_JUSTIFICATION} characters: who receives it, under "
+                "which agreement). It is recorded with your name in the audit log and printed in "
+                "the report. Leave it empty to cancel.",
+            )
+            if not justification:
+                return None
+            try:
+                privacy.override(self.project, justification)
+            except DlwizardError as exc:
+                self.ask.error("The override was not recorded", str(exc))
+                return None
+            self.refresh_all()
+        if folder is None:
+            suggested = (s.name or "model").replace("/", "-") + " - model"
+            folder = self.ask.save_file("Export the final model to a new folder", suggested, "")
+            if not folder:
+                return None
+        try:
+            written = export_model(self.project, folder)
+        except DlwizardError as exc:
+            self.ask.error("Cannot export the model", str(exc))
+            return None
+        self.after_change()
+        self.statusBar().showMessage(f"Model exported to {folder}", 10000)
+        self.ask.info(
+            "Model exported",
+            f"{s.compare.final.name} was written to {folder}:\n"
+            + "\n".join(p.name for p in written),
+        )
+        return written
 
 
 class _Dialogs:

@@ -546,6 +546,7 @@ class QuasiIdentifier(_Model):
     columns: list[str]
     smallest_group: int  # k in k-anonymity: the fewest rows sharing one combination
     n_unique_rows: int = 0
+    suggestion: str = ""  # what it means and what to coarsen, in plain words
 
 
 class MembershipAudit(_Model):
@@ -564,6 +565,11 @@ class ExportOverride(_Model):
     justification: str
     time: str = Field(default_factory=now_iso)
     user: str = ""
+    # The final model it was given for (an override does not carry over to another model) and
+    # the verdict it overrode (None: the privacy check was not run for that model).
+    model: str = ""
+    model_files: dict[str, str] = Field(default_factory=dict)
+    verdict: Literal["shareable", "shareable_after_changes", "do_not_share"] | None = None
 
 
 Verdict = Literal["shareable", "shareable_after_changes", "do_not_share"]
@@ -580,6 +586,9 @@ class PrivacySection(_Model):
     reasons: list[str] = Field(default_factory=list)
     override: ExportOverride | None = None
     done_at: str = Field(default_factory=now_iso)
+    # The final model the check was run for: a verdict for another model does not count.
+    model: str = ""
+    model_files: dict[str, str] = Field(default_factory=dict)
 
 
 class Study(_Model):

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 import dlwizard.steps
-from dlwizard import predict, summary
+from dlwizard import export, predict, summary
 from dlwizard.errors import Cancelled, PlanError, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import batch_effects, metadata_only
@@ -36,6 +36,7 @@ from dlwizard.steps import (
     interpret,
     metadata,
     networks,
+    privacy,
     question,
     split,
 )
@@ -346,6 +347,14 @@ AFTER_THE_SPLIT = {
     "compare.final_model": lambda p: compare.final_model(p),
     "interpret.panel_family": lambda p: interpret.panel_family(p),
     "interpret.run": lambda p: interpret.run(p, InterpretOptions(repeats=2)),
+    "privacy.answer": lambda p: privacy.answer(p, human_subjects=False),
+    "privacy.run": lambda p: privacy.run(p),
+    "privacy.is_current": lambda p: privacy.is_current(p),
+    "privacy.override": lambda p: privacy.override(p, "exported for the leakage test only"),
+    "privacy.current_override": lambda p: privacy.current_override(p),
+    "export.check_export": lambda p: export.check_export(p),
+    "export.model_card": lambda p: json.dumps(export.model_card(p), default=str),
+    "export.export_model": lambda p: export.export_model(p, Path(tempfile.mkdtemp()) / "model"),
     "test.looks": lambda p: test_step.looks(p),
     "test.is_opened": lambda p: test_step.is_opened(p),
     "test.opened_rows": lambda p: _refused(test_step.opened_rows, p),
@@ -366,7 +375,7 @@ def _predict_tune_rows(project):
 
 def _refused(fn, project):
     """Before the test step opens it, asking for the test set is refused with a clear error."""
-    with pytest.raises(StepError, match="sealed|not been opened|confirmation"):
+    with pytest.raises(StepError, match=r"sealed|not been opened|confirmation"):
         fn(project)
     return "refused"
 
@@ -382,7 +391,7 @@ def _public_functions_taking_a_project() -> set[str]:
         for m in pkgutil.iter_modules(dlwizard.steps.__path__)
     ]
     found = set()
-    for module in [*modules, summary, predict]:
+    for module in [*modules, summary, predict, export]:
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn):
                 continue
