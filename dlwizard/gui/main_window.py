@@ -416,10 +416,16 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         from dlwizard.settings import add_recent_file
         from dlwizard.study import container
+        from dlwizard.study.crypto import EncryptionRequired
 
+        if self._needs_password() and not self.ask_new_password():
+            return False
         try:
             self.project.audit("saved", path=str(path))
             target = container.save(self.project, path)
+        except EncryptionRequired as exc:
+            self.ask.error("Cannot save the project", str(exc))
+            return False
         except DlwizardError as exc:
             self.ask.error("Cannot save the project", str(exc))
             return False
@@ -428,6 +434,35 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved to {target}", 5000)
         self.after_change()
         return True
+
+    def _needs_password(self) -> bool:
+        from dlwizard.study import crypto
+
+        return crypto.must_encrypt(self.project) and self.project.encryption is None
+
+    def ask_new_password(self) -> bool:
+        """A sensitive project is saved only encrypted: ask for its password (twice)."""
+        from dlwizard.study import crypto
+
+        prompt = (
+            "This project holds sensitive data, so it is saved encrypted. Choose a password "
+            "(at least 8 characters); keep it safe: without it (or this computer's keychain) "
+            "the project cannot be opened."
+        )
+        while True:
+            first = self.ask.password("Set the project's password", prompt)
+            if not first:
+                return False
+            second = self.ask.password("Set the project's password", "Type the password again:")
+            if first != second:
+                prompt = "The two passwords differ. Choose the password again:"
+                continue
+            try:
+                crypto.enable(self.project, first)
+            except DlwizardError as exc:
+                prompt = f"{exc} Choose another password:"
+                continue
+            return True
 
     def export_plan(self, path: str | Path | None = None) -> bool:
         from dlwizard.plan import dumps, plan_from_project
@@ -453,6 +488,13 @@ class MainWindow(QMainWindow):
         from dlwizard.study.autosave import write_recovery
 
         if self.project.dirty and self.job is None:
+            if self._needs_password():
+                # Never a plaintext copy of sensitive data; the password is asked on saving.
+                self.statusBar().showMessage(
+                    "Autosave paused: set the project's password (File > Save) to protect it.",
+                    8000,
+                )
+                return
             try:
                 write_recovery(self.project)
             except (OSError, DlwizardError) as exc:

@@ -119,3 +119,18 @@ def test_an_encrypted_project_asks_for_its_password(window, qtbot, tuned, tmp_pa
     assert window.project.study.id == tuned.study.id
     window.ask.passwords = []  # cancelled: the current project stays
     assert not window.open_project(path)
+
+
+def test_saving_a_sensitive_project_asks_for_a_password(window, qtbot, tuned, tmp_path):
+    from dlwizard.steps import privacy
+    from dlwizard.study import container
+
+    window.set_project(tuned)
+    privacy.answer(tuned, human_subjects=True, health_records=True)
+    window.autosave()  # never a plaintext recovery copy of sensitive data
+    assert "Autosave paused" in window.statusBar().currentMessage()
+    window.ask.passwords = ["long enough 1", "long enough 2", "long enough 1", "long enough 1"]
+    assert window.save_as(tmp_path / "s.dlwiz")
+    assert container.is_encrypted(tmp_path / "s.dlwiz")
+    window.ask.passwords = []
+    assert not window.ask.errors
