@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlwizard.errors import DataError
+from dlwizard.io.memory import release_memory
 from dlwizard.jobs import Job
 from dlwizard.ml import frozen
 from dlwizard.steps.compare import final_model
@@ -197,6 +198,9 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
             path,
             read_options=pacsv.ReadOptions(
                 block_size=BLOCK_BYTES,
+                # Threaded parsing reads ahead of the model without limit (memory would grow
+                # with the file); one parsing thread keeps one block in memory at a time.
+                use_threads=False,
                 skip_rows=dialect.header_line - 1,
                 encoding="utf8" if encoding == "utf-8" else encoding,
             ),
@@ -310,6 +314,8 @@ def predict_file(
                     writer = pacsv.CSVWriter(sink, batch.schema)
                 writer.write_table(batch)
                 summary.n_rows += len(df)
+                del df, x, batch, cols
+                release_memory()  # freed blocks go back to the system: memory stays flat
                 done = summary.n_rows / max(1, summary.estimated_rows, summary.n_rows + 1)
                 job.progress(min(0.99, done), f"Predicted {summary.n_rows:,} samples")
             if writer is None:
