@@ -150,6 +150,10 @@ class MainWindow(QMainWindow):
         act("E&xport final model…", self.export_model)
         file_menu.addSeparator()
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        report_menu = self.menuBar().addMenu("&Report")
+        self.report_action = QAction("Export the methods report (&PDF)…", self)
+        self.report_action.triggered.connect(lambda _=False: self.export_report())
+        report_menu.addAction(self.report_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About dlwizard", self)
         about.triggered.connect(self._about)
@@ -434,6 +438,47 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved to {target}", 5000)
         self.after_change()
         return True
+
+    def export_report(self, path: str | Path | None = None) -> Path | None:
+        """Report > Export PDF: the methods report, drawn here in the GUI thread (Qt widgets
+        draw the figures); the window keeps painting its progress meanwhile."""
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        from dlwizard.jobs import Job
+        from dlwizard.report.pdf import write_pdf
+
+        if self.job is not None:
+            return None
+        if path is None:
+            name = (self.project.study.name or "study").replace("/", "-")
+            path = self.ask.save_file(
+                "Export the methods report", f"{name} - methods.pdf", "PDF files (*.pdf)"
+            )
+            if not path:
+                return None
+
+        def progress(fraction: float, message: str) -> None:
+            self.progress.update_progress(fraction, message)
+            # Paint, but take no clicks or keys: the report is being drawn from this thread.
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.progress.begin("Writing the methods report…")
+        self.progress.cancel_button.hide()
+        try:
+            out = write_pdf(self.project, path, job=Job(progress))
+        except (DlwizardError, OSError) as exc:
+            self.ask.error("Cannot write the report", f"{exc}\nNo report file was written.")
+            return None
+        finally:
+            self.progress.cancel_button.show()
+            self.progress.end()
+            QApplication.restoreOverrideCursor()
+        self.project.audit("report-exported", path=str(out))
+        self.statusBar().showMessage(f"Methods report written to {out}", 10000)
+        self.after_change()
+        return out
 
     def _needs_password(self) -> bool:
         from dlwizard.study import crypto

@@ -208,3 +208,16 @@ class Project:
                 fix="keep this analysis as it is, or start a new project from the data files; "
                 "the looks at this test set stay in the audit log and the report.",
             )
+
+    def identifying_values(self, columns: set[str] | list[str]) -> set[str]:
+        """Every value of the given identifying columns (sample ID, subject...), the sealed test
+        rows included, as text: for blanking them out of what is shown or printed. Only those
+        columns are read; no feature or label of a test row leaves here."""
+        values: set[str] = set()
+        for frame in (self.table, self._sealed):
+            if frame is None:
+                continue
+            for col in columns:
+                if col in frame.columns:
+                    values.update(frame[col].dropna().astype("str").unique().tolist())
+        return values

@@ -35,7 +35,7 @@ def dlwizard(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT):
         text=True,
         cwd=cwd,
         env=env or _env(),
-        timeout=120,
+        timeout=600,  # the demo runs every step, through the interpretation
     )
 
 

@@ -134,3 +134,13 @@ def test_saving_a_sensitive_project_asks_for_a_password(window, qtbot, tuned, tm
     assert container.is_encrypted(tmp_path / "s.dlwiz")
     window.ask.passwords = []
     assert not window.ask.errors
+
+
+def test_report_menu_writes_the_pdf(window, qtbot, tuned, tmp_path):
+    window.set_project(tuned)
+    window.ask.save_answer = str(tmp_path / "methods.pdf")
+    window.report_action.trigger()
+    pdf = tmp_path / "methods.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert tuned.log[-1].action == "report-exported"
+    assert not window.ask.errors and window.job is None
