@@ -2069,6 +2069,27 @@ def _interpretation(ctx: _Context) -> Section:
             caption += f" All features: {label} {fmt_interval(it.full_score)}."
         sec.add(Table(["k", f"{label} (95% interval)", "Features"], rows, caption=caption,
                       align="rrl", widths=[0.4, 1.5, 4]))  # fmt: skip
+        if it.full_score is not None and len(it.panel) > 1:
+            curve = Panel(
+                "panel.panel_curve",
+                {
+                    "ks": [pt.k for pt in it.panel],
+                    "values": [pt.score.value for pt in it.panel],
+                    "lows": [pt.score.low for pt in it.panel],
+                    "highs": [pt.score.high for pt in it.panel],
+                    "full_value": it.full_score.value,
+                    "full_low": it.full_score.low,
+                    "metric_label": label,
+                },
+            )
+            curve.title = "Biomarker panel"
+            sec.add(
+                Figure(
+                    [curve],
+                    caption=f"{family} on the top k features (dots, 95% intervals) against the "
+                    "final model on all features (red line; dashed: the low end of its interval).",
+                )
+            )
     if it.failing_domains:
         sec.add(
             Paragraph("", lead="Where the model does worse:"), Bullets(list(it.failing_domains))

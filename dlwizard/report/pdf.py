@@ -808,6 +808,7 @@ def _draw(item, panel: Panel) -> None:
     import numpy as np
 
     from dlwizard.plots import class_balance, curves, intervals, learning_curves
+    from dlwizard.plots import panel as panel_plot
 
     a = panel.args
     kind = panel.builder
@@ -828,5 +829,7 @@ def _draw(item, panel: Panel) -> None:
         learning_curves.build(item, a["train_loss"], a["val_loss"], a.get("best_epoch"))
     elif kind == "intervals.build":
         intervals.build(item, **a)
+    elif kind == "panel.panel_curve":
+        panel_plot.panel_curve(item, **a)
     else:
         raise ValueError(f"no plot builder named {kind!r}")

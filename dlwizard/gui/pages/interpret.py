@@ -3,6 +3,7 @@ where the model fails, and what none of this means (importance is not mechanism)
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -169,17 +170,18 @@ class InterpretPage(Page):
         self.show_findings()
 
     def _show(self, section) -> None:
-        from dlwizard.plots import importance as plots
+        from dlwizard.plots import intervals, panel
 
         label = metrics.LABELS[section.metric]
         top = section.importances[:TOP_SHOWN]
-        plots.importance_bars(
+        intervals.build(
             self.importance_plot.getPlotItem(),
             [i.name for i in top],
             [i.value for i in top],
-            [i.low for i in top],
-            [i.high for i in top],
-            label,
+            [i.low if np.isfinite(i.low) else i.value for i in top],
+            [i.high if np.isfinite(i.high) else i.value for i in top],
+            x_label=f"drop in {label} when shuffled",
+            reference=0.0,
         )
         where = "tuning" if section.options.set == "tune" else "test"
         self.status.setText(
@@ -187,7 +189,7 @@ class InterpretPage(Page):
             f"{section.features_considered} "
             f"features in {len(section.importances)} groups, {section.options.repeats} repeats"
             + (", resampling whole subjects" if section.grouped_by_subject else "")
-            + ". Pale bars: the interval reaches zero (no clear reliance)."
+            + ". An interval that crosses the dashed zero line: no measurable reliance."
         )
         self.table.setRowCount(len(section.importances))
         for r, imp in enumerate(section.importances):
@@ -200,7 +202,7 @@ class InterpretPage(Page):
         self.table.resizeColumnsToContents()
         if section.panel and section.full_score is not None:
             full = section.full_score
-            plots.panel_curve(
+            panel.panel_curve(
                 self.panel_plot.getPlotItem(),
                 [p.k for p in section.panel],
                 [p.score.value for p in section.panel],

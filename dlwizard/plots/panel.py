@@ -1,37 +1,8 @@
-"""Permutation importance as horizontal bars with interval whiskers, and the biomarker-panel
-curve (score against number of features). One builder each, for the wizard and the report."""
+"""The biomarker-panel curve: a small model's score on the top-k features against the final
+model's (one builder for the wizard and the report). Importance itself is drawn by
+:mod:`dlwizard.plots.intervals`."""
 
 from __future__ import annotations
-
-
-def importance_bars(plot_item, names: list[str], values, lows, highs, metric_label: str) -> None:
-    """Most important at the top; whiskers are the 95% resampling interval."""
-    import numpy as np
-    import pyqtgraph as pg
-
-    plot_item.clear()
-    n = len(names)
-    ys = np.arange(n)[::-1].astype(float)
-    vals = np.nan_to_num(np.asarray(values, dtype=float))
-    lo = np.nan_to_num(np.asarray(lows, dtype=float))
-    hi = np.nan_to_num(np.asarray(highs, dtype=float))
-    brushes = [pg.mkBrush("#5b8db8" if low > 0 else "#b8c7d6") for low in lo]
-    plot_item.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.6, width=vals, brushes=brushes))
-    plot_item.addItem(
-        pg.ErrorBarItem(
-            x=vals, y=ys, left=vals - lo, right=hi - vals, beam=0.2, pen=pg.mkPen("#333", width=1)
-        )
-    )
-    plot_item.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
-    axis = plot_item.getAxis("left")
-    axis.setTicks(
-        [[(y, name if len(name) <= 34 else name[:33] + "…") for y, name in zip(ys, names)]]
-    )
-    plot_item.setLabel("bottom", f"drop in {metric_label} when shuffled")
-    plot_item.getAxis("bottom").enableAutoSIPrefix(False)
-    plot_item.hideButtons()
-    plot_item.setMenuEnabled(False)
-    plot_item.setYRange(-0.7, n - 0.3, padding=0)
 
 
 def panel_curve(
