@@ -561,7 +561,25 @@ class MainWindow(QMainWindow):
             for c in copies:
                 c.path.unlink(missing_ok=True)
             return False
-        self.set_project(restore(copy))
+        from dlwizard.study.crypto import PasswordRequired, WrongPassword
+
+        try:
+            project = restore(copy)
+        except PasswordRequired:
+            project = None
+            prompt = "The recovery copy is encrypted. Enter the project's password:"
+            while project is None:
+                password = self.ask.password("Encrypted recovery copy", prompt)
+                if not password:
+                    return False  # kept on disk: it can be recovered at the next start
+                try:
+                    project = restore(copy, password)
+                except WrongPassword:
+                    prompt = "That password is not right. Try again (nothing was changed):"
+        except DlwizardError as exc:
+            self.ask.error("Cannot recover the project", str(exc))
+            return False
+        self.set_project(project)
         copy.path.unlink(missing_ok=True)
         return True
 

@@ -144,3 +144,18 @@ def test_report_menu_writes_the_pdf(window, qtbot, tuned, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     assert tuned.log[-1].action == "report-exported"
     assert not window.ask.errors and window.job is None
+
+
+def test_an_encrypted_recovery_copy_asks_for_the_password(window, tuned, monkeypatch):
+    from dlwizard.study import crypto
+    from dlwizard.study.autosave import write_recovery
+
+    monkeypatch.setenv("DLWIZARD_KEYCHAIN", "off")
+    crypto.enable(tuned, "recovery password")
+    tuned.touch()
+    write_recovery(tuned)
+    window.ask.passwords = []  # cancelled: the copy stays for the next start
+    assert not window.offer_recovery()
+    window.ask.passwords = ["wrong one!", "recovery password"]
+    assert window.offer_recovery()
+    assert window.project.study.id == tuned.study.id
