@@ -81,7 +81,12 @@ def test_inspect_json(demo_file):
         "split",
         "baselines",
         "networks",
+        "compare",
+        "test",
+        "interpret",
     ]
+    assert doc["compare"]["final"]["key"] == doc["compare"]["recommended"]
+    assert [lk["version"] for lk in doc["test"]["looks"]] == ["primary analysis"]
     assert doc["question"]["target"] == "diagnosis"
     assert doc["data"]["rows"] == 569
     project = container.load(demo_file)
