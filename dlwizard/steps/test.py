@@ -232,7 +232,9 @@ def _subgroups(project, test, task, y, out, groups, overall, metric, seed):
     higher = metrics.HIGHER_IS_BETTER[metric]
     results = []
     for col in cols:
-        values = test[col].astype("string").fillna("(missing)").to_numpy()
+        from dlwizard.steps.split import value_keys
+
+        values = value_keys(test[col]).fillna("(missing)").to_numpy()  # 1.0 and 1 read as "1"
         for value in sorted(set(values)):
             mask = values == value
             n = int(mask.sum())

@@ -72,8 +72,7 @@ class TestPage(Page):
         self.summary = self.add_status_label()
         self.looks_title = SectionTitle("Every look at the test set")
         self.body.addWidget(self.looks_title)
-        self.looks = _table(["Version", "When", "Who", "Model", "Score", "Reason"], 90)
-        self.looks.setMaximumHeight(160)
+        self.looks = _table(["Version", "When", "Who", "Model", "Score", "Reason"], 60)
         self.body.addWidget(self.looks)
         self.body.addWidget(SectionTitle("Final model and best baseline on the test set"))
         self.side = _table(["Metric", "Final model", "Best baseline"], 200)
@@ -190,6 +189,8 @@ class TestPage(Page):
             ):
                 self.looks.setItem(r, c, QTableWidgetItem(text))
         self.looks.resizeColumnsToContents()
+        rows_height = sum(self.looks.rowHeight(r) for r in range(self.looks.rowCount()))
+        self.looks.setFixedHeight(self.looks.horizontalHeader().height() + rows_height + 24)
         task = s.question.task or "binary"
         try:
             y, out = test.stored_outputs(self.project)
