@@ -41,10 +41,24 @@ bench: venv
 # Re-pin after changing the dependencies in pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install $(PIP_FLAGS) -q 'torch==2.13.0' '.[test,nn]'
+	.lock-venv/bin/pip install $(PIP_FLAGS) -q 'torch==2.13.0' '.[test,nn,package]'
 	{ echo "# Exact versions the make targets install (pip -c). Regenerate with 'make lock'."; \
 	  .lock-venv/bin/pip freeze --exclude dlwizard; } > requirements/constraints.txt
 	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
+
+# The Linux app (PyInstaller, one folder) in dist/dlwizard/, self-tested offscreen, packed with its
+# desktop entry and icon as dist/dlwizard-VERSION-linux-ARCH.tar.gz; prints size and cold start.
+# Windows and macOS are built by .github/workflows/build.yml (recipes in packaging/).
+.PHONY: package
+package: venv
+	$(BIN)/python -m pip install $(PIP_FLAGS) -q -c requirements/constraints.txt pyinstaller pyinstaller-hooks-contrib
+	rm -rf dist/dlwizard build/pyinstaller
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/dlwizard.spec
+	QT_QPA_PLATFORM=offscreen dist/dlwizard/dlwizard --self-test --out dist/selftest.json
+	sh packaging/linux/make_tarball.sh $$($(BIN)/python -c 'import dlwizard; print(dlwizard.__version__)') dist
+	$(BIN)/python packaging/startup_time.py dist/dlwizard/dlwizard --json dist/startup.json
+	@echo "bundle size: $$(du -sh dist/dlwizard | cut -f1) (dist/dlwizard/); archive: $$(du -h dist/dlwizard-*-linux-*.tar.gz | cut -f1 | tail -1) ($$(ls dist/dlwizard-*-linux-*.tar.gz | tail -1))"
