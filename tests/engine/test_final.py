@@ -348,3 +348,15 @@ bootstrap = 200
     assert not test_people & set(project.table[subject])  # nobody in two sets
     with pytest.raises(StepError, match="already opened"):
         test_step.unseal(project, confirm=True)
+
+
+def test_a_result_above_the_expected_ceiling_is_flagged(tuned):
+    from dlwizard.steps import question
+    from dlwizard.study.model import Ceiling
+
+    question.apply(tuned, ceiling=Ceiling(kind="inter_rater_agreement", value=0.55))
+    compare.freeze(tuned)
+    look = test_step.unseal(tuned, confirm=True, bootstrap=200)
+    found = [f for f in tuned.findings("test") if f.code == "too-good-to-be-true"]
+    assert look.final.metrics["balanced_accuracy"].low > 0.57
+    assert len(found) == 1 and found[0].detail["ceiling"] == 0.55
