@@ -2210,12 +2210,21 @@ def _privacy(ctx: _Context) -> Section:
     if p.reasons:
         sec.add(Bullets(list(p.reasons)))
     if p.override is not None:
+        from dlwizard.steps.privacy import current_override
+
         o = p.override
+        stale = current_override(ctx.project) is None
         sec.add(
             Paragraph(
                 f"The export gate was overridden on {fmt_time(o.time)} by "
                 f"{o.user or 'unknown user'}, "
-                f"with this justification: {o.justification}",
+                f"with this justification: {o.justification}"
+                + (
+                    " This override was given for an earlier final model and does not apply to "
+                    "the current one."
+                    if stale
+                    else ""
+                ),
                 style="warning",
                 lead="Override:",
             )
