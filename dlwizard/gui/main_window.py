@@ -192,8 +192,10 @@ class MainWindow(QMainWindow):
         self.project_changed.emit()
 
     def refresh_all(self) -> None:
-        """After a step that changes later pages (e.g. freezing the final model)."""
-        for page in self.pages:
+        """After a step that changes later pages (e.g. freezing the final model): this page and
+        the ones after it (earlier pages do not depend on it; go_to refreshes a page anyway)."""
+        start = max(0, self.stack.currentIndex())
+        for page in self.pages[start:]:
             page.refresh()
         self.after_change()
 

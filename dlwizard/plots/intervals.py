@@ -24,13 +24,29 @@ def build(
     plot_item.clear()
     n = len(labels)
     ys = [n - 1 - i for i in range(n)]  # the first label on top
-    for y, label, v, lo, hi in zip(ys, labels, values, lows, highs):
-        color = HIGHLIGHT if label == highlight else DOT
-        plot_item.plot([lo, hi], [y, y], pen=pg.mkPen(color, width=2))
-        plot_item.plot([lo, lo], [y - 0.15, y + 0.15], pen=pg.mkPen(color, width=2))
-        plot_item.plot([hi, hi], [y - 0.15, y + 0.15], pen=pg.mkPen(color, width=2))
+    # One line item (segment pairs) and one scatter per colour, not four items per row: a
+    # long list is drawn in one pass and the window does not stall.
+    for color in (DOT, HIGHLIGHT):
+        rows = [
+            (y, v, lo, hi)
+            for y, label, v, lo, hi in zip(ys, labels, values, lows, highs)
+            if (HIGHLIGHT if label == highlight else DOT) == color
+        ]
+        if not rows:
+            continue
+        xs, yy = [], []
+        for y, _, lo, hi in rows:
+            xs += [lo, hi, lo, lo, hi, hi]
+            yy += [y, y, y - 0.15, y + 0.15, y - 0.15, y + 0.15]
+        plot_item.plot(xs, yy, pen=pg.mkPen(color, width=2), connect="pairs")
         plot_item.plot(
-            [v], [y], pen=None, symbol="o", symbolSize=8, symbolBrush=color, symbolPen=color
+            [r[1] for r in rows],
+            [r[0] for r in rows],
+            pen=None,
+            symbol="o",
+            symbolSize=8,
+            symbolBrush=color,
+            symbolPen=color,
         )
     if reference is not None:
         plot_item.addItem(

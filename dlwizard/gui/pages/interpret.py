@@ -4,6 +4,7 @@ where the model fails, and what none of this means (importance is not mechanism)
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -202,15 +203,20 @@ class InterpretPage(Page):
         self.table.resizeColumnsToContents()
         if section.panel and section.full_score is not None:
             full = section.full_score
-            panel.panel_curve(
-                self.panel_plot.getPlotItem(),
-                [p.k for p in section.panel],
-                [p.score.value for p in section.panel],
-                [p.score.low for p in section.panel],
-                [p.score.high for p in section.panel],
-                full.value,
-                full.low,
-                label,
+            # Drawn in the next event-loop pass: two plots in one pass stall the window.
+            QTimer.singleShot(
+                0,
+                self,
+                lambda: panel.panel_curve(
+                    self.panel_plot.getPlotItem(),
+                    [p.k for p in section.panel],
+                    [p.score.value for p in section.panel],
+                    [p.score.low for p in section.panel],
+                    [p.score.high for p in section.panel],
+                    full.value,
+                    full.low,
+                    label,
+                ),
             )
             chosen = next((p for p in section.panel if p.k == section.options.panel_k), None)
             text = (
