@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
         from dlwizard.gui.pages.networks import NetworksPage
         from dlwizard.gui.pages.privacy import PrivacyPage
         from dlwizard.gui.pages.question import QuestionPage
+        from dlwizard.gui.pages.report import ReportPage
         from dlwizard.gui.pages.split import SplitPage
         from dlwizard.gui.pages.test import TestPage
 
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
             TestPage(self),
             InterpretPage(self),
             PrivacyPage(self),
+            ReportPage(self),
         ]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)
@@ -477,6 +479,7 @@ class MainWindow(QMainWindow):
             self.progress.cancel_button.show()
             self.progress.end()
             QApplication.restoreOverrideCursor()
+        self.project.mark_done("report")
         self.project.audit("report-exported", path=str(out))
         self.statusBar().showMessage(f"Methods report written to {out}", 10000)
         self.after_change()

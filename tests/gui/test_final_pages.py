@@ -136,14 +136,20 @@ def test_saving_a_sensitive_project_asks_for_a_password(window, qtbot, tuned, tm
     assert not window.ask.errors
 
 
-def test_report_menu_writes_the_pdf(window, qtbot, tuned, tmp_path):
+def test_report_menu_and_page_write_the_pdf(window, qtbot, tuned, tmp_path):
     window.set_project(tuned)
     window.ask.save_answer = str(tmp_path / "methods.pdf")
     window.report_action.trigger()
     pdf = tmp_path / "methods.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
-    assert tuned.log[-1].action == "report-exported"
+    assert tuned.log[-1].action == "report-exported" and tuned.is_done("report")
     assert not window.ask.errors and window.job is None
+    page = _page(window, "report")
+    assert "Not done yet" in page.state.text() and "No final model" in page.state.text()
+    assert not page.buttons["Predict on new samples…"].isEnabled()
+    window.ask.save_answer = str(tmp_path / "again.pdf")
+    page.buttons["Export the methods report (PDF)…"].click()
+    assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_an_encrypted_recovery_copy_asks_for_the_password(window, tuned, monkeypatch):

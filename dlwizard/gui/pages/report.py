@@ -1,0 +1,151 @@
+"""Page 12, report: what the study leaves behind (the project file, the PDF methods report,
+predictions, and the model when the privacy gate allows it), and what the authors still write."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
+
+from dlwizard.gui.pages.base import Page
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.study.project import STEP_ORDER
+
+STEP_NAMES = {
+    "question": "The question",
+    "data": "Data",
+    "metadata": "Metadata",
+    "explore": "Explore",
+    "split": "Split",
+    "baselines": "Baselines",
+    "networks": "Networks",
+    "compare": "Compare and choose",
+    "test": "Test",
+    "interpret": "Interpret",
+    "privacy": "Privacy",
+}
+VERDICTS = {
+    "shareable": "shareable: the model may be exported",
+    "shareable_after_changes": "shareable after changes: export refused until they are made "
+    "(or overridden with a recorded justification)",
+    "do_not_share": "do not share: export refused (an override needs a recorded justification)",
+}
+
+
+class ReportPage(Page):
+    step = "report"
+    title = "Report"
+    tips = "All tips: leave a record a reviewer can check"
+    intro = (
+        "What the study leaves behind: the project file (every answer, result, model and the "
+        "audit log), a PDF methods report written from it, predictions for new samples, and the "
+        "model itself when the privacy check allows it. The report says what was done and what "
+        "was not; it never fills a gap with something invented."
+    )
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.state = self.add_status_label()
+        grid = QGridLayout()
+        actions = [
+            (
+                "Export the methods report (PDF)…",
+                self._pdf,
+                "The DOME sections, the REFORMS and TRIPOD+AI checklists, a methods paragraph "
+                "with the numbers filled in, every look at the test set, and the reproducibility "
+                "appendix.",
+            ),
+            (
+                "Save the project",
+                self._save,
+                "The .dlwiz file: re-open it, re-run it headless with its plan, or send it to a "
+                "reviewer (encrypted when the data are sensitive).",
+            ),
+            (
+                "Predict on new samples…",
+                self._predict,
+                "Apply the frozen final model, with exactly its saved preprocessing, to a new "
+                "file.",
+            ),
+            (
+                "Export the final model…",
+                self._export,
+                "The model files and a model card, when the privacy verdict allows it.",
+            ),
+            (
+                "Export the plan…",
+                self._plan,
+                "Every answer as a TOML file: <code>dlwizard run</code> repeats the study "
+                "headless.",
+            ),
+        ]
+        self.buttons: dict[str, QPushButton] = {}
+        for row, (text, slot, help_text) in enumerate(actions):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            button.setMinimumWidth(280)
+            self.buttons[text] = button
+            grid.addWidget(button, row, 0)
+            grid.addWidget(HelpLabel(help_text), row, 1)
+        grid.setColumnStretch(1, 1)
+        self.body.addLayout(grid)
+        self.body.addWidget(SectionTitle("What the authors must still write"))
+        from dlwizard.report.checklists import AUTHOR_STATEMENTS
+
+        self.body.addWidget(
+            QLabel(
+                "No analysis can supply these, so the report lists them as yours to write:<ul>"
+                + "".join(f"<li>{s}</li>" for s in AUTHOR_STATEMENTS)
+                + "</ul>"
+            )
+        )
+        self.add_findings_section()
+
+    def refresh(self) -> None:
+        s = self.project.study
+        missing = [
+            STEP_NAMES[x] for x in STEP_ORDER if x in STEP_NAMES and not self.project.is_done(x)
+        ]
+        lines = []
+        if missing:
+            lines.append(
+                "<b>Not done yet:</b> "
+                + ", ".join(missing)
+                + ". The report can be written now; it will say these steps were not done."
+            )
+        else:
+            lines.append("<b>Every step is done.</b>")
+        final = s.compare.final if s.compare else None
+        lines.append(
+            f"<b>Final model:</b> {final.name}." if final else "<b>No final model is frozen.</b>"
+        )
+        if s.test and s.test.looks:
+            lines.append(f"<b>Looks at the test set:</b> {len(s.test.looks)} (all in the report).")
+        verdict = s.privacy.verdict if s.privacy else None
+        lines.append(
+            f"<b>Privacy:</b> {VERDICTS[verdict]}."
+            if verdict
+            else "<b>Privacy:</b> not checked; exporting the model is refused until it is."
+        )
+        self.state.setText("<br>".join(lines))
+        self.state.show()
+        has_final = final is not None
+        self.buttons["Predict on new samples…"].setEnabled(has_final)
+        self.buttons["Export the final model…"].setEnabled(has_final)
+        self.show_findings()
+
+    def _pdf(self) -> None:
+        self.window_.export_report()
+
+    def _save(self) -> None:
+        self.window_.save()
+
+    def _predict(self) -> None:
+        self.window_.predict_new()
+
+    def _export(self) -> None:
+        self.window_.export_model()
+
+    def _plan(self) -> None:
+        self.window_.export_plan()
+
+    def problems(self) -> list[str]:
+        return []
