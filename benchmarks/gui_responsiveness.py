@@ -246,6 +246,7 @@ def main() -> None:
         idle = lambda: window.job is None  # noqa: E731
         step = {p.step: i for i, p in enumerate(window.pages)}
         window.go_to(step["compare"])
+        probe.idle(1.0)  # a user reads the comparison before freezing
         measure(
             "compare page, freezing the recommended model",
             window.pages[step["compare"]].freeze,

@@ -194,11 +194,11 @@ class MainWindow(QMainWindow):
         self.project_changed.emit()
 
     def refresh_all(self) -> None:
-        """After a step that changes later pages (e.g. freezing the final model): this page and
-        the ones after it (earlier pages do not depend on it; go_to refreshes a page anyway)."""
-        start = max(0, self.stack.currentIndex())
-        for page in self.pages[start:]:
-            page.refresh()
+        """After a step that changes later pages (e.g. freezing the final model). Only the page
+        on screen is redrawn now: every page reads the Study again when it is entered (go_to),
+        and redrawing hidden pages here would stall the window."""
+        if self.stack.currentIndex() >= 0:
+            self.current_page().refresh()
         self.after_change()
 
     def after_change(self) -> None:
