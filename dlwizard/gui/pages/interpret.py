@@ -159,8 +159,13 @@ class InterpretPage(Page):
             self.correlation.setValue(o.correlation)
             self.panel_k.setValue(o.panel_k)
         shown = section is not None and bool(section.importances)
-        for w in (self.importance_plot, self.table, self.panel_plot, self.status):
+        # The plots stay on the page (empty until computed): shown for the first time at the
+        # end of the job, their layout and first paint would stall the window.
+        for w in (self.table, self.status):
             w.setVisible(shown)
+        if not shown:
+            self.importance_plot.getPlotItem().clear()
+            self.panel_plot.getPlotItem().clear()
         if shown:
             self._show(section)
         else:
@@ -241,6 +246,11 @@ class InterpretPage(Page):
                 else "Known after the test set is opened (the test page scores every subgroup)."
             )
         )
+        # The coefficients table in a later pass too: one pass per plot or table keeps every
+        # stall of the window short.
+        QTimer.singleShot(0, self, lambda: self._show_coefficients(section))
+
+    def _show_coefficients(self, section) -> None:
         self.coef_title.setVisible(bool(section.coefficients))
         self.coefs.setVisible(bool(section.coefficients))
         items = list(section.coefficients.items())[:50]
