@@ -47,4 +47,7 @@ def panel_curve(
     plot_item.plot(
         x, v, pen=pg.mkPen("#1f6fb2", width=2), symbol="o", symbolSize=7, symbolBrush="#1f6fb2"
     )
+    from dlwizard.plots.learning_curves import plain_numbers
+
+    plain_numbers(plot_item.getAxis("left"))  # scores as they are, never "(x0.001)"
     plot_item.getAxis("bottom").setTicks([[(xi, str(int(k))) for xi, k in zip(x, ks)]])
