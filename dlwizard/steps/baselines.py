@@ -131,17 +131,24 @@ def prepare(project: Project) -> Prepared:
     )
 
 
-def evaluation(p: Prepared, out: np.ndarray, n_boot: int, seed: int) -> Evaluation:
-    ev = metrics.bootstrap(p.task, p.y_tune, out, p.groups_tune, n_boot=n_boot, seed=seed)
+def interval(iv: metrics.Interval) -> MetricInterval:
+    return MetricInterval(value=iv.value, low=iv.low, high=iv.high)
+
+
+def as_evaluation(ev: metrics.Evaluation, which: str) -> Evaluation:
+    """The bootstrap's result as the Study records it, for the tuning or the test set."""
     return Evaluation(
-        set="tune",
+        set=which,
         n=ev.n,
-        metrics={
-            k: MetricInterval(value=v.value, low=v.low, high=v.high) for k, v in ev.metrics.items()
-        },
+        metrics={k: interval(v) for k, v in ev.metrics.items()},
         prevalence=ev.prevalence,
         confusion=ev.confusion,
     )
+
+
+def evaluation(p: Prepared, out: np.ndarray, n_boot: int, seed: int) -> Evaluation:
+    ev = metrics.bootstrap(p.task, p.y_tune, out, p.groups_tune, n_boot=n_boot, seed=seed)
+    return as_evaluation(ev, "tune")
 
 
 def _store_predictions(frame: dict[str, np.ndarray], p: Prepared, key: str, out: np.ndarray):

@@ -197,16 +197,13 @@ def _freeze_network(project: Project, p: bl.Prepared, rung: str):
     """The chosen network's weights plus its preprocessing, fitted again on the same rows
     (deterministic), checked against the tuning-set score recorded when it was trained."""
     from dlwizard.ml import nets
-    from dlwizard.ml.models import preprocessor
-    from dlwizard.steps.networks import load_final
+    from dlwizard.steps.networks import final_preprocessor, load_final
 
     net = project.study.networks
     model, config = load_final(project)
-    fit_rows = np.flatnonzero(p.folds != 0)  # as in steps.networks._fit_final
-    prep = preprocessor(p.numeric, p.categorical)
+    prep = final_preprocessor(p)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prep.fit(p.x_train.iloc[fit_rows])
         xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
     out = nets.predict(model, xt, p.task, "cpu")
     score = metrics.compute(p.task, p.y_tune, out)[SELECTION_METRIC[p.task]]

@@ -24,7 +24,6 @@ from dlwizard.study.model import (
     Importance,
     InterpretOptions,
     InterpretSection,
-    MetricInterval,
     PanelPoint,
 )
 from dlwizard.study.project import Project
@@ -110,7 +109,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
             for r in results
         ],
         coefficients=_coefficients(model, p.task),
-        full_score=MetricInterval(value=full_iv.value, low=full_iv.low, high=full_iv.high),
+        full_score=bl.interval(full_iv),
     )
     job.progress(0.7, "Biomarker panel")
     section.panel_family, section.panel = _panel(project, p, results, x, y, subjects, options, job)
@@ -178,11 +177,7 @@ def _panel(project, p, results, x, y, subjects, options, job):
             out = model_output(model, x[chosen], p.task, len(p.classes))
         ev = metrics.bootstrap(p.task, y, out, subjects, n_boot=300, seed=options.seed)
         iv = ev.metrics[SELECTION_METRIC[p.task]]
-        points.append(
-            PanelPoint(
-                k=k, features=chosen, score=MetricInterval(value=iv.value, low=iv.low, high=iv.high)
-            )
-        )
+        points.append(PanelPoint(k=k, features=chosen, score=bl.interval(iv)))
     return result.name, points
 
 

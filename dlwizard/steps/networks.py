@@ -79,17 +79,32 @@ def _fold_score(p, cfg, k, device, seed, job, on_epoch=None, notes=None) -> floa
     return metrics.compute(p.task, p.y_train[va], out)[SELECTION_METRIC[p.task]]
 
 
+def final_rows(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows the final network is fitted on, and those (fold 0) that only decide
+    when its training stops."""
+    return np.flatnonzero(p.folds != 0), np.flatnonzero(p.folds == 0)
+
+
+def final_preprocessor(p: Prepared):
+    """The final network's preprocessing, fitted on its fit rows only (deterministic: fitting
+    it again gives the same transform)."""
+    fit_rows, _ = final_rows(p)
+    prep = preprocessor(p.numeric, p.categorical)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prep.fit(p.x_train.iloc[fit_rows])
+    return prep
+
+
 def _fit_final(
     p: Prepared, cfg, device: str, seed: int, job: Job, labels=None, on_epoch=None, notes=None
 ):
     """Train on the training rows (early stopping on fold 0 of them); score on tune."""
     y = p.y_train if labels is None else labels
-    inner = np.flatnonzero(p.folds == 0)
-    fit_rows = np.flatnonzero(p.folds != 0)
-    prep = preprocessor(p.numeric, p.categorical)
+    fit_rows, inner = final_rows(p)
+    prep = final_preprocessor(p)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prep.fit(p.x_train.iloc[fit_rows])
         xa = np.asarray(prep.transform(p.x_train.iloc[fit_rows]), dtype=np.float32)
         xv = np.asarray(prep.transform(p.x_train.iloc[inner]), dtype=np.float32)
         xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)

@@ -17,8 +17,6 @@ one again, makes it stale, and the export gate then treats the check as not done
 
 from __future__ import annotations
 
-import getpass
-
 import numpy as np
 
 from dlwizard.errors import StepError
@@ -36,7 +34,7 @@ from dlwizard.study.model import (
     SensitivityAnswers,
     now_iso,
 )
-from dlwizard.study.project import Project
+from dlwizard.study.project import Project, current_user
 
 STEP = "privacy"
 MIN_JUSTIFICATION = 20  # characters: a sentence, not "ok"
@@ -198,7 +196,9 @@ def _audit(project: Project, final: FinalModel, job: Job) -> MembershipAudit:
     if final.kind == "network":
         # A network is fitted on the training rows outside fold 0; fold 0 only decided when to
         # stop, so those rows are neither clearly members nor clearly not: left out.
-        members = np.flatnonzero(p.folds != 0)
+        from dlwizard.steps.networks import final_rows
+
+        members, _ = final_rows(p)
         note = (
             f" The network was fitted on {len(members)} training rows; the "
             f"{len(p.x_train) - len(members)} rows that only decided when to stop training were "
@@ -512,13 +512,6 @@ def is_current(project: Project) -> bool:
     )
 
 
-def _user_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers; the override is still recorded
-        return "unknown"
-
-
 def _override_current(o: ExportOverride, final: FinalModel) -> bool:
     return o.model == final.key and o.model_files == final.files
 
@@ -556,7 +549,7 @@ def override(project: Project, justification: str) -> ExportOverride:
         )
     o = ExportOverride(
         justification=text,
-        user=_user_name(),
+        user=current_user(),
         model=final.key,
         model_files=dict(final.files),
         verdict=section.verdict if current else None,

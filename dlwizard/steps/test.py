@@ -7,7 +7,6 @@ report prints them all. This module is the only code that reads the sealed rows.
 
 from __future__ import annotations
 
-import getpass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,15 +17,15 @@ from dlwizard.ml import frozen, metrics
 from dlwizard.ml.tuning import SELECTION_METRIC
 from dlwizard.steps import baselines as bl
 from dlwizard.steps.compare import final_model
+from dlwizard.steps.split import value_keys
 from dlwizard.study.model import (
     Evaluation,
     Finding,
-    MetricInterval,
     SubgroupResult,
     TestLook,
     TestSection,
 )
-from dlwizard.study.project import Project
+from dlwizard.study.project import Project, current_user
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,24 +58,9 @@ def opened_rows(project: Project) -> pd.DataFrame:
     return project._sealed
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
-
-
 def _evaluation(task: str, y, out, groups, n_boot: int, seed: int) -> Evaluation:
     ev = metrics.bootstrap(task, y, out, groups, n_boot=n_boot, seed=seed)
-    return Evaluation(
-        set="test",
-        n=ev.n,
-        metrics={
-            k: MetricInterval(value=v.value, low=v.low, high=v.high) for k, v in ev.metrics.items()
-        },
-        prevalence=ev.prevalence,
-        confusion=ev.confusion,
-    )
+    return bl.as_evaluation(ev, "test")
 
 
 def unseal(
@@ -162,7 +146,7 @@ def unseal(
     look = TestLook(
         version=version,
         reason=reason.strip(),
-        user=_user(),
+        user=current_user(),
         model=final.key,
         model_files=dict(final.files),
         n_test=len(test),
@@ -232,8 +216,6 @@ def _subgroups(project, test, task, y, out, groups, overall, metric, seed):
     higher = metrics.HIGHER_IS_BETTER[metric]
     results = []
     for col in cols:
-        from dlwizard.steps.split import value_keys
-
         values = value_keys(test[col]).fillna("(missing)").to_numpy()  # 1.0 and 1 read as "1"
         for value in sorted(set(values)):
             mask = values == value
@@ -243,10 +225,7 @@ def _subgroups(project, test, task, y, out, groups, overall, metric, seed):
                 continue
             g = groups[mask] if groups is not None else None
             ev = metrics.bootstrap(task, y[mask], out[mask], g, n_boot=300, seed=seed)
-            ivs = {
-                k: MetricInterval(value=v.value, low=v.low, high=v.high)
-                for k, v in ev.metrics.items()
-            }
+            ivs = {k: bl.interval(v) for k, v in ev.metrics.items()}
             iv = ivs.get(metric)
             below = False
             if iv is not None and np.isfinite(iv.value) and np.isfinite(iv.high):

@@ -36,7 +36,7 @@ STEP_ORDER: tuple[str, ...] = (
 )
 
 
-def _user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no user name in some containers; the log must still be written
@@ -48,7 +48,7 @@ class AuditEntry:
     action: str
     detail: dict[str, Any] = field(default_factory=dict)
     time: str = field(default_factory=now_iso)
-    user: str = field(default_factory=_user)
+    user: str = field(default_factory=current_user)
     app_version: str = __version__
 
     def to_json(self) -> dict[str, Any]:

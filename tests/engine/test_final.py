@@ -43,6 +43,32 @@ def _study(tmp_path, n=240, seed=0):
     return project
 
 
+QUICK_INTERPRET = "[interpret]\nrepeats = 3\n"
+
+
+def _quick_models(families: str, test_bootstrap: int = 200) -> str:
+    """Plan tables for a quick run: two baseline families, the recommended model frozen, the
+    test set opened once."""
+    return f"""
+[baselines]
+families = {families}
+trials = 2
+permutations = 0
+bootstrap = 200
+[compare]
+model = "recommended"
+[test]
+confirm = true
+bootstrap = {test_bootstrap}
+"""
+
+
+def _run(tmp_path, text: str):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text, "utf-8")
+    return run_plan(load_plan(plan), base=tmp_path)
+
+
 @pytest.fixture
 def tuned(tmp_path):
     return _study(tmp_path)
@@ -208,30 +234,10 @@ def test_interpret_finds_the_signal_and_groups_twins(tuned):
 def test_plan_runs_compare_test_interpret_and_a_second_run_is_refused(tmp_path):
     df = cohort(n=160, n_features=5, seed=4)
     df.to_csv(tmp_path / "cohort.csv", index=False)
-    plan = tmp_path / "plan.toml"
-    plan.write_text(
-        """
-[question]
-target = "label"
-[data]
-path = "cohort.csv"
-sample_id_column = "sample"
-[baselines]
-families = ["logistic", "naive_bayes"]
-trials = 2
-permutations = 0
-bootstrap = 200
-[compare]
-model = "recommended"
-[test]
-confirm = true
-bootstrap = 200
-[interpret]
-repeats = 3
-""",
-        "utf-8",
+    text = (
+        '[question]\ntarget = "label"\n[data]\npath = "cohort.csv"\nsample_id_column = "sample"\n'
     )
-    project = run_plan(load_plan(plan), base=tmp_path)
+    project = _run(tmp_path, text + _quick_models('["logistic", "naive_bayes"]') + QUICK_INTERPRET)
     assert project.is_done("interpret") and project.test_opened
     out = tmp_path / "p.dlwiz"
     container.save(project, out)
@@ -277,9 +283,7 @@ def test_cli_predict(tuned, tmp_path):
 @pytest.mark.shared_data
 def test_heart_disease_held_out_sites_show_the_drop_and_the_breakdown(tmp_path):
     path = shared("heart_disease_uci", "heart_disease_4sites_combined.csv")
-    plan = tmp_path / "plan.toml"
-    plan.write_text(
-        f"""
+    text = f"""
 [question]
 target = "disease"
 [data]
@@ -289,20 +293,8 @@ roles = {{ target = "ignore" }}
 [split]
 hold_out_column = "site"
 hold_out_values = ["va", "switzerland"]
-[baselines]
-families = ["logistic", "random_forest"]
-trials = 2
-permutations = 0
-bootstrap = 200
-[compare]
-model = "recommended"
-[test]
-confirm = true
-bootstrap = 300
-""",
-        "utf-8",
-    )
-    project = run_plan(load_plan(plan), base=tmp_path)
+"""
+    project = _run(tmp_path, text + _quick_models('["logistic", "random_forest"]', 300))
     look = project.study.test.looks[0]
     sites = {g.value: g for g in look.subgroups if g.column == "site"}
     assert set(sites) == {"va", "switzerland"}
@@ -318,9 +310,7 @@ bootstrap = 300
 @pytest.mark.shared_data
 def test_parkinsons_one_look_then_refused(tmp_path):
     path = shared("parkinsons_uci", "parkinsons.data")
-    plan = tmp_path / "plan.toml"
-    plan.write_text(
-        f"""
+    text = f"""
 [question]
 target = "status"
 unit = "patient"
@@ -328,20 +318,8 @@ unit = "patient"
 path = '{path}'
 [metadata]
 replicate_kind = "technical"
-[baselines]
-families = ["logistic", "random_forest"]
-trials = 2
-permutations = 0
-bootstrap = 200
-[compare]
-model = "recommended"
-[test]
-confirm = true
-bootstrap = 200
-""",
-        "utf-8",
-    )
-    project = run_plan(load_plan(plan), base=tmp_path)
+"""
+    project = _run(tmp_path, text + _quick_models('["logistic", "random_forest"]'))
     assert len([e for e in project.log if e.action == "test-unsealed"]) == 1
     subject = project.study.split.group_column
     test_people = set(test_step.opened_rows(project)[subject])

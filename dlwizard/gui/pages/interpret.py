@@ -13,14 +13,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
 from dlwizard.ml import metrics
 from dlwizard.steps import interpret
 from dlwizard.study.model import InterpretOptions
@@ -94,13 +93,7 @@ class InterpretPage(Page):
         ll.addWidget(SectionTitle(f"Permutation importance (top {TOP_SHOWN})"))
         self.importance_plot = self._plot_widget(460)
         ll.addWidget(self.importance_plot)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(
-            ["Feature or group", "Importance (95% interval)", "Members"]
-        )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(["Feature or group", "Importance (95% interval)", "Members"])
         self.table.setMinimumHeight(200)
         ll.addWidget(self.table)
         right = QWidget()
@@ -117,12 +110,7 @@ class InterpretPage(Page):
         rl2.addWidget(self.failing)
         self.coef_title = SectionTitle("Coefficients of the linear model (standardised)")
         rl2.addWidget(self.coef_title)
-        self.coefs = QTableWidget(0, 2)
-        self.coefs.setHorizontalHeaderLabels(["Feature", "Coefficient"])
-        self.coefs.verticalHeader().hide()
-        self.coefs.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.coefs.horizontalHeader().setStretchLastSection(True)
-        self.coefs.setMinimumHeight(180)
+        self.coefs = read_only_table(["Feature", "Coefficient"], 180)
         rl2.addWidget(self.coefs)
         rl2.addStretch(1)
         grid.addWidget(left, 0, 0)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.errors import DlwizardError
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, read_only_table
 from dlwizard.ml.identifiers import KIND_LABELS
 from dlwizard.steps import privacy
 from dlwizard.study import crypto
@@ -47,17 +47,6 @@ VERDICT_STYLE = {
 }
 RISK_COLOUR = {"low": "#1e6b34", "moderate": "#8a5a00", "high": "#b3261e"}
 ANSWERS = (("Yes", True), ("No", False), ("Not sure", None))
-
-
-def _table(columns: list[str], min_height: int = 120) -> QTableWidget:
-    t = QTableWidget(0, len(columns))
-    t.setHorizontalHeaderLabels(columns)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    t.setWordWrap(True)
-    t.horizontalHeader().setStretchLastSection(True)
-    t.setMinimumHeight(min_height)
-    return t
 
 
 class PrivacyPage(Page):
@@ -135,13 +124,15 @@ class PrivacyPage(Page):
         self.body.addWidget(self.ident_title)
         self.ident_note = HelpLabel("")
         self.body.addWidget(self.ident_note)
-        self.idents = _table(
+        self.idents = read_only_table(
             ["Column", "Looks like", "Safe Harbor category", "Feature?", "What to do"]
         )
         self.body.addWidget(self.idents)
         self.quasi_title = SectionTitle("Combinations that single people out (k-anonymity)")
         self.body.addWidget(self.quasi_title)
-        self.quasi = _table(["Columns combined", "Smallest group (k)", "Rows alone", "What to do"])
+        self.quasi = read_only_table(
+            ["Columns combined", "Smallest group (k)", "Rows alone", "What to do"]
+        )
         self.body.addWidget(self.quasi)
         self.quasi_note = HelpLabel(
             "k is the fewest rows that share one combination of these values. k = 1 means some "

@@ -8,27 +8,16 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
 from dlwizard.gui.widgets.evaluation import EvaluationPanel
 from dlwizard.ml import metrics
 from dlwizard.steps import test
-
-
-def _table(columns: list[str], min_height: int = 140) -> QTableWidget:
-    t = QTableWidget(0, len(columns))
-    t.setHorizontalHeaderLabels(columns)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    t.horizontalHeader().setStretchLastSection(True)
-    t.setMinimumHeight(min_height)
-    return t
 
 
 def _iv(v) -> str:
@@ -72,17 +61,17 @@ class TestPage(Page):
         self.summary = self.add_status_label()
         self.looks_title = SectionTitle("Every look at the test set")
         self.body.addWidget(self.looks_title)
-        self.looks = _table(["Version", "When", "Who", "Model", "Score", "Reason"], 60)
+        self.looks = read_only_table(["Version", "When", "Who", "Model", "Score", "Reason"], 60)
         self.body.addWidget(self.looks)
         self.body.addWidget(SectionTitle("Final model and best baseline on the test set"))
-        self.side = _table(["Metric", "Final model", "Best baseline"], 200)
+        self.side = read_only_table(["Metric", "Final model", "Best baseline"], 200)
         self.body.addWidget(self.side)
         grid = QGridLayout()
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(SectionTitle("Where does it fail? Performance per subgroup"))
-        self.subgroups = _table(["Column", "Value", "n", "Score (95% interval)", ""], 220)
+        self.subgroups = read_only_table(["Column", "Value", "n", "Score (95% interval)", ""], 220)
         ll.addWidget(self.subgroups)
         self.subgroups_note = HelpLabel("")
         ll.addWidget(self.subgroups_note)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +47,18 @@ def field_with_help(form, label: str, widget: QWidget, help_text: str) -> QWidge
     lay.addWidget(HelpLabel(help_text))
     form.addRow(f"<b>{label}</b>", box)
     return box
+
+
+def read_only_table(columns: list[str], min_height: int = 120) -> QTableWidget:
+    """A table of results: no row numbers, not editable, the last column filling the width."""
+    t = QTableWidget(0, len(columns))
+    t.setHorizontalHeaderLabels(columns)
+    t.verticalHeader().hide()
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.setWordWrap(True)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.setMinimumHeight(min_height)
+    return t
 
 
 class SectionTitle(QLabel):
