@@ -98,6 +98,9 @@ def prepare(project: Project) -> Prepared:
     s = project.study
     if s.split is None or project.table is None:
         raise StepError("split the data before tuning baselines")
+    from dlwizard.steps.metadata import require_target_role
+
+    require_target_role(project, "train a model")
     q = s.question
     task = q.task or "binary"
     classes = list(q.classes)

@@ -275,5 +275,5 @@ def commit(
         transposed=section.transposed,
         invalidated=dropped,
     )
-    if project.study.question.target:
-        question.resolve(project)
+    # Also without a target: the question step then says that one must be chosen.
+    question.resolve(project)

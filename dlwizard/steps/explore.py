@@ -66,6 +66,9 @@ def compute(
     options = options or ExploreOptions()
     if project.table is None or project.study.metadata is None:
         raise StepError("import the data and review the metadata first")
+    from dlwizard.steps.metadata import require_target_role
+
+    require_target_role(project, "explore the data")
     df_all = project.table
     roles = project.study.metadata.roles
     q = project.study.question

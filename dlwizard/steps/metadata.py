@@ -161,6 +161,116 @@ def _prefix_is_the_label(prefix: pd.Series, label: pd.Series) -> bool:
     return bool((lab.groupby(prefix).nunique() <= 1).all())
 
 
+def role_candidates(df: pd.DataFrame, roles: dict[str, Role]) -> dict[str, Role]:
+    """Columns given another role (feature, ignore) that look like metadata, with the role they
+    look like: a name that says batch/site/date/subject, dates, or repeated text codes.
+
+    Statements such as "no column says which batch" name these instead of denying they exist.
+    """
+    import pandas as pd
+
+    out: dict[str, Role] = {}
+    n = len(df)
+    for col, role in roles.items():
+        if role not in ("feature", "ignore") or col not in df.columns:
+            continue
+        name = str(col)
+        for cand, pattern in (_NAME_RULES[0], _NAME_RULES[2], _NAME_RULES[3]):
+            if pattern.search(name):
+                out[col] = cand
+                break
+        if col in out:
+            continue
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype) or _as_month(s) is not None:
+            out[col] = "batch"
+        elif (
+            not pd.api.types.is_numeric_dtype(s.dtype)
+            and not pd.api.types.is_bool_dtype(s.dtype)
+            and 2 <= s.nunique() <= max(2, n // 3)
+            and s.dropna().astype("str").str.fullmatch(r"[A-Za-z]*[-_ ]?\d+[A-Za-z0-9_-]*").mean()
+            > 0.9
+        ):
+            # Repeated codes like 'A12', 'M-07': an animal, plate or run ID, not a measurement.
+            out[col] = "subject"
+    return out
+
+
+def _candidates_text(candidates: dict[str, Role], limit: int = 4) -> str:
+    names = {"batch": "batch/site/date", "subject": "subject", "time_point": "time point"}
+    items = [f"'{c}' ({names.get(r, r)}?)" for c, r in list(candidates.items())[:limit]]
+    more = len(candidates) - limit
+    return ", ".join(items) + (f" and {more} more" if more > 0 else "")
+
+
+def target_role_problem(project: Project) -> str | None:
+    """Why the analysis cannot go on with the current target and roles, or None.
+
+    The target must be chosen, present, and never an input: a label among the features would
+    let every model read the answer.
+    """
+    q = project.study.question
+    m = project.study.metadata
+    if not q.target:
+        return "no target is chosen: choose the column to predict on page 1, The question"
+    if m is None:
+        return None
+    role = m.roles.get(q.target)
+    if role is not None and role != "target":
+        return (
+            f"the target '{q.target}' has the role '{role}' on the metadata page, so the "
+            "models would read the answer from their inputs"
+        )
+    others = [c for c, r in m.roles.items() if r == "target" and c != q.target]
+    if others:
+        return f"'{others[0]}' has the target role but the question's target is '{q.target}'"
+    return None
+
+
+def require_target_role(project: Project, what: str) -> None:
+    """Refuse ``what`` (exploring, splitting, training) while the target is not set or is an
+    input, or while the roles wait for their review after a new import."""
+    problem = target_role_problem(project)
+    if problem is None and not project.is_done(STEP):
+        problem = "the columns' roles have not been reviewed for the data now imported"
+    if problem:
+        raise StepError(
+            f"cannot {what}: {problem}",
+            column=project.study.question.target,
+            fix="choose the target on the question page; the metadata page then gives it the "
+            "target role (press Review roles again if it does not).",
+        )
+
+
+def follow_target(project: Project) -> None:
+    """The question's target (or task) changed: give the roles and checks the new target.
+
+    A reviewed metadata step is re-run (the user's own role choices are kept, the old target
+    gets the role suggested for it); otherwise only the roles are corrected, and the step still
+    waits for its review.
+    """
+    m = project.study.metadata
+    df = project.table_before_split()
+    if m is None or df is None:
+        return
+    if project.is_done(STEP):
+        apply(project)
+        return
+    target = project.study.question.target
+    cols = [c for c in m.roles if c in df.columns]
+    suggested, reasons = suggest_roles(df[cols], target)
+    roles = dict(m.roles)
+    for col, role in m.roles.items():
+        if col == target:
+            roles[col] = "target"
+        elif role == "target":
+            roles[col] = suggested.get(col, "feature")
+    m.roles = roles
+    m.suggested_roles = {**m.suggested_roles, **suggested}
+    m.role_reasons = {**m.role_reasons, **reasons}
+    project.touch()
+
+
 def _free_name(df: pd.DataFrame, base: str) -> str:
     name, k = base, 2
     while name in df.columns:
@@ -255,7 +365,9 @@ def apply(
         targets = [c for c, r in final.items() if r == "target"]
     for extra in [c for c in targets if c != target]:
         final[extra] = "ignore" if target else "target"
+    candidates = role_candidates(table, final)
     section = MetadataSection(
+        role_candidates=candidates,
         roles=final,
         suggested_roles=suggested,
         role_reasons=reasons,
@@ -395,17 +507,34 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
 
     # Missing metadata.
     if not by_role.get("batch") and not by_role.get("subject"):
-        findings.append(
-            Finding(
-                code="metadata-missing",
-                severity="warning",
-                step=STEP,
-                message="No column says which batch, site, plate, run date or subject each "
-                "sample belongs to, so batch effects and repeated subjects cannot be checked.",
-                fix="if such information exists, join it from a sample sheet on the data page "
-                "and give it the batch or subject role here.",
+        candidates = section.role_candidates
+        if candidates:
+            findings.append(
+                Finding(
+                    code="metadata-missing",
+                    severity="warning",
+                    step=STEP,
+                    message="No column has the batch or subject role, so batch effects and "
+                    "repeated subjects cannot be checked. These columns look like such "
+                    f"information: {_candidates_text(candidates)}.",
+                    fix="if a column says where, when or from whom a sample came, give it the "
+                    "batch or subject role (or ignore it if it is a real measurement).",
+                    columns=list(candidates)[:20],
+                )
             )
-        )
+        else:
+            findings.append(
+                Finding(
+                    code="metadata-missing",
+                    severity="warning",
+                    step=STEP,
+                    message="No column has the batch or subject role, and none looks like one: "
+                    "which batch, site, plate, run date or subject each sample belongs to is "
+                    "not known, so batch effects and repeated subjects cannot be checked.",
+                    fix="if such information exists, join it from a sample sheet on the data "
+                    "page and give it the batch or subject role here.",
+                )
+            )
     for role in METADATA_ROLES:
         for col in by_role.get(role, []):
             n_miss = int(df[col].isna().sum())

@@ -93,11 +93,17 @@ def apply(project: Project, **answers: Any) -> None:
     resolve(project)
     after = project.study.question
     if before[0] != after.target or before[1] != after.task:
-        # A new target or task: the split (stratified by it) and every model rest on the old one.
-        dropped = project.invalidate_after(STEP)
+        # A new target or task: the roles (the target is never an input) and the metadata
+        # checks follow it; the exploration, the split (stratified by it) and every model rest
+        # on the old one. The import does not depend on it and stays done.
+        from dlwizard.steps import metadata
+
+        metadata.follow_target(project)
+        project.invalidate_after("metadata")
         for step in ("explore", "split", "baselines"):
-            if step in dropped and getattr(project.study, step, None) is not None:
+            if getattr(project.study, step, None) is not None:
                 setattr(project.study, step, None)
+                project.study.steps_done.pop(step, None)
     elif before[2] != after.positive_class:
         project.invalidate_after("split")  # the models' scores are for the class of interest
 

@@ -96,8 +96,14 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         raise StepError("import the data and review the metadata before splitting")
     project.refuse_if_test_opened("splitting again")
     q = s.question
-    if not q.target or project.errors("question"):
-        raise StepError("choose a valid target on the question page before splitting")
+    from dlwizard.steps.metadata import require_target_role
+
+    require_target_role(project, "split the data")
+    if project.errors("question"):
+        raise StepError(
+            "cannot split the data: " + project.errors("question")[0].message,
+            fix="correct the question on page 1 first.",
+        )
     if options.tune_fraction + options.test_fraction >= 0.9:
         raise StepError(
             "the tuning and test sets together take too much: at least 10% must stay for training",
@@ -114,6 +120,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
     excluded = [int(i) for i in df.index[~labelled]]
     subject = subject_column(project)
     findings: list[Finding] = []
+    left_out: list[int] = []
     group_col = subject if options.group_by_subject else None
     if subject is not None and not options.group_by_subject:
         if not options.ungrouped_reason.strip():
@@ -170,6 +177,40 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         test_mask = values.isin(wanted).to_numpy()
         if test_mask.all():
             raise StepError(f"holding out {', '.join(wanted)} leaves no rows for training")
+        if group_col is not None:
+            # A subject measured at the held-out site and elsewhere: their other rows would put
+            # a test subject into training. Leave those rows out, so the test holds only new
+            # subjects (grouping alone cannot help: the site, not the subject, picks the test).
+            subj = work[group_col].astype("str")
+            overlap = ~test_mask & subj.isin(set(subj[test_mask])).to_numpy()
+            if overlap.any():
+                left_out = [int(i) for i in work.index[overlap]]
+                n_subj = int(subj[overlap].nunique())
+                example = str(subj[overlap].iloc[0])
+                work = work[~overlap]
+                test_mask = test_mask[~overlap]
+                if test_mask.all():
+                    raise StepError(
+                        f"every subject in '{group_col}' also occurs in the held-out "
+                        f"{col} {', '.join(wanted)}, so no new subjects are left for training",
+                        column=col,
+                        fix="hold out another value, or split at random by subject.",
+                    )
+                findings.append(
+                    Finding(
+                        code="holdout-subjects-left-out",
+                        severity="warning",
+                        step=STEP,
+                        message=f"{n_subj} subject(s) in '{group_col}' (for example "
+                        f"'{example}') have rows in the held-out {col} and elsewhere. Their "
+                        f"{len(left_out)} row(s) outside it were left out of training and "
+                        "tuning, so the test set holds only subjects the model never saw.",
+                        fix="nothing to do if that is right; hold out another value to keep "
+                        "more rows for training.",
+                        columns=[group_col, col],
+                        detail={"rows": len(left_out), "subjects": n_subj},
+                    )
+                )
 
     job.progress(0.15, "Finding duplicates to keep together")
     feats = numeric_features(work, roles)
@@ -210,6 +251,8 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
                 fix="there are too few subjects or samples for three sets; lower the fractions.",
             )
     findings += _leakage_checks(work, a.sets, subject, options, dup)
+    if task != "regression":
+        findings += _class_coverage(work[target], a.sets, options)
     n_groups_train = len(np.unique(groups[a.sets == "train"]))
     if n_groups_train < options.n_folds * MIN_GROUPS_PER_FOLD or a.n_folds < options.n_folds:
         findings.append(
@@ -282,6 +325,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         tune=sets["tune"],
         test=sets["test"],
         excluded=excluded,
+        left_out=left_out,
         folds=[int(f) for f in a.folds[train_pos]],
         n_folds=a.n_folds,
         test_sha256=test_hash(sets["test"], names),
@@ -326,6 +370,71 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         hold_out=options.hold_out_column,
     )
     job.progress(1.0, "Split done; test set sealed")
+
+
+def _class_coverage(labels: pd.Series, sets: np.ndarray, options: SplitOptions) -> list[Finding]:
+    """A class absent from a set: never learned (training), never tuned for, or never tested."""
+    from dlwizard.steps.question import class_labels
+
+    lab = class_labels(labels).to_numpy()
+    present = {name: set(lab[sets == name]) for name in splitting.SETS}
+    classes = sorted(set(lab))
+    held = (
+        f"the held-out {options.hold_out_column} {', '.join(options.hold_out_values)}"
+        if options.hold_out_column
+        else "the test set"
+    )
+    findings: list[Finding] = []
+    no_train = [c for c in classes if c not in present["train"]]
+    if no_train:
+        findings.append(
+            Finding(
+                code="class-missing-from-training",
+                # Holding out another site is in the user's hands; a class too small for a
+                # random split is not, so it is a warning there (the question step flags it).
+                severity="error" if options.hold_out_column else "warning",
+                step=STEP,
+                message="No training row has the class "
+                + ", ".join(f"'{c}'" for c in no_train)
+                + f" (its rows are all in {'the tuning set or ' if options.hold_out_column else ''}"
+                f"{held}): a model can never learn to predict it, and its test score would be "
+                "meaningless.",
+                fix=(
+                    f"hold out another {options.hold_out_column} (one where every class also "
+                    "occurs elsewhere), or split at random by subject instead."
+                    if options.hold_out_column
+                    else "the class has too few rows or subjects: merge it into a related class "
+                    "or drop its rows, then split again."
+                ),
+                detail={"classes": no_train},
+            )
+        )
+    for name, what in (("tune", "tuning"), ("test", "test")):
+        gone = [c for c in classes if c not in present[name] and c not in no_train]
+        if gone:
+            findings.append(
+                Finding(
+                    code="class-missing-from-set",
+                    severity="warning",
+                    step=STEP,
+                    message=f"The {what} set has no row of the class "
+                    + ", ".join(f"'{c}'" for c in gone)
+                    + (
+                        ": how well it is recognised cannot be measured there."
+                        if name == "test"
+                        else ": models cannot be compared on it before the test."
+                    ),
+                    fix=f"use a larger {what} fraction"
+                    + (
+                        f", or hold out another {options.hold_out_column}"
+                        if options.hold_out_column
+                        else ""
+                    )
+                    + ".",
+                    detail={"set": name, "classes": gone},
+                )
+            )
+    return findings
 
 
 def _leakage_checks(work, sets: np.ndarray, subject, options: SplitOptions, dup) -> list[Finding]:

@@ -186,6 +186,9 @@ class MetadataSection(_Model):
     n_rows: int = 0
     n_subjects: int | None = None
     associations: list[Association] = Field(default_factory=list)
+    # Columns with another role (feature, ignore) that look like metadata: column -> the role
+    # they look like. Statements such as "no batch column" name them instead of denying them.
+    role_candidates: dict[str, Role] = Field(default_factory=dict)
 
 
 class Finding(_Model):
@@ -273,6 +276,9 @@ class SplitSection(_Model):
     tune: list[int] = Field(default_factory=list)
     test: list[int] = Field(default_factory=list)
     excluded: list[int] = Field(default_factory=list)  # rows without a label
+    # Rows of subjects who also occur in a held-out site, kept out of training and tuning so the
+    # test holds only unseen subjects.
+    left_out: list[int] = Field(default_factory=list)
     folds: list[int] = Field(default_factory=list)  # CV fold of each train row, same order
     n_folds: int = 0
     test_sha256: str = ""

@@ -330,6 +330,8 @@ AFTER_THE_SPLIT = {
     "question.apply": lambda p: question.apply(p, intended_use="screening"),
     "question.resolve": lambda p: question.resolve(p),
     "metadata.run_checks": lambda p: metadata.run_checks(p.table, p.study.metadata, p),
+    "metadata.target_role_problem": lambda p: metadata.target_role_problem(p),
+    "metadata.require_target_role": lambda p: metadata.require_target_role(p, "train a model"),
     "explore.compute": lambda p: explore.compute(p),
     "explore.run": lambda p: explore.run(p),
     "explore.describe_rows": lambda p: explore.describe_rows(p, p.study.split.test, limit=1000),
@@ -382,7 +384,13 @@ def _refused(fn, project):
 
 # Steps before the split: what they record throws the split away (or, for split.run, makes a
 # new one), so they may see every row. Each is checked below.
-THROW_THE_SPLIT_AWAY = {"data.run", "data.commit", "metadata.apply", "split.run"}
+THROW_THE_SPLIT_AWAY = {
+    "data.run",
+    "data.commit",
+    "metadata.apply",
+    "metadata.follow_target",
+    "split.run",
+}
 
 
 def _public_functions_taking_a_project() -> set[str]:
