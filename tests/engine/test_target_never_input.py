@@ -126,7 +126,7 @@ def test_without_a_target_the_later_steps_point_back_to_the_question(tmp_path):
     assert [f.code for f in project.errors("question")] == ["target-not-set"]
     metadata.apply(project)
     for action in (lambda: explore.compute(project), lambda: split.run(project)):
-        with pytest.raises(StepError, match="no target is chosen.*The question"):
+        with pytest.raises(StepError, match=r"no target is chosen.*The question"):
             action()
 
 
