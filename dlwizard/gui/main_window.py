@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -60,6 +62,8 @@ class MainWindow(QMainWindow):
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
         self.steps.setFixedWidth(220)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.steps.currentRowChanged.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
         self.pages: list[Page] = [
@@ -93,14 +97,24 @@ class MainWindow(QMainWindow):
 
         self.progress = ProgressPanel()
         self.progress.cancel_requested.connect(self.cancel_job)
-        self.back_button = QPushButton("← Back")
-        self.next_button = QPushButton("Next →")
+        # Alt+B / Alt+N (the underlined letters), and the browser keys Alt+Left / Alt+Right.
+        self.back_button = QPushButton("← &Back")
+        self.next_button = QPushButton("&Next →")
         self.next_button.setObjectName("primary")
-        self.back_button.clicked.connect(lambda: self.go_to(self.stack.currentIndex() - 1))
-        self.next_button.clicked.connect(lambda: self.go_to(self.stack.currentIndex() + 1))
+        self.back_button.setToolTip("The previous step (Alt+B or Alt+Left)")
+        self.next_button.setToolTip("The next step (Alt+N or Alt+Right)")
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button.clicked.connect(self.go_next)
+        for key, slot in (
+            (QKeySequence.StandardKey.Back, self.go_back),
+            (QKeySequence.StandardKey.Forward, self.go_next),
+        ):
+            QShortcut(QKeySequence(key), self, activated=slot)
         self.blocker = QLabel()
         self.blocker.setObjectName("blocker")
         self.blocker.setWordWrap(True)
+        self.blocker.setTextFormat(Qt.TextFormat.RichText)
+        self.blocker.linkActivated.connect(lambda step: self.go_to(self.page_index(step)))
         foot = QHBoxLayout()
         foot.addWidget(self.back_button)
         foot.addWidget(self.blocker, 1)
@@ -119,6 +133,10 @@ class MainWindow(QMainWindow):
         lay.addLayout(right, 1)
         self.setCentralWidget(central)
         self._build_menus()
+        # Tab moves to the next field in the multi-line boxes too (a tab character in an
+        # intended use or a reason is never what the user meant).
+        for edit in self.findChildren(QPlainTextEdit) + self.findChildren(QTextEdit):
+            edit.setTabChangesFocus(True)
         self.statusBar().showMessage("Ready")
 
         self.autosave_timer = QTimer(self)
@@ -221,15 +239,38 @@ class MainWindow(QMainWindow):
         self._update_footer()
 
     def _update_footer(self) -> None:
+        from html import escape
+
+        from dlwizard.steps.metadata import target_role_problem
+
         i = self.stack.currentIndex()
         busy = self.job is not None
         self.back_button.setEnabled(i > 0 and not busy)
-        problems = self.pages[i].problems() if i >= 0 else []
+        problems = [escape(p) for p in (self.pages[i].problems() if i >= 0 else [])]
+        if i >= self.page_index("metadata") and self.project.table is not None:
+            # Every later step needs the answer column: point back to where it is chosen.
+            problem = target_role_problem(self.project)
+            if problem:
+                problems.insert(
+                    0,
+                    f"{escape(problem)}. <a href='question'>Go to the question</a>",
+                )
         last = i >= len(self.pages) - 1
         self.next_button.setEnabled(not busy and not last and not problems)
         self.next_button.setVisible(not last)
         self.blocker.setText(("To go on: " + problems[0]) if problems and not busy else "")
         self.steps.setEnabled(not busy)
+
+    def page_index(self, step: str) -> int:
+        return next(i for i, p in enumerate(self.pages) if p.step == step)
+
+    def go_next(self) -> None:
+        if self.next_button.isEnabled() and self.next_button.isVisible():
+            self.go_to(self.stack.currentIndex() + 1)
+
+    def go_back(self) -> None:
+        if self.back_button.isEnabled():
+            self.go_to(self.stack.currentIndex() - 1)
 
     def go_to(self, index: int) -> None:
         if not 0 <= index < len(self.pages) or self.job is not None:

@@ -329,6 +329,14 @@ class MetadataPage(Page):
                 if info is None:
                     continue
                 distinct = "many" if info.n_unique is None else f"{info.n_unique:,}"
+                why = m.role_reasons.get(col, "")
+                suggested = m.suggested_roles.get(col)
+                if role == "target":
+                    why = "chosen on the question page"
+                elif suggested is not None and suggested != role:
+                    # The reason was for the suggestion, not for the user's own choice.
+                    first = ROLE_NAMES[suggested].split(" (")[0]
+                    why = f"your choice (suggested: {first}" + (f", {why})" if why else ")")
                 rows.append(
                     [
                         col,
@@ -337,7 +345,7 @@ class MetadataPage(Page):
                         f"{info.n_missing:,}",
                         distinct,
                         ", ".join(info.examples),
-                        m.role_reasons.get(col, ""),
+                        why,
                     ]
                 )
             # Metadata first: the few columns that need a decision, then the measurements.
@@ -376,7 +384,9 @@ class MetadataPage(Page):
             self._loading = False
 
     def on_enter(self) -> None:
-        if self.project.table is not None and self.project.study.metadata is None:
+        # Suggest roles the first time, and again after a new import (choices made here are
+        # kept for the columns that are still there).
+        if self.project.table is not None and not self.project.is_done(self.step):
             self.run_job(
                 metadata.apply,
                 self.project,

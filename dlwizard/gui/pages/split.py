@@ -145,6 +145,15 @@ class SplitPage(Page):
         )
         self.body.addLayout(form)
         self.split_button = self.add_primary_button("Split and seal the test set", self.make_split)
+        # Why the button is disabled, with the way back (never a silent dead end).
+        self.waiting_note = QLabel()
+        self.waiting_note.setObjectName("status")
+        self.waiting_note.setWordWrap(True)
+        self.waiting_note.setTextFormat(Qt.TextFormat.RichText)
+        self.waiting_note.linkActivated.connect(
+            lambda step: self.window_.go_to(self.window_.page_index(step))
+        )
+        self.body.addWidget(self.waiting_note)
 
         self.result_box = QGroupBox("The split")
         rl = QVBoxLayout(self.result_box)
@@ -213,12 +222,40 @@ class SplitPage(Page):
                 )
         self._holdout_toggled(self.holdout_check.isChecked())
         self._grouping_toggled(self.group_check.isChecked())
-        self.split_button.setEnabled(m is not None and bool(p.study.question.target))
+        waiting = self._waiting_for()
+        self.split_button.setEnabled(not waiting)
+        self.waiting_note.setText(waiting)
+        self.waiting_note.setVisible(bool(waiting))
         self.split_button.setText(
             "Split again (reseal the test set)" if s is not None else "Split and seal the test set"
         )
         self._show_result()
         self.show_findings()
+
+    def _waiting_for(self) -> str:
+        """What must happen on an earlier page before the data can be split ('' = nothing)."""
+        from html import escape
+
+        from dlwizard.steps.metadata import target_role_problem
+
+        p = self.project
+        if p.table is None:
+            return "Import the data first: <a href='data'>go to the Data page</a>."
+        problem = target_role_problem(p)
+        if problem:
+            return (
+                f"Cannot split yet: {escape(problem)}. <a href='question'>Go to the question</a>."
+            )
+        if p.study.metadata is None or not p.is_done("metadata"):
+            return (
+                "Review the columns' roles first: <a href='metadata'>go to the Metadata page</a>."
+            )
+        if p.errors("question"):
+            return (
+                f"Cannot split yet: {escape(p.errors('question')[0].message)} "
+                "<a href='question'>Go to the question</a>."
+            )
+        return ""
 
     def _show_result(self) -> None:
         s = self.project.study.split
@@ -236,6 +273,11 @@ class SplitPage(Page):
             f"<b>{len(s.train)}</b> training · <b>{len(s.tune)}</b> tuning · "
             f"<b>{len(s.test)}</b> test rows of {n} labelled"
             + (f" ({len(s.excluded)} unlabelled rows left out)" if s.excluded else "")
+            + (
+                f" ({len(s.left_out)} rows of subjects also in the held-out set left out)"
+                if s.left_out
+                else ""
+            )
             + f".{grouped}{held} {s.n_folds} cross-validation folds inside training.<br>"
             f"<b>The test set is sealed</b>: its rows are out of reach of every step until "
             f"the final test opens them once. Fingerprint (SHA-256 of the row ids): "
