@@ -1,3 +1,3 @@
-from dlwizard.cli import main
+from dlwizard.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -17,6 +17,7 @@ Errors print one clear message and exit non-zero; ``--debug`` shows the tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -251,3 +252,31 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def exit_cleanly(code: int, argv: list[str] | None = None) -> None:
+    """End a headless command with ``code`` once its output is out, without tearing down the
+    native thread pools (Arrow's, torch's) that a normal interpreter exit may abort in (Arrow
+    issue #34314: 'terminate called without an active exception', exit code 134 now and then).
+
+    Every file the command wrote was closed by its own ``with`` block; what is left to do at
+    exit is flushing the standard streams and the log handlers. The wizard itself (no
+    command) exits the ordinary way, after Qt has shut down.
+    """
+    import logging
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    headless = first in COMMANDS or "--self-test" in argv
+    if not headless:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
+def entry() -> None:
+    """The ``dlwizard`` console command (and ``python -m dlwizard``)."""
+    exit_cleanly(main())

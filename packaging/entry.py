@@ -94,4 +94,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from dlwizard.cli import exit_cleanly
+
+    exit_cleanly(main())
