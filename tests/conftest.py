@@ -73,6 +73,31 @@ def _no_leftover_threads():
     assert not leftover, f"threads outlived the test: {[t.name for t in leftover]}"
 
 
+@pytest.fixture(autouse=True)
+def _every_saved_project_reopens(monkeypatch):
+    """Every project any test saves is opened again at once, as the user would open it, and
+    must hold what was saved: the Study, the tables, the stored results, the log."""
+    import pandas.testing as pdt
+
+    from dlwizard.study import container
+
+    original = container.save
+
+    def save_and_reopen(project, path=None, **kwargs):
+        target = original(project, path, **kwargs)
+        members, _ = container.read_container(target, key=project.encryption, remember=False)
+        back = container.project_from_members(members, target)
+        assert back.study.model_dump_json() == project.study.model_dump_json()
+        assert [e.to_json() for e in back.log] == [e.to_json() for e in project.log]
+        assert sorted(back.frames) == sorted(project.frames)
+        assert back.models == project.models
+        if project.table is not None:
+            pdt.assert_frame_equal(back.table, project.table)
+        return target
+
+    monkeypatch.setattr(container, "save", save_and_reopen)
+
+
 def shared(*parts: str) -> Path:
     """A file in ../shared/data, or skip the test with the reason."""
     path = SHARED_DATA.joinpath(*parts)

@@ -56,7 +56,13 @@ def write_recovery(project: Project) -> Path:
     # Remember where the real file lives so recovery can offer to save back there.
     original = str(project.path) if project.path else ""
     members["recovery.json"] = json.dumps({"original": original}).encode("utf-8")
-    container.write_members(target, members, key=key, project_id=project.study.id)
+    container.write_members(
+        target,
+        members,
+        key=key,
+        project_id=project.study.id,
+        verify=lambda tmp: container.verify_saved(tmp, project, key),
+    )
     return target
 
 

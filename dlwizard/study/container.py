@@ -24,15 +24,17 @@ import json
 import os
 import re
 import tempfile
+import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from dlwizard import __version__
-from dlwizard.errors import ProjectFileError
+from dlwizard.errors import DlwizardError, ProjectFileError
 from dlwizard.study import crypto
 from dlwizard.study.crypto import ProjectKey
 from dlwizard.study.migrations import migrate
@@ -106,11 +108,14 @@ def write_members(
     *,
     key: ProjectKey | None = None,
     project_id: str = "",
+    verify: Callable[[Path], None] | None = None,
 ) -> None:
     """Write a container atomically: a temp file in the same folder, then ``os.replace``.
 
     With ``key`` every member is encrypted in memory first, so the temp file only ever holds
-    ciphertext (and the plaintext header).
+    ciphertext (and the plaintext header). ``verify`` reads the finished temp file back before
+    it replaces anything: when it raises, the old file stays, and the new one is kept beside it
+    under a name that says so (:func:`_keep_unreadable`).
     """
     manifest = {
         "format": FORMAT,
@@ -146,6 +151,19 @@ def write_members(
                 zf.writestr(name, data, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        if verify is not None:
+            try:
+                verify(Path(tmp))
+            except Exception as exc:
+                kept = _keep_unreadable(Path(tmp), path)
+                reason = str(exc) if isinstance(exc, DlwizardError) else repr(exc)
+                raise ProjectFileError(
+                    f"could not be saved: the new file did not read back ({reason})",
+                    file=path,
+                    fix="the previous file is unchanged and nothing is lost from the open "
+                    f"project; keep working and save again. The new file was kept as {kept} "
+                    "for a bug report.",
+                ) from exc
         # mkstemp creates the file private (0600); a project file follows the user's umask.
         umask = os.umask(0)
         os.umask(umask)
@@ -154,6 +172,28 @@ def write_members(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _keep_unreadable(tmp: Path, path: Path) -> Path:
+    """Keep a written file that did not read back, beside the real one, for a bug report."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.stem}.unreadable-{stamp}{path.suffix}")
+    try:
+        os.replace(tmp, kept)
+    except OSError:
+        return tmp
+    return kept
+
+
+def verify_saved(path: Path, project: Project, key: ProjectKey | None) -> None:
+    """A save is done when it reads back: every member's checksum, the decryption, the Study's
+    schema, the tables, and the same Study as the one in memory."""
+    members, _ = read_container(path, key=key, remember=False)
+    back = project_from_members(members, path)
+    if back.study.model_dump_json() != project.study.model_dump_json():
+        raise ProjectFileError("the study read back differs from the one saved", file=path)
+    if len(back.log) != len(project.log):
+        raise ProjectFileError("the audit log read back is incomplete", file=path)
 
 
 def encryption_for_saving(project: Project, target: Path | None = None) -> ProjectKey | None:
@@ -181,7 +221,13 @@ def save(project: Project, path: str | Path | None = None, *, mark_clean: bool =
         target = target.with_name(target.name + SUFFIX)
     key = encryption_for_saving(project, target)
     try:
-        write_members(target, project_members(project), key=key, project_id=project.study.id)
+        write_members(
+            target,
+            project_members(project),
+            key=key,
+            project_id=project.study.id,
+            verify=lambda tmp: verify_saved(tmp, project, key),
+        )
     except OSError as exc:
         raise ProjectFileError(
             f"could not be saved: {exc.strerror or exc}",
@@ -380,8 +426,11 @@ def read_container(
     *,
     remember: bool = True,
     only: set[str] | None = None,
+    key: ProjectKey | None = None,
 ) -> tuple[dict[str, bytes], ProjectKey | None]:
-    """Read, decrypt when encrypted, and verify the members (all, or those in ``only``)."""
+    """Read, decrypt when encrypted, and verify the members (all, or those in ``only``).
+
+    ``key``: the project's key when it is already known (reading back what was just saved)."""
     source = Path(path)
     with _open_zip(source) as zf:
         infos = _check_names(zf, source)
@@ -394,7 +443,7 @@ def read_container(
                 file_format=FORMAT,
                 schema_version=SCHEMA_VERSION,
             )
-            pk = crypto.unlock(header, source, password=password, remember=remember)
+            pk = key or crypto.unlock(header, source, password=password, remember=remember)
             aead = pk.aead()
             limit = crypto.ciphertext_size(_MAX_MANIFEST_BYTES)
             raw = _read_member(zf, "manifest.json", limit, source)

@@ -59,7 +59,9 @@ def now_iso() -> str:
 
 class _Model(BaseModel):
     # Unknown keys are an error: a typo in study.json must not pass silently.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # A NaN or infinity that slips into a float is written as "NaN"/"Infinity" (read back as
+    # such), never as null, which would make the saved project unreadable.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, ser_json_inf_nan="strings")
 
 
 class Ceiling(_Model):

@@ -269,3 +269,30 @@ def test_other_settings_survive_adding_a_recent_file(tmp_path):
     f.write_bytes(b"")
     settings.add_recent_file(f)
     assert settings.load_settings()["theme"] == "dark"
+
+
+# -- a save is done only when it reads back -------------------------------------------------------
+def test_a_save_that_does_not_read_back_keeps_the_old_file(demo, tmp_path, monkeypatch):
+    target = tmp_path / "study.dlwiz"
+    container.save(demo, target, mark_clean=False)
+    before = target.read_bytes()
+    changed = container.load(target)
+    changed.study.name = "Changed after saving"
+    changed.dirty = True
+    real = container.project_from_members
+
+    def unreadable(members, source):
+        if str(source).endswith(".tmp"):  # the read-back of the new file, before the rename
+            raise ProjectFileError("study.json is not valid: x.y: Input should be a valid number")
+        return real(members, source)
+
+    monkeypatch.setattr(container, "project_from_members", unreadable)
+    with pytest.raises(ProjectFileError, match="did not read back") as info:
+        container.save(changed, target)
+    message = str(info.value)
+    assert "previous file is unchanged" in message and "Input should be a valid number" in message
+    assert target.read_bytes() == before
+    assert changed.dirty is True
+    kept = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert len(kept) == 1 and kept[0].name in message
+    assert _leftovers(tmp_path) == []
