@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlwizard.plots import palette
+
+MAX_LABEL_CHARS = 40  # longer class names are shortened with "…" (the table beside shows all)
+
 
 @dataclass
 class ClassBalance:
@@ -19,25 +23,53 @@ class ClassBalance:
         return [c / self.total if self.total else 0.0 for c in self.counts]
 
 
+def tick_label(label: str) -> str:
+    label = str(label)
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def label_width(axis, labels: list[str]) -> int:
+    """Pixels the left axis needs to show every class name whole (plus its tick and margin)."""
+    from PySide6.QtGui import QFontMetricsF
+
+    font = axis.style.get("tickFont") or axis.font()
+    fm = QFontMetricsF(font)
+    widest = max((fm.horizontalAdvance(lab) for lab in labels), default=0.0)
+    tick = max(axis.style.get("tickLength", 5), 0)
+    return int(widest + tick + axis.style.get("tickTextOffset", [5, 2])[0] + 8)
+
+
 def build(plot_item, balance: ClassBalance) -> None:
-    """Draw ``balance`` into a pyqtgraph PlotItem (cleared first)."""
+    """Draw ``balance`` into a pyqtgraph PlotItem (cleared first).
+
+    The left axis is made as wide as the longest class name, so names are never cut; the x range
+    leaves room for the count and share printed after each bar.
+    """
     import pyqtgraph as pg
 
     plot_item.clear()
     n = len(balance.labels)
     ys = list(range(n))
     colors = [
-        pg.mkBrush("#c0392b" if lab == balance.highlight else "#5b8db8") for lab in balance.labels
+        pg.mkBrush(palette.HIGHLIGHT if lab == balance.highlight else palette.PRIMARY)
+        for lab in balance.labels
     ]
     bars = pg.BarGraphItem(x0=0, y=ys, height=0.6, width=balance.counts, brushes=colors)
     plot_item.addItem(bars)
+    longest = 1
     for y, count, share in zip(ys, balance.counts, balance.shares()):
-        text = pg.TextItem(f" {count} ({share:.0%})", color="#333", anchor=(0, 0.5))
+        label = f" {count} ({share:.0%})"
+        longest = max(longest, len(label))
+        text = pg.TextItem(label, color="#333", anchor=(0, 0.5))
         text.setPos(count, y)
         plot_item.addItem(text)
     axis = plot_item.getAxis("left")
-    axis.setTicks([[(y, lab[:18]) for y, lab in zip(ys, balance.labels)]])
-    plot_item.setXRange(0, max(balance.counts or [1]) * 1.35, padding=0)
+    names = [tick_label(lab) for lab in balance.labels]
+    axis.setTicks([[(y, lab) for y, lab in zip(ys, names)]])
+    axis.setWidth(label_width(axis, names))
+    top = max(balance.counts or [1])
+    # Room after the longest bar for its count and share (about a third of the width).
+    plot_item.setXRange(0, top * (1.2 + 0.02 * longest), padding=0)
     plot_item.setYRange(-0.6, n - 0.4, padding=0)
     plot_item.getAxis("bottom").setLabel("samples")
     plot_item.setMouseEnabled(x=False, y=False)

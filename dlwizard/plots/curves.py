@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlwizard.plots import palette
+
 
 def _style(plot_item, x_label: str, y_label: str) -> None:
     plot_item.clear()
@@ -18,9 +20,11 @@ def roc(plot_item, fpr, tpr, auc: float | None = None) -> None:
     import pyqtgraph as pg
 
     _style(plot_item, "false positive rate (1 − specificity)", "true positive rate (sensitivity)")
-    plot_item.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine))
+    plot_item.plot(
+        [0, 1], [0, 1], pen=pg.mkPen(palette.REFERENCE, style=pg.QtCore.Qt.PenStyle.DashLine)
+    )
     name = f"AUROC {auc:.3f}" if auc is not None else None
-    plot_item.plot(fpr, tpr, pen=pg.mkPen("#1f6fb2", width=2), name=name)
+    plot_item.plot(fpr, tpr, pen=pg.mkPen(palette.PRIMARY, width=2), name=name)
     plot_item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
 
 
@@ -31,17 +35,17 @@ def precision_recall(plot_item, recall, precision, prevalence: float, ap: float 
     plot_item.plot(
         [0, 1],
         [prevalence, prevalence],
-        pen=pg.mkPen("#c0392b", style=pg.QtCore.Qt.PenStyle.DashLine),
+        pen=pg.mkPen(palette.SECONDARY, style=pg.QtCore.Qt.PenStyle.DashLine),
     )
     text = pg.TextItem(
-        f"prevalence {prevalence:.2f} (a random model)", color="#c0392b", anchor=(0, 1)
+        f"prevalence {prevalence:.2f} (a random model)", color=palette.SECONDARY, anchor=(0, 1)
     )
     text.setPos(0.02, prevalence)
     plot_item.addItem(text)
     plot_item.plot(
         recall,
         precision,
-        pen=pg.mkPen("#1f6fb2", width=2),
+        pen=pg.mkPen(palette.PRIMARY, width=2),
         stepMode=None,
         name=f"AUPRC {ap:.3f}" if ap is not None else None,
     )
@@ -52,14 +56,16 @@ def calibration(plot_item, predicted, observed) -> None:
     import pyqtgraph as pg
 
     _style(plot_item, "predicted probability", "observed share of positives")
-    plot_item.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine))
+    plot_item.plot(
+        [0, 1], [0, 1], pen=pg.mkPen(palette.REFERENCE, style=pg.QtCore.Qt.PenStyle.DashLine)
+    )
     plot_item.plot(
         predicted,
         observed,
-        pen=pg.mkPen("#1f6fb2", width=2),
+        pen=pg.mkPen(palette.PRIMARY, width=2),
         symbol="o",
         symbolSize=7,
-        symbolBrush="#1f6fb2",
+        symbolBrush=palette.PRIMARY,
     )
     plot_item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
 
@@ -68,13 +74,13 @@ def residuals(plot_item, predicted: np.ndarray, observed: np.ndarray) -> None:
     import pyqtgraph as pg
 
     _style(plot_item, "predicted value", "residual (observed − predicted)")
-    plot_item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#999999")))
+    plot_item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(palette.REFERENCE)))
     plot_item.addItem(
         pg.ScatterPlotItem(
             x=predicted,
             y=observed - predicted,
             size=6,
             pen=None,
-            brush=pg.mkBrush(31, 111, 178, 150),
+            brush=pg.mkBrush(0, 114, 178, 150),
         )
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlwizard.plots import palette
+
 
 def histogram(
     plot_item, values: np.ndarray, groups: np.ndarray | None, colors: list[str], names: list[str]
@@ -17,6 +19,7 @@ def histogram(
         return
     edges = np.histogram_bin_edges(finite, bins=min(40, max(10, int(np.sqrt(finite.size)))))
     legend = plot_item.legend or plot_item.addLegend(offset=(-10, 10))
+    palette.styled_legend(legend)  # a white box: the curves never show through the names
     legend.clear()
     if groups is None:
         counts, _ = np.histogram(finite, edges)
@@ -25,8 +28,8 @@ def histogram(
             counts,
             stepMode="center",
             fillLevel=0,
-            brush=(91, 141, 184, 120),
-            pen="#1f5f99",
+            brush=(0, 114, 178, 90),
+            pen=palette.PRIMARY,
             name="all samples",
         )
         return

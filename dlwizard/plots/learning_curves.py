@@ -3,8 +3,10 @@ report). The networks page draws the same two curves live; this builder draws a 
 
 from __future__ import annotations
 
-TRAIN_COLOR = "#1f6fb2"
-VAL_COLOR = "#c0392b"
+from dlwizard.plots import palette
+
+TRAIN_COLOR = palette.PRIMARY
+VAL_COLOR = palette.SECONDARY
 
 
 def build(plot_item, train_loss, val_loss, best_epoch: int | None = None) -> None:
@@ -14,6 +16,7 @@ def build(plot_item, train_loss, val_loss, best_epoch: int | None = None) -> Non
 
     plot_item.clear()
     legend = plot_item.legend or plot_item.addLegend(offset=(-10, 10))
+    palette.styled_legend(legend)
     legend.clear()
     epochs = list(range(1, len(train_loss) + 1))
     plot_item.plot(
@@ -30,7 +33,7 @@ def build(plot_item, train_loss, val_loss, best_epoch: int | None = None) -> Non
             pg.InfiniteLine(
                 best_epoch + 1,
                 angle=90,
-                pen=pg.mkPen("#777777", style=pg.QtCore.Qt.PenStyle.DashLine),
+                pen=pg.mkPen(palette.REFERENCE, style=pg.QtCore.Qt.PenStyle.DashLine),
             )
         )
     plot_item.setLabel("bottom", "epoch")

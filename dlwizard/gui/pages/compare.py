@@ -6,13 +6,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHeaderView,
     QLineEdit,
     QTableWidget,
     QTableWidgetItem,
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, plain_time
+from dlwizard.gui.widgets.evaluation import wrapped
 from dlwizard.ml import metrics
 from dlwizard.steps import compare
 
@@ -37,14 +39,21 @@ class ComparePage(Page):
         self.table.setHorizontalHeaderLabels(
             [
                 "Model",
-                "Tuning set (95% interval)",
+                "Tuning set\n(95% interval)",
                 "CV mean ± SD",
                 "Trials",
                 "Seconds",
-                "Stores training rows",
+                "Stores\ntraining rows",
             ]
         )
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        # The model's name takes the width that is left; the numbers keep theirs: no column is
+        # cut and the table never scrolls sideways.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -91,7 +100,7 @@ class ComparePage(Page):
                 return
         label = metrics.LABELS[section.metric]
         self.table.setHorizontalHeaderItem(
-            1, QTableWidgetItem(f"Tuning set {label} (95% interval)")
+            1, QTableWidgetItem(wrapped(f"Tuning set {label} (95% interval)", 22))
         )
         self.table.setRowCount(len(section.candidates))
         ordered = sorted(section.candidates, key=lambda c: -(c.tune.value if c.tune else -1e9))
@@ -103,7 +112,8 @@ class ComparePage(Page):
                 marks.append("★ recommended")
             if section.final and c.key == section.final.key:
                 marks.append("final (frozen)")
-            name = QTableWidgetItem(c.name + ("   " + ", ".join(marks) if marks else ""))
+            # The marks on a line of their own: the name column stays narrow enough.
+            name = QTableWidgetItem(c.name + ("\n" + ", ".join(marks) if marks else ""))
             name.setData(Qt.ItemDataRole.UserRole, c.key)
             self.table.setItem(r, 0, name)
             iv = c.tune
@@ -123,7 +133,7 @@ class ComparePage(Page):
             self.table.setItem(r, 5, QTableWidgetItem("yes" if c.memorises_rows else "no"))
             if c.key == final_key:
                 select = r
-        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
         self.recommendation.setText(f"<b>Recommendation:</b> {section.recommendation}")
         self.recommendation.setVisible(bool(section.recommendation))
         self.table.selectRow(select)
@@ -131,7 +141,7 @@ class ComparePage(Page):
         if f is not None:
             opened = self.project.test_opened
             self.final_label.setText(
-                f"<b>Final model:</b> {f.name}, frozen {f.frozen_at}."
+                f"<b>Final model:</b> {f.name}, frozen {plain_time(f.frozen_at)}."
                 + (f" Reason for not taking the recommendation: {f.reason}." if f.reason else "")
                 + (
                     " The test set has been opened for it."

@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
-    QGridLayout,
     QGroupBox,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
-from dlwizard.gui.widgets.evaluation import EvaluationPanel
+from dlwizard.gui.widgets.common import (
+    HelpLabel,
+    SectionTitle,
+    field_with_help,
+    model_name,
+    plain_time,
+    read_only_table,
+)
+from dlwizard.gui.widgets.evaluation import EvaluationPanel, wrapped
 from dlwizard.ml import metrics
 from dlwizard.steps import test
 
 
 def _iv(v) -> str:
     return f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})"
+
+
+def _fitted_height(table) -> int:
+    """The height that shows every row of ``table`` (no scroll bars: columns are fitted)."""
+    table.resizeRowsToContents()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    return table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth() + 2
+
+
+def _fit_columns(table, stretch: tuple[int, ...]) -> None:
+    """Columns as wide as their contents, except ``stretch``, which share the rest of the
+    width and wrap their text: the table never scrolls sideways."""
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    fit, share = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
+    for c in range(table.columnCount()):
+        header.setSectionResizeMode(c, share if c in stretch else fit)
 
 
 class TestPage(Page):
@@ -62,33 +86,32 @@ class TestPage(Page):
         self.looks_title = SectionTitle("Every look at the test set")
         self.body.addWidget(self.looks_title)
         self.looks = read_only_table(["Version", "When", "Who", "Model", "Score", "Reason"], 60)
+        _fit_columns(self.looks, stretch=(3, 5))
         self.body.addWidget(self.looks)
-        self.body.addWidget(SectionTitle("Final model and best baseline on the test set"))
-        self.side = read_only_table(["Metric", "Final model", "Best baseline"], 200)
+        self.side_title = SectionTitle("Final model and best baseline on the test set")
+        self.body.addWidget(self.side_title)
+        # The one table of test metrics (the evaluation panel below shows the curves and the
+        # confusion matrix, not the same numbers again).
+        self.side = read_only_table(["Metric", "Final model", "Best baseline"], 120)
+        _fit_columns(self.side, stretch=(1, 2))
         self.body.addWidget(self.side)
-        grid = QGridLayout()
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(SectionTitle("Where does it fail? Performance per subgroup"))
-        self.subgroups = read_only_table(["Column", "Value", "n", "Score (95% interval)", ""], 220)
-        ll.addWidget(self.subgroups)
+        self.side_note = HelpLabel("")
+        self.body.addWidget(self.side_note)
+        self.subgroups_title = SectionTitle("Where does it fail? Performance per subgroup")
+        self.body.addWidget(self.subgroups_title)
+        self.subgroups = read_only_table(["Column", "Value", "n", "Score (95% interval)", ""], 90)
+        _fit_columns(self.subgroups, stretch=(1, 4))
+        self.body.addWidget(self.subgroups)
         self.subgroups_note = HelpLabel("")
-        ll.addWidget(self.subgroups_note)
-        ll.addWidget(
-            HelpLabel(
-                "One row per value of every batch, site or sensitive column (sex, for example). "
-                "Rows marked 'worse' have an interval entirely below the overall score. Groups "
-                f"with fewer than {test.MIN_SUBGROUP} test samples are not scored."
-            )
+        self.body.addWidget(self.subgroups_note)
+        self.subgroups_help = HelpLabel(
+            "One row per value of every batch, site or sensitive column (sex, for example). "
+            "Rows marked 'worse' have an interval entirely below the overall score. Groups "
+            f"with fewer than {test.MIN_SUBGROUP} test samples are not scored."
         )
-        ll.addStretch(1)
-        grid.addWidget(left, 0, 0)
-        self.panel = EvaluationPanel()
-        grid.addWidget(self.panel, 0, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 4)
-        self.body.addLayout(grid)
+        self.body.addWidget(self.subgroups_help)
+        self.panel = EvaluationPanel(show_table=False)
+        self.body.addWidget(self.panel)
         self.body.addWidget(self.again_box)
         self.add_findings_section()
 
@@ -110,7 +133,11 @@ class TestPage(Page):
         section = s.test
         has_look = section is not None and bool(section.looks)
         for w in (
+            self.side_title,
             self.side,
+            self.side_note,
+            self.subgroups_title,
+            self.subgroups_help,
             self.subgroups,
             self.looks,
             self.looks_title,
@@ -131,11 +158,13 @@ class TestPage(Page):
         iv = look.final.metrics[metric]
         tune = f"; on the tuning set it scored {look.tune_score:.3f}" if look.tune_score else ""
         self.summary.setText(
-            f"<b>{look.version}</b> ({look.time}): the final model's test {label} is "
+            f"<b>{look.version}</b> ({plain_time(look.time)}): the final model's test {label} is "
             f"<b>{iv.value:.3f}</b> (95% interval {iv.low:.3f} to {iv.high:.3f}, "
             f"{look.n_test} samples){tune}."
         )
         keys = list(look.final.metrics)
+        final_name = model_name(self.project, look.model)
+        has_base = look.baseline_eval is not None and look.baseline is not None
         self.side.setRowCount(len(keys))
         for r, k in enumerate(keys):
             self.side.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
@@ -144,9 +173,30 @@ class TestPage(Page):
             self.side.setItem(r, 2, QTableWidgetItem(_iv(base) if base else "–"))
         base_name = next((b.name for b in s.baselines.results if b.key == look.baseline), None)
         self.side.setHorizontalHeaderItem(
-            2, QTableWidgetItem(f"Best baseline: {base_name}" if base_name else "Best baseline")
+            1, QTableWidgetItem(wrapped(f"Final model: {final_name}", 34))
         )
-        self.side.resizeColumnsToContents()
+        self.side.setHorizontalHeaderItem(
+            2,
+            QTableWidgetItem(
+                wrapped(f"Best baseline: {base_name}", 34) if base_name else "Best baseline"
+            ),
+        )
+        self.side.setColumnHidden(2, not has_base)
+        self.side_title.setText(
+            "Final model and best baseline on the test set"
+            if has_base
+            else "The final model on the test set"
+        )
+        self.side_note.setText(
+            ""
+            if has_base
+            else "The final model is itself the best baseline, so there is no other baseline "
+            "to score beside it."
+            if look.model.startswith("baseline:")
+            else "No baseline was scored beside the final model on this look."
+        )
+        self.side_note.setVisible(not has_base)
+        self.side.setFixedHeight(_fitted_height(self.side))
         self.subgroups.setRowCount(len(look.subgroups))
         for r, g in enumerate(look.subgroups):
             self.subgroups.setItem(r, 0, QTableWidgetItem(g.column))
@@ -155,31 +205,31 @@ class TestPage(Page):
             m = g.metrics.get(metric)
             self.subgroups.setItem(r, 3, QTableWidgetItem(_iv(m) if m else "too few to score"))
             self.subgroups.setItem(r, 4, QTableWidgetItem("worse" if g.below_overall else ""))
-        self.subgroups.resizeColumnsToContents()
+        self.subgroups.setFixedHeight(_fitted_height(self.subgroups))
         self.subgroups.setVisible(bool(look.subgroups))
+        self.subgroups_note.setVisible(not look.subgroups)
         self.subgroups_note.setText(
             ""
             if look.subgroups
             else "No column has the batch, site or sensitive role, so there are no subgroups to "
             "compare. Mark such columns on the metadata page to see where the model fails."
         )
+        self.looks.setHorizontalHeaderItem(4, QTableWidgetItem(wrapped(f"Test {label}", 16)))
         self.looks.setRowCount(len(section.looks))
         for r, lk in enumerate(section.looks):
             v = lk.final.metrics[metric].value if lk.final else float("nan")
             for c, text in enumerate(
                 [
                     lk.version,
-                    lk.time,
+                    plain_time(lk.time),
                     lk.user,
-                    lk.model,
-                    f"{metrics.LABELS[metric]} {v:.3f}",
+                    model_name(self.project, lk.model),
+                    f"{v:.3f}",
                     lk.reason or "–",
                 ]
             ):
                 self.looks.setItem(r, c, QTableWidgetItem(text))
-        self.looks.resizeColumnsToContents()
-        rows_height = sum(self.looks.rowHeight(r) for r in range(self.looks.rowCount()))
-        self.looks.setFixedHeight(self.looks.horizontalHeader().height() + rows_height + 24)
+        self.looks.setFixedHeight(_fitted_height(self.looks))
         task = s.question.task or "binary"
         try:
             y, out = test.stored_outputs(self.project)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -65,6 +67,88 @@ class SectionTitle(QLabel):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.setObjectName("section")
+        self.setWordWrap(True)  # a long title wraps in a narrow column instead of widening it
+
+
+class Collapsible(QWidget):
+    """A titled section that opens and closes (closed sections keep the main action in view).
+
+    ``content`` holds the section's widgets; ``summary`` is a short line shown beside the
+    title (e.g. the settings in force), so a closed section still says what it holds.
+    """
+
+    toggled = Signal(bool)
+
+    def __init__(self, title: str, parent: QWidget | None = None, opened: bool = False) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        self.button = QToolButton()
+        self.button.setObjectName("collapsible")
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.toggled.connect(self.set_open)
+        self.summary = QLabel("")
+        self.summary.setObjectName("help")
+        self.summary.setWordWrap(True)
+        head.addWidget(self.button)
+        head.addWidget(self.summary, 1)
+        lay.addLayout(head)
+        self.content = QFrame()
+        self.content.setObjectName("collapsiblebody")
+        lay.addWidget(self.content)
+        self.set_open(opened)
+
+    def set_open(self, opened: bool) -> None:
+        if self.button.isChecked() != opened:
+            self.button.setChecked(opened)  # calls back here once
+            return
+        self.button.setArrowType(Qt.ArrowType.DownArrow if opened else Qt.ArrowType.RightArrow)
+        self.content.setVisible(opened)
+        self.toggled.emit(opened)
+
+    def is_open(self) -> bool:
+        return self.button.isChecked()
+
+    def set_summary(self, text: str) -> None:
+        self.summary.setText(text)
+
+
+def plain_time(iso: str) -> str:
+    """An ISO time stamp as people write it, "28 Nov 2026, 23:15 UTC" (the text unchanged when
+    it is not a time stamp)."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    zone = ""
+    if t.tzinfo is not None:
+        t, zone = t.astimezone(UTC), " UTC"
+    return f"{t.day} {t.strftime('%b %Y, %H:%M')}{zone}"
+
+
+def model_name(project, key: str | None) -> str:
+    """The plain name of a model key such as "baseline:logistic" or "network:mlp_small"."""
+    if not key:
+        return ""
+    s = project.study
+    if s.compare is not None:
+        known = [s.compare.final] if s.compare.final is not None else []
+        for c in [*known, *s.compare.candidates]:
+            if c.key == key:
+                return c.name
+    family = key.partition(":")[2] or key
+    for r in s.baselines.results if s.baselines is not None else []:
+        if r.key == family:
+            return r.name
+    for r in s.networks.rungs if getattr(s, "networks", None) is not None else []:
+        if r.key == family:
+            return f"Network: {r.name}"
+    return family.replace("_", " ")
 
 
 class FindingCard(QFrame):
@@ -80,9 +164,8 @@ class FindingCard(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
         lay.setSpacing(2)
-        head = QLabel(
-            f"<b style='color:{fg}'>{word}</b> &nbsp;<span style='color:#666'>{finding.code}</span>"
-        )
+        # The finding's code is for the command line and docs/warnings.md, not for the card.
+        head = QLabel(f"<b style='color:{fg}'>{word}</b>")
         msg = QLabel(finding.message)
         msg.setWordWrap(True)
         msg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

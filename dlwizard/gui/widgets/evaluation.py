@@ -1,14 +1,21 @@
 """The evaluation panel: metrics with intervals, curves and the confusion matrix for one model.
 
-Shared by the baselines page (tuning set) and, later, the test page.
+Shared by the baselines page (tuning set) and the test page (which shows the metrics in its own
+side-by-side table, so the panel's table is hidden there).
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QGridLayout,
+    QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -19,10 +26,29 @@ from dlwizard.gui.widgets.common import HelpLabel, run_in_steps
 from dlwizard.ml import metrics
 from dlwizard.study.model import Evaluation
 
+HEADER_CHARS = 14  # a class name longer than this wraps onto more lines in the matrix header
+
+
+def confusion_caption(task: str, classes: list[str]) -> str:
+    """What the matrix counts, in words that fit the task (a threshold only for two classes)."""
+    head = "<b>Confusion matrix</b> (rows: true class, columns: predicted"
+    if task == "binary" and classes:
+        return (
+            f"{head}; a sample is called '{classes[-1]}' when its predicted probability is 0.5 "
+            "or more)"
+        )
+    return f"{head}; each sample is called as its most probable class)"
+
+
+def wrapped(name: str, width: int = HEADER_CHARS) -> str:
+    """A header label on as many lines as it needs (never cut)."""
+    return "\n".join(textwrap.wrap(str(name), width, break_long_words=True)) or str(name)
+
 
 class EvaluationPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, show_table: bool = True) -> None:
         super().__init__(parent)
+        self.show_table = show_table
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel()
@@ -39,17 +65,22 @@ class EvaluationPanel(QWidget):
         self.plots_box = QWidget()
         self.grid = QGridLayout(self.plots_box)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.table.setVisible(show_table)
         self.confusion = QTableWidget()
         self.confusion.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.confusion.setMaximumHeight(140)
+        self.confusion.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        # As wide as the matrix needs, no wider (no grey band beside it).
+        self.confusion.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.confusion.setWordWrap(True)
+        self.confusion.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignCenter | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.confusion_caption = QLabel(confusion_caption("binary", []))
+        self.confusion_caption.setWordWrap(True)
         lay.addWidget(self.table)
         lay.addWidget(self.note)
         lay.addWidget(self.plots_box)
-        lay.addWidget(
-            QLabel(
-                "<b>Confusion matrix</b> (rows: true class, columns: predicted, at probability 0.5)"
-            )
-        )
+        lay.addWidget(self.confusion_caption)
         lay.addWidget(self.confusion)
         self._plots: list = []
         self._drawing = None
@@ -77,7 +108,9 @@ class EvaluationPanel(QWidget):
             w = pg.PlotWidget(background="w")
             w.setMinimumSize(220, 240)
             w.setMaximumHeight(300)
-            w.getPlotItem().addLegend(offset=(-10, -10))
+            from dlwizard.plots import palette
+
+            palette.styled_legend(w.getPlotItem().addLegend(offset=(-10, -10)))
             n = len(self._plots)
             self.grid.addWidget(w, n // 2, n % 2)  # two per row: readable on a laptop screen
             self._plots.append(w)
@@ -96,6 +129,7 @@ class EvaluationPanel(QWidget):
         from dlwizard.plots import curves
 
         self.title.setText(title)
+        self.table.setVisible(self.show_table)
         self.table.setRowCount(len(ev.metrics))
         for r, (k, v) in enumerate(ev.metrics.items()):
             self.table.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
@@ -145,13 +179,33 @@ class EvaluationPanel(QWidget):
             elif task == "regression":
                 curves.residuals(self._plot(0), out, y)
         self.confusion.setVisible(bool(ev.confusion))
+        self.confusion_caption.setVisible(bool(ev.confusion))
         if ev.confusion:
-            k = len(ev.confusion)
-            names = classes[:k]
-            self.confusion.setRowCount(k)
-            self.confusion.setColumnCount(k)
-            self.confusion.setHorizontalHeaderLabels([f"→ {n}" for n in names])
-            self.confusion.setVerticalHeaderLabels(names)
-            for i in range(k):
-                for j in range(k):
-                    self.confusion.setItem(i, j, QTableWidgetItem(str(ev.confusion[i][j])))
+            self.show_confusion(ev.confusion, classes, task)
+
+    def show_confusion(self, confusion: list[list[int]], classes: list[str], task: str) -> None:
+        """The matrix with every class name whole: long names wrap in the column headers."""
+        k = len(confusion)
+        names = [str(n) for n in classes[:k]] + [f"class {i + 1}" for i in range(len(classes), k)]
+        self.confusion_caption.setText(confusion_caption(task, names))
+        self.confusion.setRowCount(k)
+        self.confusion.setColumnCount(k)
+        self.confusion.setHorizontalHeaderLabels([wrapped(f"→ {n}") for n in names])
+        self.confusion.setVerticalHeaderLabels(names)
+        for i in range(k):
+            for j in range(k):
+                item = QTableWidgetItem(str(confusion[i][j]))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                item.setToolTip(f"true {names[i]}, predicted {names[j]}")
+                self.confusion.setItem(i, j, item)
+        header = self.confusion.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.confusion.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.confusion.resizeColumnsToContents()
+        self.confusion.resizeRowsToContents()
+        rows = sum(self.confusion.rowHeight(r) for r in range(k))
+        self.confusion.setFixedHeight(
+            header.sizeHint().height() + rows + 2 * self.confusion.frameWidth() + 2
+        )
