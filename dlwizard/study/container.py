@@ -141,7 +141,10 @@ def write_members(
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    remove_stale_temp_files(path)
+    # The writer's process id in the name: a later save can tell a dead writer's leftovers
+    # (a crash, a kill) from a file another running process is still writing.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
             for name, data in files.items():
@@ -172,6 +175,53 @@ def write_members(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temp_files(path: Path) -> list[Path]:
+    """Remove temp files that a killed or crashed save of ``path`` left behind."""
+    folder = path.parent if str(path.parent) else Path(".")
+    removed: list[Path] = []
+    try:
+        candidates = list(folder.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        parts = tmp.name[len(path.name) + 2 :].split(".")
+        if len(parts) < 3 or not parts[0].isdigit():
+            continue  # not one of ours
+        if _alive(int(parts[0]), tmp):
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _alive(pid: int, tmp: Path) -> bool:
+    """Whether the writer of ``tmp`` may still be writing it."""
+    if pid == os.getpid():
+        return False  # this process is not writing it now: a leftover of an earlier failure
+    if os.name == "nt":
+        # os.kill(pid, 0) would terminate the process on Windows: judge by age instead.
+        try:
+            return time.time() - tmp.stat().st_mtime < 3600
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: leave it
+    return True
 
 
 def _keep_unreadable(tmp: Path, path: Path) -> Path:
