@@ -8,6 +8,7 @@ Study: importance is association with the prediction, not cause.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -39,6 +40,10 @@ CAVEATS = (
     "A feature with low importance may still be related to the outcome: the model may get the "
     "same information from another feature.",
 )
+# Per-class coefficients of a multiclass linear model are kept in InterpretSection.coefficients
+# under "feature<CLASS_SEP>class" keys (binary and regression: the feature's name alone); read
+# them with coefficient_table().
+CLASS_SEP = "\x1f"
 
 
 def _eval_rows(project: Project, which: str):
@@ -79,6 +84,9 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         p.x_train[numeric].to_numpy(dtype=float), numeric, options.correlation, order
     )
     groups += [importance.Group(c, [c]) for c in p.categorical]
+    # Ties (e.g. every importance 0 at a perfect score) are broken the same way every time: by
+    # the association with the label in the training rows, then by name.
+    assoc_rank = {numeric[i]: pos for pos, i in enumerate(order)}
     job.check()
     results = importance.permutation_importance(
         model.output,
@@ -92,6 +100,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         options.seed,
         job.sub(0.05, 0.7),
     )
+    results = sorted(results, key=lambda r: _rank_key(r, assoc_rank))
     full = metrics.bootstrap(p.task, y, model.output(x), subjects, n_boot=500, seed=options.seed)
     full_iv = full.metrics[metric]
     section = InterpretSection(
@@ -108,7 +117,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
             )
             for r in results
         ],
-        coefficients=_coefficients(model, p.task),
+        coefficients=_coefficients(model, p.task, p.classes),
         full_score=bl.interval(full_iv),
     )
     job.progress(0.7, "Biomarker panel")
@@ -130,22 +139,146 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     return section
 
 
-def _coefficients(model: frozen.Frozen, task: str) -> dict[str, float]:
-    """A linear model's coefficients on the standardised features (comparable in size)."""
+def _rank_key(result, assoc_rank: dict[str, int]) -> tuple:
+    """Larger importance first; ties by association with the label (training rows), then name."""
+    value = result.value
+    first = -round(float(value), 12) if np.isfinite(value) else math.inf
+    assoc = min((assoc_rank.get(m, len(assoc_rank)) for m in result.group.members), default=0)
+    return (first, assoc, result.group.name)
+
+
+def _coefficients(model: frozen.Frozen, task: str, classes: list[str]) -> dict[str, float]:
+    """A linear model's coefficients on the standardised features (comparable in size).
+
+    Binary: one per feature, towards the positive class. Several classes: one per feature and
+    class (the model has a row of coefficients for each class), as "feature<CLASS_SEP>class".
+    """
     if model.pipeline is None:
         return {}
     est = model.pipeline.named_steps["model"]
     coef = getattr(est, "coef_", None)
     if coef is None:
         return {}
-    names = model.pipeline.named_steps["prepare"].get_feature_names_out()
+    names = [str(n) for n in model.pipeline.named_steps["prepare"].get_feature_names_out()]
     coef = np.atleast_2d(np.asarray(coef, dtype=float))
-    # Multiclass: the largest effect on any class (the page says so).
-    values = (
-        coef[0] if coef.shape[0] == 1 else coef[np.abs(coef).argmax(axis=0), range(coef.shape[1])]
+    if coef.shape[0] == 1:
+        ranked = sorted(zip(names, coef[0]), key=lambda t: -abs(t[1]))
+        return {n: _keep(v) for n, v in ranked[:200] if v != 0}
+    codes = getattr(est, "classes_", np.arange(coef.shape[0]))
+    labels = [classes[int(c)] if 0 <= int(c) < len(classes) else str(c) for c in codes]
+    size = np.abs(coef).max(axis=0)
+    out: dict[str, float] = {}
+    for j in [j for j in np.argsort(-size, kind="stable") if size[j] > 0][:200]:
+        for i, label in enumerate(labels):
+            out[f"{names[j]}{CLASS_SEP}{label}"] = _keep(coef[i, j])
+    return out
+
+
+def _keep(v: float) -> float:
+    """Six significant digits: a small coefficient is kept small, not rounded to 0."""
+    return float(f"{float(v):.6g}")
+
+
+def coefficient_table(
+    section: InterpretSection,
+) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
+    """The coefficients as (class columns, rows of (feature, one value per column)).
+
+    Binary and regression: no class columns and one value per row. Several classes: one column
+    per class, features in the order stored (largest effect on any class first)."""
+    classes: list[str] = []
+    rows: dict[str, dict[str, float]] = {}
+    for key, value in section.coefficients.items():
+        feature, sep, label = key.partition(CLASS_SEP)
+        if sep and label not in classes:
+            classes.append(label)
+        rows.setdefault(feature, {})[label if sep else ""] = value
+    if not classes:
+        return [], [(f, [v[""]]) for f, v in rows.items()]
+    return classes, [(f, [v.get(c) for c in classes]) for f, v in rows.items()]
+
+
+def fmt_coefficient(v: float | None) -> str:
+    """A coefficient with three significant digits and its sign; exactly "0" for zero (never
+    "-0" or "+0.0000")."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    a = abs(v)
+    if a >= 1000:
+        text = f"{v:+.0f}"
+    else:
+        digits = 2 - math.floor(math.log10(a)) if a > 0 else 0
+        if digits > 9:
+            return "0"
+        text = f"{v:+.{max(0, digits)}f}"
+    if float(text) == 0:
+        return "0"
+    return text
+
+
+def fmt_importance(v: float) -> str:
+    """An importance (a drop in score) with three decimals; "0.000", never "-0.000"."""
+    if not math.isfinite(v):
+        return "n/a"
+    text = f"{v:.3f}"
+    return "0.000" if float(text) == 0 else text
+
+
+def best_possible(metric: str) -> float:
+    """The best value ``metric`` can take (1 for scores, 0 for errors)."""
+    return 1.0 if metrics.HIGHER_IS_BETTER[metric] else 0.0
+
+
+def at_ceiling(section: InterpretSection) -> bool:
+    """True when the final model scores the best possible value on the samples measured: no
+    shuffling of a single feature can show reliance while other features carry the same
+    information, so importance is uninformative."""
+    full = section.full_score
+    if full is None or not math.isfinite(full.value):
+        return False
+    return abs(full.value - best_possible(section.metric)) < 1e-9
+
+
+def ceiling_note(section: InterpretSection) -> str:
+    """What importance means (nothing much) when the final model's score is perfect."""
+    label = metrics.LABELS.get(section.metric, section.metric)
+    values = [i.value for i in section.importances if math.isfinite(i.value)]
+    all_zero = bool(values) and all(abs(v) < 1e-12 for v in values)
+    return (
+        f"The final model's {label} is {section.full_score.value:.3f} on these samples, the "
+        "best possible, so importance is uninformative here: "
+        + (
+            "every importance is 0, because "
+            if all_zero
+            else "an importance of 0 (or near it) means little, because "
+        )
+        + "shuffling one feature cannot lower a perfect score while other features carry the "
+        "same information. It does not mean those features are unrelated to the outcome, and "
+        "the ranking among them is arbitrary. Measure importance on harder samples (or a model "
+        "that is not perfect) to learn what the model relies on."
     )
-    ranked = sorted(zip(names, values), key=lambda t: -abs(t[1]))
-    return {str(n): round(float(v), 6) for n, v in ranked[:200] if v != 0}
+
+
+def panel_ties(section: InterpretSection) -> str:
+    """A sentence naming the features that were tied where the panel cut the ranking, or ""."""
+    ranked = [i for i in section.importances if math.isfinite(i.value)]
+    values = [round(i.value, 12) for i in ranked]
+    ties: dict[float, list[int]] = {}
+    for point in section.panel:
+        k = point.k
+        if 0 < k < len(ranked) and values[k - 1] == values[k]:
+            ties.setdefault(values[k - 1], []).append(k)
+    sentences = []
+    for value, ks in ties.items():
+        tied = [i.name for i, v in zip(ranked, values) if v == value]
+        names = ", ".join(tied[:8]) + (f" and {len(tied) - 8} more" if len(tied) > 8 else "")
+        sizes = ", ".join(str(k) for k in ks)
+        sentences.append(
+            f"{len(tied)} features are tied in importance ({fmt_importance(value)}): {names}. "
+            f"Which of them enter the panel of k = {sizes} is a tie-break (their association with "
+            "the label in the training rows, then their name), not a ranking."
+        )
+    return " ".join(sentences)
 
 
 def panel_family(project: Project) -> str:
@@ -194,6 +327,11 @@ def _caveats(project: Project, section: InterpretSection, n_features: int) -> li
             f"Only the {section.features_considered} of {n_features} features most associated "
             "with the label in the training rows were scored; the others were not examined."
         )
+    if at_ceiling(section):
+        out.insert(0, ceiling_note(section))
+    ties = panel_ties(section)
+    if ties:
+        out.append(ties)
     if project.study.metadata.design in ("observational", "passive", "unknown"):
         out.append(
             "The data are observational: even a robust association can be confounded by how "
@@ -251,14 +389,106 @@ def _findings(section: InterpretSection) -> list[Finding]:
     if section.importances and all(
         not np.isfinite(i.low) or i.low <= 0 for i in section.importances
     ):
-        findings.append(
-            Finding(
-                code="no-feature-stands-out",
-                severity="warning",
-                step=STEP,
-                message="No feature's importance interval is clearly above zero: the model's "
-                "reliance on single features cannot be told apart from noise on this many samples.",
-                fix="do not name biomarkers from this model; more samples are needed.",
+        if at_ceiling(section):
+            findings.append(
+                Finding(
+                    code="no-feature-stands-out",
+                    severity="warning",
+                    step=STEP,
+                    message="No feature's importance interval is clearly above zero because the "
+                    "final model's score is perfect on these samples: shuffling one feature "
+                    "cannot lower it while others carry the same information. Importance is "
+                    "uninformative at the ceiling.",
+                    fix="do not name biomarkers from this ranking; measure importance on harder "
+                    "samples, or read the coefficients of a linear model.",
+                )
             )
-        )
+        else:
+            findings.append(
+                Finding(
+                    code="no-feature-stands-out",
+                    severity="warning",
+                    step=STEP,
+                    message="No feature's importance interval is clearly above zero: the "
+                    "model's reliance on single features cannot be told apart from noise on "
+                    "this many samples.",
+                    fix="do not name biomarkers from this model; more samples are needed.",
+                )
+            )
     return findings
+
+
+# -- what the test page's subgroups say ------------------------------------------------------------
+ROLE_LOOKS = {
+    "batch": ("a batch, site or date column", "batch, site or date columns"),
+    "subject": ("a subject ID (a person, animal or donor)", "subject IDs"),
+    "time_point": ("a time point", "time points"),
+    "sensitive": ("a sensitive attribute", "sensitive attributes"),
+}
+ROLE_USE = {"feature": ("a model input", "model inputs"), "ignore": ("ignored", "ignored")}
+
+
+def candidates_words(project: Project, roles: tuple[str, ...], limit: int = 4) -> str:
+    """The columns that look like they have one of ``roles`` but were given another, in words
+    ("'site' and 'study' look like batch, site or date columns (model inputs)"); "" if none."""
+    m = project.study.metadata
+    if m is None:
+        return ""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for col, role in (m.role_candidates or {}).items():
+        if role in roles:
+            groups.setdefault((role, m.roles.get(col, "feature")), []).append(col)
+    parts = []
+    for (role, use), cols in groups.items():
+        many = len(cols) > 1
+        shown = [f"'{c}'" for c in cols[:limit]]
+        if len(cols) > limit:
+            names = ", ".join(shown) + f" and {len(cols) - limit} more"
+        else:
+            names = shown[0] if not many else ", ".join(shown[:-1]) + " and " + shown[-1]
+        looks = ROLE_LOOKS.get(role, (role.replace("_", " "), role.replace("_", " ")))[many]
+        used = ROLE_USE.get(use, (use.replace("_", " "), use.replace("_", " ")))[many]
+        parts.append(f"{names} {'look' if many else 'looks'} like {looks} ({used})")
+    return "; ".join(parts)
+
+
+def subgroup_statement(project: Project) -> str:
+    """What the latest test look says about subgroups, in one honest sentence: known only after
+    the test set is opened; none tested (and why); none scored; none clearly worse (and how many
+    were scored); or how many did worse (the failing domains list them)."""
+    from dlwizard.steps.test import MIN_SUBGROUP, SUBGROUP_ROLES
+
+    t = project.study.test
+    if not project.test_opened or t is None or not t.looks:
+        return "Known after the test set is opened (the test page scores every subgroup)."
+    look = t.looks[-1]
+    if not look.subgroups:
+        text = (
+            "No subgroup was tested: no column has the batch or sensitive role, so the test set "
+            "was not split by site, batch or group."
+        )
+        seen = candidates_words(project, (*SUBGROUP_ROLES, "time_point"))
+        if seen:
+            text += (
+                f" {seen[0].upper() + seen[1:]}: give such a column the batch role on the "
+                "Metadata page to have the model scored within each of its values."
+            )
+        return text
+    columns = list(dict.fromkeys(g.column for g in look.subgroups))
+    names = ", ".join(f"'{c}'" for c in columns)
+    scored = [g for g in look.subgroups if g.metrics]
+    if not scored:
+        return (
+            f"No subgroup was tested: every value of {names} has fewer than {MIN_SUBGROUP} "
+            "test samples, too few to score."
+        )
+    worse = [g for g in look.subgroups if g.below_overall]
+    if worse:
+        return (
+            f"{len(worse)} of {len(scored)} scored subgroups of {names} did clearly worse than "
+            "the whole test set (their whole interval lies below the overall score)."
+        )
+    return (
+        f"No subgroup did clearly worse on the test set: {len(scored)} subgroups of {names} "
+        "were scored, and none has its whole interval below the overall score."
+    )

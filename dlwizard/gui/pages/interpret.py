@@ -4,13 +4,12 @@ where the model fails, and what none of this means (importance is not mechanism)
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QTableWidgetItem,
@@ -25,6 +24,7 @@ from dlwizard.steps import interpret
 from dlwizard.study.model import InterpretOptions
 
 TOP_SHOWN = 20
+TWO_COLUMNS_FROM = 1000  # page width (px) from which importance and panel sit side by side
 
 
 class InterpretPage(Page):
@@ -40,13 +40,10 @@ class InterpretPage(Page):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        self.caveats = QLabel()
-        self.caveats.setObjectName("status")
-        self.caveats.setWordWrap(True)
-        self.body.addWidget(self.caveats)
         form = QFormLayout()
         row = QWidget()
-        rl = QHBoxLayout(row)
+        # Two rows of two settings: one row of four is wider than the window at 1024 x 640.
+        rl = QGridLayout(row)
         rl.setContentsMargins(0, 0, 0, 0)
         self.set_box = QComboBox()
         self.set_box.addItem("Tuning set", "tune")
@@ -61,18 +58,17 @@ class InterpretPage(Page):
         self.panel_k = QSpinBox()
         self.panel_k.setRange(1, 500)
         self.panel_k.setValue(5)
-        for w in (
-            QLabel("Measured on"),
-            self.set_box,
-            QLabel("Repeats"),
-            self.repeats,
-            QLabel("Group features with |ρ| ≥"),
-            self.correlation,
-            QLabel("Panel size k"),
-            self.panel_k,
+        for i, (text, w) in enumerate(
+            (
+                ("Measured on", self.set_box),
+                ("Repeats", self.repeats),
+                ("Group features with |ρ| ≥", self.correlation),
+                ("Panel size k", self.panel_k),
+            )
         ):
-            rl.addWidget(w)
-        rl.addStretch(1)
+            rl.addWidget(QLabel(text), i // 2, 2 * (i % 2))
+            rl.addWidget(w, i // 2, 2 * (i % 2) + 1)
+        rl.setColumnStretch(4, 1)
         field_with_help(
             form,
             "Settings",
@@ -84,10 +80,24 @@ class InterpretPage(Page):
             "the k top features.",
         )
         self.body.addLayout(form)
+        # The main action under its settings, before the (long) caveats: in view at 1024 x 640.
         self.run_button = self.add_primary_button("Compute the importances", self.run_interpret)
+        self.caveats = QLabel()
+        self.caveats.setObjectName("status")
+        self.caveats.setWordWrap(True)
+        self.body.addWidget(self.caveats)
         self.status = self.add_status_label()
-        grid = QGridLayout()
-        left = QWidget()
+        # At a perfect score importance says nothing: said beside the results, not only above.
+        self.ceiling = QLabel()
+        self.ceiling.setWordWrap(True)
+        self.ceiling.setStyleSheet(
+            "background: #fff4e0; color: #6b4500; border: 1px solid #f0cf94; "
+            "border-radius: 4px; padding: 8px;"
+        )
+        self.ceiling.hide()
+        self.body.addWidget(self.ceiling)
+        self.grid = QGridLayout()
+        self.left = left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(SectionTitle(f"Permutation importance (top {TOP_SHOWN})"))
@@ -96,7 +106,7 @@ class InterpretPage(Page):
         self.table = read_only_table(["Feature or group", "Importance (95% interval)", "Members"])
         self.table.setMinimumHeight(200)
         ll.addWidget(self.table)
-        right = QWidget()
+        self.right = right = QWidget()
         rl2 = QVBoxLayout(right)
         rl2.setContentsMargins(0, 0, 0, 0)
         rl2.addWidget(SectionTitle("Biomarker panel: a small model on the top features"))
@@ -110,15 +120,36 @@ class InterpretPage(Page):
         rl2.addWidget(self.failing)
         self.coef_title = SectionTitle("Coefficients of the linear model (standardised)")
         rl2.addWidget(self.coef_title)
+        self.coef_help = HelpLabel("")
+        rl2.addWidget(self.coef_help)
         self.coefs = read_only_table(["Feature", "Coefficient"], 180)
         rl2.addWidget(self.coefs)
         rl2.addStretch(1)
-        grid.addWidget(left, 0, 0)
-        grid.addWidget(right, 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        self.body.addLayout(grid)
+        self.columns = 0
+        self._arrange(2)
+        self.body.addLayout(self.grid)
         self.add_findings_section()
+
+    def _arrange(self, columns: int) -> None:
+        """Importance and panel side by side on a wide page, one under the other on a narrow
+        one (two columns at 1024 x 640 are wider than the window)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        self.grid.removeWidget(self.left)
+        self.grid.removeWidget(self.right)
+        self.grid.addWidget(self.left, 0, 0)
+        if columns == 2:
+            self.grid.addWidget(self.right, 0, 1)
+            self.grid.setColumnStretch(1, 1)
+        else:
+            self.grid.addWidget(self.right, 1, 0)
+            self.grid.setColumnStretch(1, 0)
+        self.grid.setColumnStretch(0, 1)
+
+    def resizeEvent(self, event) -> None:
+        self._arrange(2 if event.size().width() >= TWO_COLUMNS_FROM else 1)
+        super().resizeEvent(event)
 
     def _plot_widget(self, height: int):
         import pyqtgraph as pg
@@ -137,6 +168,9 @@ class InterpretPage(Page):
         self.run_button.setEnabled(final is not None)
         section = s.interpret
         caveats = section.caveats if section else list(interpret.CAVEATS)
+        if section is not None and interpret.at_ceiling(section):
+            # Said in its own box beside the results (self.ceiling), not twice.
+            caveats = [c for c in caveats if c != interpret.ceiling_note(section)]
         self.caveats.setText(
             "<b>Read this first.</b><ul>" + "".join(f"<li>{c}</li>" for c in caveats) + "</ul>"
         )
@@ -151,6 +185,7 @@ class InterpretPage(Page):
         # end of the job, their layout and first paint would stall the window.
         for w in (self.table, self.status):
             w.setVisible(shown)
+        self.ceiling.setVisible(shown and interpret.at_ceiling(section))
         if not shown:
             self.importance_plot.getPlotItem().clear()
             self.panel_plot.getPlotItem().clear()
@@ -160,6 +195,7 @@ class InterpretPage(Page):
             self.panel_text.setText("")
             self.failing.setText("")
             self.coef_title.hide()
+            self.coef_help.hide()
             self.coefs.hide()
         self.show_findings()
 
@@ -188,12 +224,17 @@ class InterpretPage(Page):
         self.table.setRowCount(len(section.importances))
         for r, imp in enumerate(section.importances):
             self.table.setItem(r, 0, QTableWidgetItem(imp.name))
+            f = interpret.fmt_importance
             self.table.setItem(
-                r, 1, QTableWidgetItem(f"{imp.value:.4f}  ({imp.low:.4f} – {imp.high:.4f})")
+                r, 1, QTableWidgetItem(f"{f(imp.value)}  ({f(imp.low)} – {f(imp.high)})")
             )
             members = ", ".join(imp.members[:12]) + (" …" if len(imp.members) > 12 else "")
             self.table.setItem(r, 2, QTableWidgetItem(members))
         self.table.resizeColumnsToContents()
+        if interpret.at_ceiling(section):
+            self.ceiling.setText(
+                "<b>Importance is uninformative here.</b> " + interpret.ceiling_note(section)
+            )
         if section.panel and section.full_score is not None:
             full = section.full_score
             # Drawn in the next event-loop pass: two plots in one pass stall the window.
@@ -223,29 +264,48 @@ class InterpretPage(Page):
                     f" With k = {chosen.k} ({', '.join(chosen.features[:8])}) it scores "
                     f"{chosen.score.value:.3f}, {kept:.0%} of the final model's score."
                 )
+            ties = interpret.panel_ties(section)
+            if ties:
+                text += " " + ties
             self.panel_text.setText(text)
         domains = section.failing_domains
-        self.failing.setText(
-            "<br>".join(domains)
-            if domains
-            else (
-                "No subgroup did clearly worse on the test set."
-                if self.project.test_opened
-                else "Known after the test set is opened (the test page scores every subgroup)."
-            )
-        )
+        said = interpret.subgroup_statement(self.project)
+        self.failing.setText("<br>".join([said, *domains]) if domains else said)
         # The coefficients table in a later pass too: one pass per plot or table keeps every
         # stall of the window short.
         QTimer.singleShot(0, self, lambda: self._show_coefficients(section))
 
     def _show_coefficients(self, section) -> None:
-        self.coef_title.setVisible(bool(section.coefficients))
-        self.coefs.setVisible(bool(section.coefficients))
-        items = list(section.coefficients.items())[:50]
-        self.coefs.setRowCount(len(items))
-        for r, (name, value) in enumerate(items):
+        classes, rows = interpret.coefficient_table(section)
+        for w in (self.coef_title, self.coef_help, self.coefs):
+            w.setVisible(bool(rows))
+        if classes:
+            headers = ["Feature", *classes]
+            self.coef_help.setText(
+                "One coefficient per class: a positive value raises the model's score for that "
+                "class when the feature rises by one standard deviation, a negative one lowers "
+                "it. Largest effect on any class first."
+            )
+        else:
+            q = self.project.study.question
+            toward = (
+                f" (towards {q.positive_class})" if q.task == "binary" and q.positive_class else ""
+            )
+            headers = ["Feature", f"Coefficient{toward}"]
+            self.coef_help.setText(
+                "A positive value raises the prediction when the feature rises by one standard "
+                "deviation, a negative one lowers it. Largest first."
+            )
+        self.coefs.setColumnCount(len(headers))
+        self.coefs.setHorizontalHeaderLabels(headers)
+        rows = rows[:50]
+        self.coefs.setRowCount(len(rows))
+        for r, (name, values) in enumerate(rows):
             self.coefs.setItem(r, 0, QTableWidgetItem(name))
-            self.coefs.setItem(r, 1, QTableWidgetItem(f"{value:+.4f}"))
+            for c, value in enumerate(values, start=1):
+                item = QTableWidgetItem(interpret.fmt_coefficient(value))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.coefs.setItem(r, c, item)
         self.coefs.resizeColumnsToContents()
 
     def _model_name(self, key: str) -> str:
