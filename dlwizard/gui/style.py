@@ -25,4 +25,8 @@ QGroupBox { font-weight: 600; border: 1px solid #d8dee4; border-radius: 6px; mar
             padding-top: 8px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
 QTableView { gridline-color: #e3e7eb; }
+QToolButton#collapsible { border: none; font-size: 10.5pt; font-weight: 600; color: #1d2b3a;
+                          padding: 4px 2px; }
+QToolButton#collapsible:hover { color: #1f6fb2; }
+QFrame#collapsiblebody { border-left: 2px solid #d8dee4; padding-left: 10px; margin-left: 6px; }
 """

@@ -127,7 +127,7 @@ def build_in_steps(
     import pyqtgraph as pg
 
     plot_item.clear()
-    legend = legend_below(plot_item)
+    legend_below(plot_item)
     many = len(coords) > 20_000
     pen = None if many else pg.mkPen("#ffffff", width=0.5)
     point_size = 3 if many else size
@@ -140,9 +140,11 @@ def build_in_steps(
     # The legend first, complete (an empty item per category carries its style), so that its
     # band has its final height before any point is drawn.
     for name, color, idx in zip(groups.names, groups.colors, groups.indices):
-        sample = pg.ScatterPlotItem(x=[], y=[], pen=pen, brush=pg.mkBrush(color), size=point_size)
-        plot_item.addItem(sample)
-        legend.addItem(sample, f"{short_name(name)} ({len(idx):,})")
+        label = f"{short_name(name)} ({len(idx):,})"
+        sample = pg.ScatterPlotItem(
+            x=[], y=[], pen=pen, brush=pg.mkBrush(color), size=point_size, name=label
+        )
+        plot_item.addItem(sample)  # a named item joins the PlotItem's legend
     fit_legend(plot_item)
     for color, idx in zip(groups.colors, groups.indices):
         brush = pg.mkBrush(color)

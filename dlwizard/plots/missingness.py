@@ -88,6 +88,8 @@ def build(plot_item, missing: np.ndarray, names: list[str] | None = None) -> Non
         ordered_names = [str(names[j]) for j in col_order]
         levels = feature_ticks(ordered_names, per_block)
         left.setTicks([[(y * per_block, t) for y, t in level] for level in levels])
+        # Every name that has room is drawn (pyqtgraph's default stops at a fifth of the axis).
+        left.setStyle(textFillLimits=[(0, 0.9)])
         left.setWidth(label_width(left, [t for level in levels for _, t in level]))
         left.setLabel("")
         left.showLabel(False)

@@ -58,6 +58,22 @@ def test_heart_site_shortcut_flagged_and_site_held_out(qtbot, window):
     qtbot.waitUntil(lambda: e._drawing is None, timeout=5000)
     named = [i for i in e.plot.getPlotItem().listDataItems() if i.name()]
     assert len(named) == 4  # one legend entry per site
+    # The legend is a white, framed box in its own band under the map: never on the points.
+    plot_item = e.plot.getPlotItem()
+    legend = plot_item.legend
+    assert len(legend.items) == 4
+    assert legend.brush().style() != Qt.BrushStyle.NoBrush
+    assert legend.brush().color().alpha() > 200
+    qtbot.waitUntil(
+        lambda: not legend.sceneBoundingRect().intersects(plot_item.vb.sceneBoundingRect()),
+        timeout=3000,
+    )
+    # The missing-values heatmap names its features (the most-missing, 'ca', on top).
+    from tests.gui.test_plots import drawn_texts
+
+    missing_axis = e.missing_plot.getPlotItem().getAxis("left")
+    names = drawn_texts(missing_axis)
+    assert {"ca", "thal", "slope", "chol"} <= set(names), names
     assert e.describe_point(0).startswith("<b>row")
     window.go_to(4)
     s = _page(window, "split")

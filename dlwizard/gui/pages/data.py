@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.gui.widgets.common import Collapsible, HelpLabel, SectionTitle
 from dlwizard.gui.widgets.table_model import DataFrameModel
 from dlwizard.steps import data
 from dlwizard.study.model import DEFAULT_NA_VALUES, ImportOptions, Provenance, SampleSheet
@@ -35,6 +34,9 @@ ENCODINGS = (("Automatic", None), ("UTF-8", "utf-8"), ("Latin-1 (ISO-8859-1)", "
 TRANSPOSE = (("Automatic", "auto"), ("Yes: genes are rows, samples are columns", "yes"),
              ("No: samples are rows", "no"))  # fmt: skip
 AUTO = "Automatic"
+PREVIEW_MEASURE_ROWS = 40  # rows measured to size a preview column
+PREVIEW_MAX_COLUMN = 260  # pixels at most per preview column (the header's tooltip has all)
+PREVIEW_FITTED_COLUMNS = 300  # the model shows at most this many columns anyway
 
 
 def _combo(items) -> QComboBox:
@@ -106,11 +108,36 @@ class DataPage(Page):
             )
         )
 
-        # Reading options.
-        opts = QGroupBox(
-            "How to read the files (detected automatically; change only if the preview looks wrong)"
+        # The main actions, right under the files: in view without scrolling on a laptop. The
+        # settings below are optional and folded away until the user opens them.
+        actions = QHBoxLayout()
+        self.preview_button = QPushButton("Preview first file")
+        self.import_button = QPushButton("Import")
+        self.import_button.setObjectName("primary")
+        self.preview_button.clicked.connect(self.preview)
+        self.import_button.clicked.connect(self.import_data)
+        actions_help = HelpLabel(
+            "Import uses the reading options, the sample sheet and where the data came from, below."
         )
-        grid = QGridLayout(opts)
+        actions.addWidget(actions_help, 1)
+        actions.addWidget(self.preview_button)
+        actions.addWidget(self.import_button)
+        self.body.addLayout(actions)
+
+        # Reading options.
+        self.options_section = Collapsible(
+            "How to read the files",
+        )
+        self.body.addWidget(self.options_section)
+        grid = QGridLayout(self.options_section.content)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(
+            HelpLabel("Detected automatically; change them only if the preview looks wrong."),
+            0,
+            0,
+            1,
+            2,
+        )
         self.sheet_combo = QComboBox()
         self.sheet_combo.setEnabled(False)
         self.sep_combo = _combo(SEPARATORS)
@@ -155,6 +182,7 @@ class DataPage(Page):
         )
         for i, (label, widget, help_text) in enumerate(rows):
             r, c = divmod(i, 2)
+            r += 1
             cell = QWidget()
             lay = QVBoxLayout(cell)
             lay.setContentsMargins(0, 0, 8, 4)
@@ -163,11 +191,18 @@ class DataPage(Page):
             lay.addWidget(widget)
             lay.addWidget(HelpLabel(help_text))
             grid.addWidget(cell, r, c)
-        self.body.addWidget(opts)
+        for combo in (self.sep_combo, self.decimal_combo, self.encoding_combo,
+                      self.transpose_combo, self.sheet_combo, self.feature_id_combo,
+                      self.sample_id_combo):  # fmt: skip
+            combo.currentTextChanged.connect(self._summarise_options)
+        for edit in (self.na_edit, self.drop_edit):
+            edit.textChanged.connect(self._summarise_options)
 
         # Sample sheet.
-        sheet_box = QGroupBox("Sample sheet (optional): labels, donors, batches in a separate file")
-        sl = QGridLayout(sheet_box)
+        self.sheet_section = Collapsible("Sample sheet (optional)")
+        self.sheet_section.set_summary("labels, donors, batches in a separate file")
+        sl = QGridLayout(self.sheet_section.content)
+        sl.setContentsMargins(0, 0, 0, 0)
         self.sheet_path = QLineEdit()
         self.sheet_path.setReadOnly(True)
         self.sheet_path.setPlaceholderText("no sample sheet")
@@ -192,11 +227,13 @@ class DataPage(Page):
             1,
             4,
         )
-        self.body.addWidget(sheet_box)
+        self.body.addWidget(self.sheet_section)
 
         # Provenance.
-        prov = QGroupBox("Where the data came from (printed in the report)")
-        pf = QFormLayout(prov)
+        self.provenance_section = Collapsible("Where the data came from", opened=True)
+        self.provenance_section.set_summary("printed in the report")
+        pf = QFormLayout(self.provenance_section.content)
+        pf.setContentsMargins(0, 0, 0, 0)
         self.source_edit = QLineEdit()
         self.source_edit.setPlaceholderText("e.g. GEO GSE5859, or 'our lab, 2024 cohort'")
         self.doi_edit = QLineEdit()
@@ -216,24 +253,15 @@ class DataPage(Page):
         pf.addRow("Date obtained", date_row)
         pf.addRow("Version", self.version_edit)
         pf.addRow("Notes", self.notes_edit)
-        self.body.addWidget(prov)
-
-        actions = QHBoxLayout()
-        self.preview_button = QPushButton("Preview first file")
-        self.import_button = QPushButton("Import")
-        self.import_button.setObjectName("primary")
-        self.preview_button.clicked.connect(self.preview)
-        self.import_button.clicked.connect(self.import_data)
-        actions.addStretch(1)
-        actions.addWidget(self.preview_button)
-        actions.addWidget(self.import_button)
-        self.body.addLayout(actions)
+        self.body.addWidget(self.provenance_section)
 
         self.table_title = SectionTitle("Preview")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.table = QTableView()
         self.table.setMinimumHeight(260)
+        # Column widths follow the names (measured on the first rows only: fast on wide tables).
+        self.table.horizontalHeader().setResizeContentsPrecision(PREVIEW_MEASURE_ROWS)
         self.model = DataFrameModel()
         self.table.setModel(self.model)
         self.body.addWidget(self.table_title)
@@ -280,6 +308,52 @@ class DataPage(Page):
 
     def set_sample_sheet(self, path: str | Path | None) -> None:
         self.sheet_path.setText(str(path) if path else "")
+        if path:
+            self.sheet_section.set_open(True)  # a chosen sheet is never hidden
+        self.sheet_section.set_summary(
+            f"joined by sample ID: {Path(path).name}"
+            if path
+            else "labels, donors, batches in a separate file"
+        )
+
+    def _summarise_options(self, *_args) -> None:
+        """Say in the closed section's title line which reading options are not automatic."""
+        changed = []
+        for label, combo in (
+            ("separator", self.sep_combo),
+            ("decimal mark", self.decimal_combo),
+            ("encoding", self.encoding_combo),
+        ):
+            if combo.currentData() is not None:
+                changed.append(f"{label} {combo.currentText()}")
+        if self.transpose_combo.currentData() == "yes":
+            changed.append("turned (genes as rows)")
+        if self.sheet_combo.isEnabled() and self.sheet_combo.currentText():
+            changed.append(f"sheet '{self.sheet_combo.currentText()}'")
+        for label, combo in (
+            ("gene names from", self.feature_id_combo),
+            ("sample IDs from", self.sample_id_combo),
+        ):
+            if _combo_value(combo):
+                changed.append(f"{label} '{_combo_value(combo)}'")
+        if self.drop_edit.text().strip():
+            changed.append(f"dropping {self.drop_edit.text().strip()}")
+        if self.na_edit.text() != ", ".join(v if v else '""' for v in DEFAULT_NA_VALUES):
+            changed.append("own missing-value markers")
+        self.options_section.set_summary(
+            "; ".join(changed) if changed else "all detected automatically"
+        )
+
+    def _show_table(self, df) -> None:
+        """Show ``df`` in the preview with every column name readable (wide names capped, in
+        full in the header's tooltip)."""
+        self.model.set_frame(df)
+        if df is None:
+            return
+        for c in range(min(self.model.columnCount(), PREVIEW_FITTED_COLUMNS)):
+            self.table.resizeColumnToContents(c)
+            if self.table.columnWidth(c) > PREVIEW_MAX_COLUMN:
+                self.table.setColumnWidth(c, PREVIEW_MAX_COLUMN)
 
     def _browse_sheet(self) -> None:
         path = self.window_.ask.open_file("Choose the sample sheet", FILE_FILTER)
@@ -325,6 +399,7 @@ class DataPage(Page):
         if d is None:
             self.status.hide()
             self.file_list.clear()
+            self.provenance_section.set_open(True)
             self.model.set_frame(None)
             self.table_title.setText("Preview")
             self.summary.setText(
@@ -355,6 +430,11 @@ class DataPage(Page):
         self.date_edit.setText(p.date_obtained)
         self.version_edit.setText(p.version)
         self.notes_edit.setText(p.notes)
+        self.provenance_section.set_open(False)
+        self.provenance_section.set_summary(
+            f"printed in the report: {p.source}" if p.source else "printed in the report"
+        )
+        self._summarise_options()
         self._show_imported()
 
     def _show_imported(self) -> None:
@@ -382,7 +462,7 @@ class DataPage(Page):
             f"✓ {text}"
             + (f"<br><b>{n_warn} check(s) need a look</b> (see Checks below)." if n_warn else "")
         )
-        self.model.set_frame(df)
+        self._show_table(df)
         self.show_findings()
 
     # -- actions --------------------------------------------------------------------------------
@@ -432,7 +512,7 @@ class DataPage(Page):
                     combo.addItem(str(col))
         self.table_title.setText("Preview (nothing imported yet)")
         self.summary.setText(text)
-        self.model.set_frame(df)
+        self._show_table(df)
         self.findings.set_findings(result.result.findings)
 
     def import_data(self) -> None:

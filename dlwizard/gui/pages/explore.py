@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -28,7 +29,8 @@ from dlwizard.study.model import ExploreOptions
 
 METHOD_NAMES = {"pca": "PCA (fast, linear)", "tsne": "t-SNE (slower, local structure)",
                 "umap": "UMAP (installed)"}  # fmt: skip
-VERDICT_COLORS = {"strong": "#b3261e", "moderate": "#8a5a00", "weak": "#2e7d32"}
+# Text colours of the batch verdicts: dark red-brown, amber, grey (never red beside green).
+VERDICT_COLORS = {"strong": "#b3261e", "moderate": "#8a5a00", "weak": "#5f6b76"}
 
 
 def compute_view(project, options: ExploreOptions, job: Job | None = None):
@@ -120,7 +122,13 @@ class ExplorePage(Page):
         self.batch_table = QTableWidget(0, 4)
         self.batch_table.setHorizontalHeaderLabels(["Column", "Variation", "Separation", "Verdict"])
         self.batch_table.verticalHeader().hide()
-        self.batch_table.horizontalHeader().setStretchLastSection(True)
+        # The column's name wraps; the numbers keep their width: never a sideways scroll bar.
+        self.batch_table.setWordWrap(True)
+        self.batch_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.batch_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.batch_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         rl.addWidget(self.batch_table, 1)
         rl.addWidget(
@@ -254,10 +262,7 @@ class ExplorePage(Page):
                     font.setItalic(True)
                     item.setFont(font)
                 self.batch_table.setItem(r, c, item)
-        self.batch_table.resizeColumnsToContents()
-        self.batch_table.horizontalHeader().setSectionResizeMode(
-            0, self.batch_table.horizontalHeader().ResizeMode.Stretch
-        )
+        self.batch_table.resizeRowsToContents()
         lines = []
         for s in e.shortcuts:
             what = (
@@ -271,7 +276,7 @@ class ExplorePage(Page):
             verdict = (
                 "<b style='color:#b3261e'>above chance: a shortcut exists</b>"
                 if s.above_chance
-                else "<span style='color:#2e7d32'>about chance</span>"
+                else "<span style='color:#5f6b76'>about chance</span>"
             )
             lines.append(
                 f"From {what} alone: {metric} {s.score:.2f} (chance {s.chance:.2f}, "
@@ -340,13 +345,13 @@ class ExplorePage(Page):
             self.missing_note.setText(f"No missing values in the {len(cols):,} features.")
             return
         self.missing_plot.show()
-        missingness.build(self.missing_plot.getPlotItem(), missing)
+        missingness.build(self.missing_plot.getPlotItem(), missing, [str(c) for c in cols])
         per_col = missing.mean(axis=0)
         self.missing_note.setText(
-            f"Red marks missing values ({missing.mean():.1%} overall; "
-            f"{int((per_col > 0).sum()):,} of {len(cols):,} features have gaps). Large tables "
-            "are shown in averaged blocks. A block of red that lines up with a site or a class "
-            "means missingness itself carries information."
+            f"One row per feature, most gaps on top; dark blue marks missing values "
+            f"({missing.mean():.1%} overall; {int((per_col > 0).sum()):,} of {len(cols):,} "
+            "features have gaps). Large tables are shown in averaged blocks. Gaps that line up "
+            "with a site or a class mean missingness itself carries information."
         )
 
     def _fill_features(self) -> None:

@@ -43,8 +43,13 @@ class DataFrameModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if self._df is None or role != Qt.ItemDataRole.DisplayRole:
+        if self._df is None or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return str(self._df.columns[section])
+            return str(self._df.columns[section])  # the tooltip: the whole name of a wide column
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return None
         return str(section + 2)  # the row number as in the file (header is row 1)
