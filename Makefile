@@ -59,6 +59,10 @@ package: venv
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
 		--workpath build/pyinstaller packaging/dlwizard.spec
 	QT_QPA_PLATFORM=offscreen dist/dlwizard/dlwizard --self-test --out dist/selftest.json
+	@if command -v xvfb-run >/dev/null; then \
+		echo "self-test in a real X11 window (Xvfb, xcb):"; \
+		QT_QPA_PLATFORM=xcb xvfb-run -a dist/dlwizard/dlwizard --self-test --only gui --out dist/selftest-xcb.json; \
+	else echo "xvfb-run not found: the real-window self-test of the bundle was skipped"; fi
 	sh packaging/linux/make_tarball.sh $$($(BIN)/python -c 'import dlwizard; print(dlwizard.__version__)') dist
 	$(BIN)/python packaging/startup_time.py dist/dlwizard/dlwizard --json dist/startup.json
 	@echo "bundle size: $$(du -sh dist/dlwizard | cut -f1) (dist/dlwizard/); archive: $$(du -h dist/dlwizard-*-linux-*.tar.gz | cut -f1 | tail -1) ($$(ls dist/dlwizard-*-linux-*.tar.gz | tail -1))"

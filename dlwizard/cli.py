@@ -10,6 +10,8 @@
     dlwizard export PROJECT.dlwiz -o FOLDER [--override "why"]
                                                  export the final model (privacy gate)
     dlwizard report PROJECT.dlwiz -o methods.pdf write the PDF methods report (headless)
+    dlwizard --check-system                      are the system libraries the window needs
+                                                 installed? (names the packages if not)
 
 Errors print one clear message and exit non-zero; ``--debug`` shows the traceback.
 """
@@ -37,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"dlwizard {__version__}")
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    p.add_argument(
+        "--check-system",
+        action="store_true",
+        help="check that the system libraries the window needs are installed (Linux)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     d = sub.add_parser("demo", help="build the demo project headless")
     d.add_argument("--out", required=True, type=Path, help="folder for demo.dlwiz")
@@ -209,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
             from dlwizard.selftest import main as self_test
 
             return self_test(argv)
+        if "--check-system" in argv:  # what install.sh runs: are the window's libraries there?
+            from dlwizard.system_libs import check_window_system
+
+            problem = check_window_system()
+            print(problem or "The libraries the dlwizard window needs are all installed.")
+            return 3 if problem else 0
         first = next((a for a in argv if not a.startswith("-")), None)
         wants_help = any(a in ("-h", "--help", "--version") for a in argv)
         if first in COMMANDS or wants_help:
@@ -233,6 +246,18 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        from dlwizard import system_libs
+
+        if system_libs.uses_xcb():
+            problem = system_libs.check_window_system()
+            if problem:
+                # Said before Qt tries (and fails with "could not load the Qt platform plugin").
+                import logging
+
+                print(problem, file=sys.stderr)
+                logging.getLogger("dlwizard").error(problem)
+                system_libs.tell_graphically(problem)
+                return 3
         from dlwizard.gui.app import run_gui
 
         return run_gui(args.project, demo=args.demo)
@@ -267,7 +292,7 @@ def exit_cleanly(code: int, argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), None)
-    headless = first in COMMANDS or "--self-test" in argv
+    headless = first in COMMANDS or "--self-test" in argv or "--check-system" in argv
     if not headless:
         raise SystemExit(code)
     for stream in (sys.stdout, sys.stderr):

@@ -246,6 +246,12 @@ def check_imports(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_gui(ctx: dict[str, Any]) -> dict[str, Any]:
+    from dlwizard import system_libs
+
+    if system_libs.uses_xcb():
+        problem = system_libs.check_window_system()
+        if problem:
+            raise CheckFailed(problem)
     from dlwizard.gui.app import create_app
     from dlwizard.gui.main_window import MainWindow
 
@@ -256,10 +262,19 @@ def check_gui(ctx: dict[str, Any]) -> dict[str, Any]:
     window.show()
     app.processEvents()
     shown = window.isVisible()
+    # On a real display the window must also reach the screen (mapped by the window system).
+    real_display = app.platformName() not in ("offscreen", "minimal")
+    end = time.monotonic() + (5.0 if real_display else 0.0)
+    handle = window.windowHandle()
+    while handle is not None and not handle.isExposed() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    exposed = handle is not None and handle.isExposed()
     detail = {
         "qt_platform": app.platformName(),
         "requested_platform": ctx["qt_platform"],
         "pages": len(window.pages),
+        "exposed": exposed,
         "window_title": window.windowTitle(),
         # A null pixmap means the SVG plugins (imageformats, iconengines) were not bundled.
         "icon": not app.windowIcon().pixmap(64, 64).isNull(),
@@ -270,6 +285,8 @@ def check_gui(ctx: dict[str, Any]) -> dict[str, Any]:
     app.processEvents()
     if not shown:
         raise CheckFailed("the main window did not show")
+    if not exposed and real_display:
+        raise CheckFailed(f"the window never appeared on the {app.platformName()} display")
     if dialogs.asked:
         raise CheckFailed(f"the window asked questions: {', '.join(dialogs.asked)}")
     if not detail["icon"]:

@@ -33,4 +33,10 @@ command -v update-mime-database >/dev/null && update-mime-database "$data/mime" 
 command -v update-desktop-database >/dev/null && update-desktop-database "$data/applications" 2>/dev/null || true
 command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$data/icons/hicolor" 2>/dev/null || true
 echo "dlwizard installed in $prefix; find it in your applications menu, or run: $bin/dlwizard"
+# The window needs the desktop's X11 (xcb) libraries: name any that are missing, and the
+# command that installs them, now rather than at the first double-click.
+if ! check=$("$prefix/dlwizard" --check-system 2>&1); then
+    echo
+    echo "WARNING: $check"
+fi
 echo "Check it with: $bin/dlwizard --self-test --out dlwizard-selftest.json"

@@ -119,3 +119,43 @@ def test_cli_routes_self_test(monkeypatch):
     monkeypatch.setattr(selftest, "main", lambda argv: seen.append(argv) or 0)
     assert cli.main(["--self-test", "--only", "imports"]) == 0
     assert seen == [["--self-test", "--only", "imports"]]
+
+
+def test_self_test_opens_a_real_window_under_xvfb(tmp_path):
+    """On a display the self-test opens the window with the xcb platform, not offscreen."""
+    import shutil
+    import time
+
+    import pytest
+
+    from dlwizard import system_libs
+
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None or not sys.platform.startswith("linux"):
+        pytest.skip("needs Xvfb (Debian package xvfb; .ci/run installs it)")
+    missing = system_libs.missing_libraries(system_libs.xcb_plugin_files())
+    if missing:
+        pytest.skip(f"the xcb libraries are not installed here: {', '.join(missing)}")
+    display = f":{90 + os.getpid() % 100}"
+    server = subprocess.Popen(
+        [xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        assert server.poll() is None, "Xvfb did not start"
+        out = tmp_path / "selftest.json"
+        env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=display)
+        env.pop("WAYLAND_DISPLAY", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "dlwizard", "--self-test", "--only", "gui", "--out", str(out)],
+            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+        )  # fmt: skip
+        doc = json.loads(out.read_text("utf-8"))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert done.returncode == 0, done.stdout + done.stderr
+    gui = next(c for c in doc["checks"] if c["name"] == "gui")
+    assert gui["detail"]["qt_platform"] == "xcb" and gui["detail"]["exposed"] is True
