@@ -63,18 +63,52 @@ def run_gui(project_path: Path | None = None, demo: bool = False) -> int:
     return app.exec()
 
 
+_PRELOADS: dict[str, object] = {}  # module -> the thread importing it
+
+
 def preload_in_background(module: str) -> None:
-    """Import a heavy library (torch) in a daemon thread before it is needed, so its one-off
-    import cost does not land in the middle of a job."""
-    import importlib
-    import sys as _sys
+    """Import a heavy library (torch) in a background thread before it is needed, so its
+    one-off import cost does not land in the middle of a job.
+
+    Quitting while the import runs must stay clean (issue 12: "can't register atexit after
+    shutdown"). Three things see to it:
+
+    - torch's import creates thread pools, and the standard library refuses to register their
+      exit hooks once shutdown has begun: those modules are imported here, in the calling
+      thread, before the thread starts;
+    - the thread is not a daemon: Python lets it finish *before* it runs the exit hooks and
+      tears the modules down (a daemon thread would still be importing while they vanish, and
+      torch's clean-up would then fail at exit); quitting at worst waits for the rest of the
+      import (a few seconds);
+    - a preload that fails anyway stays silent while quitting and is only logged otherwise: the
+      real import reports any problem where it matters.
+    """
     import threading
 
-    if module in _sys.modules:
+    if module in sys.modules or module in _PRELOADS:
         return
-    threading.Thread(
-        target=lambda: importlib.import_module(module), name=f"preload-{module}", daemon=True
-    ).start()
+    # Imported for their side effect: each registers its exit hook now, not during shutdown.
+    import concurrent.futures.process
+    import concurrent.futures.thread  # noqa: F401
+
+    thread = threading.Thread(
+        target=_import_quietly, args=(module,), name=f"preload-{module}", daemon=False
+    )
+    _PRELOADS[module] = thread
+    thread.start()
+
+
+def _import_quietly(module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except BaseException as exc:  # a background import must never print a traceback
+        if sys.is_finalizing():
+            return
+        import logging
+
+        logging.getLogger(__name__).warning("preloading %s failed: %s", module, exc)
 
 
 def load_demo(window) -> None:
