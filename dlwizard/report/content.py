@@ -76,7 +76,8 @@ def fmt(v: Any, digits: int = 3) -> str:
     """A metric value as the report prints it: three decimals, "n/a" when missing."""
     if isinstance(v, bool) or not _finite(v):
         return "n/a"
-    return f"{v:.{digits}f}"
+    text = f"{v:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # never "-0.000"
 
 
 def fmt_interval(iv: MetricInterval | None, digits: int = 3) -> str:
@@ -134,10 +135,19 @@ def fmt_measure(measure: str) -> str:
 
 
 def fmt_time(t: str) -> str:
-    """An ISO time as "2026-01-05 10:00:00 UTC"."""
+    """An ISO time as "2026-01-05 10:00:00 UTC" (UTC whatever the zone it was written in)."""
     if not t:
         return ""
-    return t.replace("T", " ").replace("+00:00", " UTC")
+    try:
+        when = datetime.fromisoformat(str(t).replace("Z", "+00:00"))
+    except ValueError:
+        return str(t)
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?$")
 
 
 def fmt_pct(x: float | None) -> str:
@@ -336,6 +346,18 @@ class _Context:
                 if r.key == key or f"network:{r.key}" == key:
                     return f"Network: {r.name}"
         return key
+
+
+def _no_role(ctx: _Context, what: str, roles: tuple[str, ...]) -> str:
+    """ "no column has the batch or time-point role" plus the columns that look like one
+    ("; 'site' looks like a batch, site or date column (a model input)")."""
+    text = f"no column has the {what} role"
+    if ctx.s.metadata is None:
+        return text
+    from dlwizard.steps.interpret import candidates_words
+
+    seen = candidates_words(ctx.project, roles)
+    return f"{text}; {seen}" if seen else f"{text}, and none looks like one"
 
 
 def _score(ev: Evaluation | None, metric: str) -> float:
@@ -710,6 +732,10 @@ def _ci_words(iv: MetricInterval | None) -> str:
     return f"{fmt(iv.value)} (95% CI {fmt(iv.low)}–{fmt(iv.high)})"
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
@@ -922,7 +948,12 @@ def _metadata(ctx: _Context) -> Section:
                 ["Study design", DESIGNS.get(m.design, m.design)],
                 ["Replicates", m.replicate_kind.replace("_", " ")],
                 ["Rows", str(m.n_rows)],
-                ["Subjects", str(m.n_subjects) if m.n_subjects else "no subject column"],
+                [
+                    "Subjects",
+                    str(m.n_subjects)
+                    if m.n_subjects
+                    else _upper_first(_no_role(ctx, "subject", ("subject",))),
+                ],
             ],
             widths=[1, 3],
         ),
@@ -1037,8 +1068,9 @@ def _checks(ctx: _Context) -> Section:
             )
         )
     else:
-        sec.add(Paragraph("No shortcut check could run (no batch or time-point column, and no "
-                          "missing values).", style="note"))  # fmt: skip
+        sec.add(Paragraph("No shortcut check could run: "
+                          + _no_role(ctx, "batch or time-point", ("batch", "time_point"))
+                          + ", and no feature has missing values.", style="note"))  # fmt: skip
     sp = s.split
     lines = []
     if sp is not None:
@@ -1051,7 +1083,10 @@ def _checks(ctx: _Context) -> Section:
                 f"Subjects were not kept together; the reason given: {sp.options.ungrouped_reason}"
             )
         else:
-            lines.append("No subject column: every row was treated as an independent sample.")
+            lines.append(
+                _upper_first(_no_role(ctx, "subject", ("subject",)))
+                + ": every row was treated as an independent sample."
+            )
         lines.append("Exact and near-duplicate samples were kept in the same set.")
         if sp.options.hold_out_column:
             lines.append(
@@ -1089,7 +1124,9 @@ def _split(ctx: _Context) -> Section:
     facts = [
         ["Requested fractions", fractions],
         ["Seed", str(o.seed)],
-        ["Kept together by", sp.group_column or "nothing (no subject column or grouping off)"],
+        ["Kept together by", sp.group_column or (
+            "nothing (grouping was turned off)" if o.ungrouped_reason
+            else f"nothing ({_no_role(ctx, 'subject', ('subject',))})")],
         ["Held out", held],
         ["Cross-validation", f"{sp.n_folds} folds inside the training set"],
         ["Unlabelled rows left out", str(len(sp.excluded))],
@@ -1521,7 +1558,9 @@ def _controls(ctx: _Context) -> Section:
     if not any(c.kind == "metadata_only" for c in b.controls):
         sec.add(
             Paragraph(
-                "No metadata-only control: the data have no batch or time-point column.",
+                "No metadata-only control: "
+                + _no_role(ctx, "batch or time-point", ("batch", "time_point"))
+                + ".",
                 style="note",
             )
         )
@@ -1907,12 +1946,9 @@ def _subgroups(ctx: _Context) -> Section:
             sec.add(Figure([panel], caption=f"Test {label} per subgroup (look {i + 1}); the "
                                             "dashed line is the overall value."))  # fmt: skip
     if not any_rows:
-        sec.add(
-            Paragraph(
-                "No subgroup could be scored: the data have no batch, site or sensitive column.",
-                style="note",
-            )
-        )
+        from dlwizard.steps.interpret import subgroup_statement
+
+        sec.add(Paragraph(subgroup_statement(ctx.project), style="note"))
     return sec
 
 
@@ -1938,7 +1974,7 @@ def _looks(ctx: _Context) -> Section:
             [
                 fmt_time(e.time),
                 e.user,
-                e.action,
+                action_words(e.action),
                 str(d.get("version", "")),
                 ctx.family_name(str(d.get("model", ""))),
                 str(d.get("n_test", "")),
@@ -2006,6 +2042,10 @@ def _interpretation(ctx: _Context) -> Section:
             + f"). Importance is the drop in {label} when the feature is shuffled."
         )
     )
+    from dlwizard.steps import interpret as ip
+
+    if ip.at_ceiling(it):
+        sec.add(Paragraph(ip.ceiling_note(it), lead="At a perfect score:", style="warning"))
     if it.importances:
         rows = [
             [
@@ -2044,16 +2084,37 @@ def _interpretation(ctx: _Context) -> Section:
                 "not measurably rely on it.",
             )
         )
-    if it.coefficients:
-        top = sorted(it.coefficients.items(), key=lambda kv: -abs(kv[1]))[:15]
-        sec.add(
-            Table(
-                ["Feature", "Coefficient (standardised)"],
-                [[k, f"{v:+.3f}"] for k, v in top],
-                caption="The largest coefficients of the linear model, on standardised features.",
-                align="lr",
+    classes, coefs = ip.coefficient_table(it)
+    if coefs:
+        shown = coefs[:15]
+        more = f" {len(coefs) - 15} more features are not shown." if len(coefs) > 15 else ""
+        if classes:
+            sec.add(
+                Table(
+                    ["Feature", *classes],
+                    [[f, *(ip.fmt_coefficient(v) for v in vs)] for f, vs in shown],
+                    caption="The coefficients of the linear model on standardised features, one "
+                    "per class: a positive value raises that class's score when the feature "
+                    "rises by one standard deviation. The features with the largest effect on "
+                    "any class first." + more,
+                    align="l" + "r" * len(classes),
+                )
             )
-        )
+        else:
+            q = s.question
+            toward = (
+                f" (towards {q.positive_class})" if q.task == "binary" and q.positive_class else ""
+            )
+            sec.add(
+                Table(
+                    ["Feature", f"Coefficient{toward}"],
+                    [[f, ip.fmt_coefficient(vs[0])] for f, vs in shown],
+                    caption="The largest coefficients of the linear model, on standardised "
+                    "features: a positive value raises the prediction when the feature rises by "
+                    "one standard deviation." + more,
+                    align="lr",
+                )
+            )
     if it.panel:
         rows = [
             [
@@ -2067,6 +2128,9 @@ def _interpretation(ctx: _Context) -> Section:
         caption = f"A small panel: {family} refitted on the top k features."
         if it.full_score is not None:
             caption += f" All features: {label} {fmt_interval(it.full_score)}."
+        ties = ip.panel_ties(it)
+        if ties:
+            caption += " " + ties
         sec.add(Table(["k", f"{label} (95% interval)", "Features"], rows, caption=caption,
                       align="rrl", widths=[0.4, 1.5, 4]))  # fmt: skip
         if it.full_score is not None and len(it.panel) > 1:
@@ -2094,8 +2158,11 @@ def _interpretation(ctx: _Context) -> Section:
         sec.add(
             Paragraph("", lead="Where the model does worse:"), Bullets(list(it.failing_domains))
         )
-    if it.caveats:
-        sec.add(Paragraph("", lead="Caveats:"), Bullets(list(it.caveats)))
+    else:
+        sec.add(Paragraph(ip.subgroup_statement(ctx.project), lead="Where the model does worse:"))
+    caveats = [c for c in it.caveats if not (ip.at_ceiling(it) and c == ip.ceiling_note(it))]
+    if caveats:  # the ceiling note is printed above, beside the importances
+        sec.add(Paragraph("", lead="Caveats:"), Bullets(caveats))
     return sec
 
 
@@ -2330,8 +2397,11 @@ def _reproducibility(ctx: _Context) -> Section:
 def _plan_blocks(ctx: _Context) -> list[Block]:
     from dlwizard.plan import IMPLEMENTED, dumps, plan_from_project
 
+    where = ctx.project.path.parent if ctx.project.path is not None else None
     try:
-        text = dumps(plan_from_project(ctx.project))
+        plan = plan_from_project(ctx.project, relative_to=where)
+        moved = _plan_file_names(plan)
+        text = compact_toml(dumps(plan))
     except Exception as exc:  # the plan is a convenience; the report must still be written
         return [Paragraph(f"The plan could not be written: {exc}", style="warning")]
     blocks: list[Block] = [
@@ -2341,6 +2411,16 @@ def _plan_blocks(ctx: _Context) -> list[Block]:
             "same numbers (on the CPU, or in deterministic mode on the same GPU)."
         )
     ]
+    if moved:
+        blocks.append(
+            Paragraph(
+                "Data files are named relative to the project's folder"
+                + (", or by their name alone where they lie elsewhere" if moved > 0 else "")
+                + ": save the plan beside them before running it. Their SHA-256 hashes above "
+                "tell whether a copy is the same file.",
+                style="note",
+            )
+        )
     later = [st for st in ctx.s.steps_done if st not in IMPLEMENTED]
     if later:
         blocks.append(
@@ -2361,6 +2441,68 @@ def _plan_blocks(ctx: _Context) -> list[Block]:
         )
     blocks.append(Code(text))
     return blocks
+
+
+def _plan_file_names(plan: dict[str, Any]) -> int:
+    """Replace absolute data paths in ``plan`` by their file names (the report never prints
+    where on the authors' disk the data lie). Returns how many data paths the plan names, as
+    a negative number when none had to be cut to its name."""
+    data = plan.get("data")
+    if not isinstance(data, dict):
+        return 0
+    cut = 0
+
+    def name(path: str) -> str:
+        nonlocal cut
+        text = str(path).replace("\\", "/")
+        if text.startswith("/") or re.match(r"^[A-Za-z]:/", text) or text.startswith("~"):
+            cut += 1
+            return text.rstrip("/").rsplit("/", 1)[-1]
+        return text
+
+    n = 0
+    if isinstance(data.get("paths"), list):
+        data["paths"] = [name(p) for p in data["paths"]]
+        n += len(data["paths"])
+    if isinstance(data.get("path"), str):
+        data["path"] = name(data["path"])
+        n += 1
+    sheet = data.get("sample_sheet")
+    if isinstance(sheet, dict) and isinstance(sheet.get("path"), str):
+        sheet["path"] = name(sheet["path"])
+        n += 1
+    return n if cut else -n
+
+
+def compact_toml(text: str, width: int = 88) -> str:
+    """A TOML text with each array of plain values on one line (wrapped at ``width``), not one
+    value a line as tomli_w writes them."""
+    out: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        head = re.match(r"^(\s*)(.+ = )\[$", line)
+        if head:
+            items, j = [], i + 1
+            while j < len(lines) and not re.match(r"^\s*\],?$", lines[j]):
+                items.append(lines[j].strip().rstrip(","))
+                j += 1
+            if j < len(lines) and all(not re.match(r"^[\[{]", it) for it in items):
+                indent, key = head.groups()
+                current = f"{indent}{key}["
+                for k, item in enumerate(items):
+                    piece = item + (", " if k < len(items) - 1 else "")
+                    if len(current) + len(piece.rstrip()) > width and not current.endswith("["):
+                        out.append(current.rstrip())
+                        current = indent + "    "
+                    current += piece
+                out.append(current + "]" + lines[j].strip()[1:])
+                i = j + 1
+                continue
+        out.append(line)
+        i += 1
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 # -- appendix B: checklists ---------------------------------------------------------------------
@@ -2435,7 +2577,8 @@ def _audit_log(ctx: _Context) -> Section:
     log = ctx.project.log
     if not log:
         return sec.add(Paragraph("The audit log is empty.", style="note"))
-    rows = [[fmt_time(e.time), e.user, e.action, _detail_text(e.detail)] for e in log]
+    rows = [[fmt_time(e.time), e.user, action_words(e.action), _detail_text(e.detail, ctx)]
+            for e in log]  # fmt: skip
     sec.add(
         Paragraph(
             "Every recorded action, oldest first: who did what, when, and with which version.",
@@ -2446,26 +2589,151 @@ def _audit_log(ctx: _Context) -> Section:
     return sec
 
 
-def _detail_text(detail: dict[str, Any]) -> str:
+ACTIONS = {
+    "project-created": "project created",
+    "data-imported": "data imported",
+    "metadata-reviewed": "roles reviewed",
+    "explored": "data explored",
+    "split-made": "data split, test set sealed",
+    "baselines-tuned": "baselines tuned",
+    "networks-trained": "networks trained",
+    "final-model-frozen": "final model frozen",
+    "test-unsealed": "test set opened",
+    "model-interpreted": "model interpreted",
+    "privacy-answers": "privacy questions answered",
+    "sensitivity-changed": "sensitivity changed",
+    "privacy-checked": "privacy checked",
+    "export-override": "export gate overridden",
+    "model-exported": "model exported",
+    "report-exported": "report written",
+    "recovered-after-crash": "recovered after a crash",
+    "encryption-enabled": "encryption turned on",
+    "encryption-password-changed": "password changed",
+    "encryption-removed": "encryption turned off",
+}
+DETAIL_WORDS = {
+    "rows": "rows",
+    "columns": "columns",
+    "transposed": "turned (genes as rows)",
+    "invalidated": "results cleared",
+    "changed_roles": "roles changed",
+    "derived": "derived columns",
+    "embedding": "sample map",
+    "warnings": "warnings",
+    "train": "training samples",
+    "tune": "tuning samples",
+    "test": "test samples",
+    "test_sha256": "test-set SHA-256",
+    "grouped_by": "kept together by",
+    "hold_out": "held out",
+    "families": "families",
+    "trials": "settings tried per family",
+    "seconds_per_family": "time cap per family",
+    "recommended": "recommended",
+    "cancelled": "cancelled",
+    "rungs": "rungs",
+    "chosen": "chosen",
+    "seeds": "seeds",
+    "version": "analysis",
+    "n_test": "test samples",
+    "value": "score",
+    "set": "measured on",
+    "panel_k": "panel size",
+    "sensitive": "sensitive data",
+    "identifiers": "identifying columns",
+    "identifiers_used_as_features": "identifying columns used as inputs",
+    "memorising": "model memorises rows",
+    "attack_auc": "membership-attack AUROC",
+    "tpr_at_1pct_fpr": "attack hits at 1% false alarms",
+    "recovery_copy": "recovery copy",
+    "keychain": "password in the keychain",
+}
+ROLE_WORDS = {"sample_id": "sample ID", "time_point": "time point", "ignore": "ignored"}
+ANSWER_WORDS = {
+    "human_subjects": "from people",
+    "health_records": "health records",
+    "genomic": "genomic",
+    "identifiable": "identifiable",
+    "sharing_restricted": "sharing restricted",
+}
+EMPTY = {"none", ""}
+
+
+def action_words(action: str) -> str:
+    """An audit-log action in words ("test-unsealed" is "test set opened")."""
+    return ACTIONS.get(action, action.replace("-", " ").replace("_", " "))
+
+
+def _plain(v: Any) -> str:
+    """A value in words: yes/no, none, times as dates, numbers to four significant digits."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return fmt_value(v)
+    text = str(v)
+    if _ISO_TIME.match(text):
+        return fmt_time(text)
+    return text
+
+
+def _words_list(items: list[str], limit: int = 6) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _detail_value(k: str, v: Any, ctx: _Context | None) -> str:
+    name = ctx.family_name if ctx is not None else (lambda key: key)
+    if k in ("model", "recommended", "chosen") and isinstance(v, str):
+        return name(v) if v else ""
+    if k in ("families", "rungs") and isinstance(v, list):
+        return _words_list([name(str(x)) for x in v])
+    if k == "metric" and isinstance(v, str):
+        return _metric_label(v)
+    if k == "design" and isinstance(v, str):
+        return DESIGNS.get(v, v.replace("_", " "))
+    if k == "set" and v in ("tune", "test"):
+        return "tuning set" if v == "tune" else "test set"
+    if k == "seconds_per_family" and _finite(v):
+        return fmt_seconds(float(v))
+    if k == "warnings" and isinstance(v, list):
+        return _words_list([str(x).replace("-", " ") for x in v])
+    if k == "changed_roles" and isinstance(v, dict):
+        return _words_list([f"{c} ({ROLE_WORDS.get(str(r), str(r).replace('_', ' '))})"
+                            for c, r in v.items()])  # fmt: skip
+    if k == "embedding" and isinstance(v, str):
+        return {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}.get(v, v)
+    if k == "answers" and isinstance(v, dict):
+        return _words_list([f"{ANSWER_WORDS.get(q, q.replace('_', ' '))}: {_plain(a)}"
+                            for q, a in v.items() if a is not None], 8)  # fmt: skip
+    if k == "files" and isinstance(v, list):
+        return _words_list([str(x.get("name", "")) if isinstance(x, dict) else str(x) for x in v])
+    if k == "files" and isinstance(v, dict):
+        return _words_list([str(x) for x in v])
+    if k in ("path", "recovery_copy", "folder"):
+        return str(v).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if isinstance(v, list | tuple | set):
+        return _words_list([_plain(x) if not isinstance(x, dict) else f"{len(x)} entries"
+                            for x in v])  # fmt: skip
+    if isinstance(v, dict):
+        return _words_list([f"{a}: {_plain(b)}" for a, b in v.items()])
+    return _plain(v)
+
+
+def _detail_text(detail: dict[str, Any], ctx: _Context | None = None) -> str:
+    """An audit entry's details in words: "kept together by: none; seed: 42", never Python
+    values ("None", "True") or role keys."""
     parts = []
     for k, v in detail.items():
-        if isinstance(v, list | tuple | set):
-            shown = ", ".join(
-                f"{{{len(x)} entries}}" if isinstance(x, dict) else str(x) for x in list(v)[:6]
-            )
-            v = f"[{shown}{', …' if len(v) > 6 else ''}]"
-        elif isinstance(v, dict):
-            v = f"{{{len(v)} entries}}"
-        elif isinstance(v, float):
-            v = fmt_value(v)
-        text = str(v)
+        if isinstance(v, list | tuple | set | dict) and not v:
+            continue
+        text = _detail_value(k, v, ctx)
         if text == "":
             continue
         if "sha256" in k and len(text) > 16:
             text = text[:16] + "…"  # the full hashes are in the reproducibility appendix
-        if k in ("path", "recovery_copy"):
-            text = text.replace("\\", "/").rsplit("/", 1)[-1]
         if len(text) > 80:
             text = text[:77] + "…"
-        parts.append(f"{k} = {text}")
+        parts.append(f"{DETAIL_WORDS.get(k, k.replace('_', ' '))}: {text}")
     return "; ".join(parts)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 FAMILY = "Source Sans Pro"
 _BREAKS = re.compile(r"[\s/-]+")
+WORD_MAX_MM = 30.0  # a cell word longer than this may break anywhere (hashes, long IDs)
 FONT_FILES = ("SourceSansPro-Regular.ttf", "SourceSansPro-Bold.ttf", "SourceSansPro-It.ttf")
 
 # Layout, in millimetres and points.
@@ -131,6 +132,29 @@ def _application():
 
 # -- layout -------------------------------------------------------------------------------------
 Op = Callable[[object], None]
+
+
+def fit_floors(widths: list[float], floors: list[float]) -> list[float]:
+    """``widths`` with each column raised to its floor, the room taken from the columns above
+    their floors in proportion to what they have to spare; the total stays the same. When the
+    floors alone do not fit, the widths are left as they were."""
+    total = sum(widths)
+    if sum(floors) > total:
+        return list(widths)
+    out = list(widths)
+    for _ in range(len(out)):
+        short = sum(max(f - w, 0.0) for w, f in zip(out, floors))
+        if short <= 1e-9:
+            break
+        spare = [max(w - f, 0.0) for w, f in zip(out, floors)]
+        if sum(spare) <= 1e-9:
+            break
+        take = min(short, sum(spare))
+        out = [
+            max(w, f) if w < f else w - take * sp / sum(spare)
+            for w, f, sp in zip(out, floors, spare)
+        ]
+    return out
 
 
 @dataclass
@@ -644,6 +668,29 @@ class _Renderer:
         self.space(3)
 
     def column_widths(self, block: Table, fm, fmb, pad_x: float) -> list[float]:
+        widths = self._column_widths(block, fm, fmb, pad_x)
+
+        # No column narrower than the longest word of its header ("Samples", never "Sample/s"),
+        # nor, where there is room, than the longest word of its cells (up to WORD_MAX_MM: a
+        # SHA-256 still wraps anywhere); the room is taken from columns with some to spare.
+        def longest(texts, metrics, cap=None):
+            words = [w for t in texts for w in _BREAKS.split(str(t)) if w]
+            sizes = [metrics.horizontalAdvance(w) for w in words]
+            if cap is not None:
+                sizes = [x for x in sizes if x <= cap]
+            return max(sizes, default=0.0) + 2 * pad_x + 1.0
+
+        heads = [longest([c], fmb) for c in block.columns]
+        cells = [
+            longest([r[j] for r in block.rows if j < len(r)], fm, WORD_MAX_MM * self.mm)
+            for j in range(len(block.columns))
+        ]
+        both = [max(h, c) for h, c in zip(heads, cells)]
+        if sum(both) <= sum(widths):
+            return fit_floors(widths, both)
+        return fit_floors(widths, heads)
+
+    def _column_widths(self, block: Table, fm, fmb, pad_x: float) -> list[float]:
         ncols = len(block.columns)
         avail = self.text_width
         if block.widths and len(block.widths) == ncols:

@@ -421,16 +421,20 @@ def _findings(section: InterpretSection) -> list[Finding]:
 # -- what the test page's subgroups say ------------------------------------------------------------
 ROLE_LOOKS = {
     "batch": ("a batch, site or date column", "batch, site or date columns"),
-    "subject": ("a subject ID (a person, animal or donor)", "subject IDs"),
+    "subject": ("a subject ID", "subject IDs"),
     "time_point": ("a time point", "time points"),
     "sensitive": ("a sensitive attribute", "sensitive attributes"),
 }
-ROLE_USE = {"feature": ("a model input", "model inputs"), "ignore": ("ignored", "ignored")}
+ROLE_USE = {
+    "feature": ("is a model input", "are model inputs"),
+    "ignore": ("is ignored", "are ignored"),
+}
 
 
 def candidates_words(project: Project, roles: tuple[str, ...], limit: int = 4) -> str:
     """The columns that look like they have one of ``roles`` but were given another, in words
-    ("'site' and 'study' look like batch, site or date columns (model inputs)"); "" if none."""
+    ("'site' and 'study' look like batch, site or date columns but are model inputs"); "" if
+    none."""
     m = project.study.metadata
     if m is None:
         return ""
@@ -447,8 +451,9 @@ def candidates_words(project: Project, roles: tuple[str, ...], limit: int = 4) -
         else:
             names = shown[0] if not many else ", ".join(shown[:-1]) + " and " + shown[-1]
         looks = ROLE_LOOKS.get(role, (role.replace("_", " "), role.replace("_", " ")))[many]
-        used = ROLE_USE.get(use, (use.replace("_", " "), use.replace("_", " ")))[many]
-        parts.append(f"{names} {'look' if many else 'looks'} like {looks} ({used})")
+        role_word = use.replace("_", " ")
+        used = ROLE_USE.get(use, (f"has the {role_word} role", f"have the {role_word} role"))[many]
+        parts.append(f"{names} {'look' if many else 'looks'} like {looks} but {used}")
     return "; ".join(parts)
 
 

@@ -351,7 +351,7 @@ def test_every_test_look_and_audit_entry_is_printed(report, text):
     assert "A reviewer asked for the calibration of the same frozen model." in text
     looks = report.find("eval.looks")
     table = next(b for b in looks.blocks if isinstance(b, Table))
-    assert [r[2] for r in table.rows] == ["test-unsealed", "test-unsealed"]
+    assert [r[2] for r in table.rows] == ["test set opened", "test set opened"]  # in words
     assert [r[1] for r in table.rows] == ["root", "root"] or all(r[1] for r in table.rows)
     assert "AUROC 0.981" in text and "AUROC 0.979" in text
     assert "opened more than once" in text

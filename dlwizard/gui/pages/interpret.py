@@ -232,9 +232,7 @@ class InterpretPage(Page):
             self.table.setItem(r, 2, QTableWidgetItem(members))
         self.table.resizeColumnsToContents()
         if interpret.at_ceiling(section):
-            self.ceiling.setText(
-                "<b>Importance is uninformative here.</b> " + interpret.ceiling_note(section)
-            )
+            self.ceiling.setText("<b>At a perfect score:</b> " + interpret.ceiling_note(section))
         if section.panel and section.full_score is not None:
             full = section.full_score
             # Drawn in the next event-loop pass: two plots in one pass stall the window.
