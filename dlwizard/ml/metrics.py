@@ -136,6 +136,23 @@ class Interval:
     value: float
     low: float
     high: float
+    reason: str = ""  # why the value or the interval is undefined here (empty: it is not)
+
+
+def undefined_reason(task: str, metric: str, y: np.ndarray, out: np.ndarray) -> str:
+    """Why a metric has no value on these samples, in plain words."""
+    n = len(y)
+    if n == 0:
+        return "no samples"
+    if task != "regression":
+        present = np.unique(y)
+        if len(present) < 2:
+            return f"only one class among these {n} samples"
+        if metric == "auprc" and task == "binary" and not np.any(np.asarray(y) == 1):
+            return "no sample of the class of interest here"
+    elif metric == "r2" and np.ptp(np.asarray(y, dtype=float)) == 0:
+        return "the true values do not vary among these samples"
+    return "not defined for these samples"
 
 
 @dataclass
@@ -179,7 +196,16 @@ def bootstrap(
         arr = np.asarray(draws[k], dtype=float)
         arr = arr[np.isfinite(arr)]
         lo, hi = np.quantile(arr, [alpha, 1 - alpha]) if arr.size else (np.nan, np.nan)
-        ev.metrics[k] = Interval(float(v), float(lo), float(hi))
+        reason = ""
+        if not np.isfinite(v):
+            reason = undefined_reason(task, k, y, out)
+        elif not arr.size:
+            reason = (
+                "too few samples for an interval: no resample held every class"
+                if task != "regression"
+                else "too few samples for an interval"
+            )
+        ev.metrics[k] = Interval(float(v), float(lo), float(hi), reason)
     if task == "binary":
         ev.prevalence = float(np.mean(y))
         ev.confusion = _confusion(y.astype(int), (out >= 0.5).astype(int), 2).tolist()

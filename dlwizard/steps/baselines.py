@@ -135,7 +135,7 @@ def prepare(project: Project) -> Prepared:
 
 
 def interval(iv: metrics.Interval) -> MetricInterval:
-    return MetricInterval(value=iv.value, low=iv.low, high=iv.high)
+    return MetricInterval(value=iv.value, low=iv.low, high=iv.high, reason=iv.reason)
 
 
 def as_evaluation(ev: metrics.Evaluation, which: str) -> Evaluation:

@@ -6,11 +6,19 @@ file. The data table itself lives beside it as Parquet (see :mod:`dlwizard.study
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from dlwizard import __version__
 
@@ -291,9 +299,41 @@ class SplitSection(_Model):
 
 
 class MetricInterval(_Model):
+    """A metric with its interval. A number that is undefined here (a subgroup with one class, a
+    constant prediction, too few samples for an interval) is stored as missing (null) with the
+    reason, never as NaN or infinity; in memory it reads as NaN, so comparisons stay false."""
+
     value: float
     low: float
     high: float
+    reason: str = ""  # why value, low or high is missing, in plain words
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_has_a_reason(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("reason"):
+            if not _is_number(data.get("value")):
+                data = {**data, "reason": "not defined for these samples"}
+            elif not (_is_number(data.get("low")) and _is_number(data.get("high"))):
+                data = {**data, "reason": "too few samples for an interval"}
+        return data
+
+    @field_validator("value", "low", "high", mode="before")
+    @classmethod
+    def _missing_reads_as_nan(cls, v: Any) -> Any:
+        return math.nan if v is None else v
+
+    @field_serializer("value", "low", "high")
+    def _nan_is_stored_as_missing(self, v: float) -> float | None:
+        return v if math.isfinite(v) else None
+
+    @property
+    def defined(self) -> bool:
+        return math.isfinite(self.value)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and math.isfinite(v)
 
 
 class Evaluation(_Model):
