@@ -89,6 +89,12 @@ KIND_LABELS: dict[str, str] = {
     "unique_id": "a near-unique code", "place": "places smaller than a state (city, county)",
 }  # fmt: skip
 
+# Kinds that point at a living person whatever the data are about (the collector's name or
+# e-mail in a field table): they count even when the answers say the data are not from people.
+# The other kinds (dates, places, ZIP codes, ages, record numbers and other codes, free text)
+# and k-anonymity are rules about the people the data come from.
+ABOUT_A_PERSON = frozenset({"name", "email", "phone", "fax", "ssn"})
+
 _DROP = (
     "Drop this column before the data or the model leave your hands; it has no place in a model."
 )

@@ -5,7 +5,11 @@ Four checks, then a verdict that gates every export of the model (:mod:`dlwizard
 - the user's answers to plain sensitivity questions (any "yes" makes the project sensitive, and
   a sensitive project is encrypted at rest);
 - an identifier scan of the working table's columns (names, dates of birth, record numbers...,
-  :mod:`dlwizard.ml.identifiers`) and the quasi-identifier combinations with their k;
+  :mod:`dlwizard.ml.identifiers`) and the quasi-identifier combinations with their k. These are
+  rules about people: they count only while the data may come from people (:func:`from_people`).
+  When every question about people is answered "no" (an animal, plant or cell-line table), its
+  dates, places, codes and k-anonymity do not affect the verdict, which says so; columns that
+  name or contact a person (a collector's name or e-mail) count whatever the data are about;
 - models that store training rows inside themselves (k-nearest neighbours, SVMs);
 - a membership-inference audit of the frozen final model (:mod:`dlwizard.ml.membership`): its
   training rows against the tuning rows, which it never fitted.
@@ -63,6 +67,8 @@ VERDICT_WORDS = {
     "do_not_share": "do not share",
 }
 _LEVELS = ("shareable", "shareable_after_changes", "do_not_share")
+# The questions about people: all answered "no" means the rules about people do not apply.
+PERSON_QUESTIONS = ("human_subjects", "health_records", "genomic", "identifiable")
 # Kinds that point at a person by themselves (the answers "not identifiable" contradict them).
 _PERSONAL = {
     "name", "email", "phone", "fax", "ssn", "record_number", "address", "date_of_birth",
@@ -117,6 +123,54 @@ def answer(project: Project, **answers: bool | None) -> PrivacySection:
 def open_questions(section: PrivacySection) -> list[str]:
     """The questions answered 'not sure' or not at all."""
     return [k for k, v in section.answers.model_dump().items() if v is None]
+
+
+def from_people(section: PrivacySection | None) -> bool | None:
+    """Whether the data come from people, by the answers to :data:`PERSON_QUESTIONS`.
+
+    True when any of them is answered "yes"; False only when every one is answered "no"; None
+    while any is unanswered or "not sure" (then the data are treated as coming from people).
+    """
+    if section is None:
+        return None
+    values = [getattr(section.answers, k) for k in PERSON_QUESTIONS]
+    if any(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+def person_rules_apply(section: PrivacySection | None) -> bool:
+    """Whether the rules about people (the HIPAA identifiers, dates, places, quasi-identifiers
+    and k-anonymity) count for the verdict: unless the answers say the data are not from
+    people, they do (an unanswered question never lets them pass)."""
+    return from_people(section) is not False
+
+
+def counted_identifiers(section: PrivacySection) -> list[IdentifierHit]:
+    """The identifier hits that count for the verdict: all of them while the data may come
+    from people; otherwise only columns that name or contact a person."""
+    if person_rules_apply(section):
+        return list(section.identifiers)
+    return [h for h in section.identifiers if h.kind in identifiers.ABOUT_A_PERSON]
+
+
+def set_aside_identifiers(section: PrivacySection) -> list[IdentifierHit]:
+    """The hits that would count if the data came from people, but do not (answers: no)."""
+    kept = {id(h) for h in counted_identifiers(section)}
+    return [h for h in section.identifiers if id(h) not in kept]
+
+
+def counted_quasi(section: PrivacySection):
+    """The quasi-identifier combinations that count (none when the data are not from people)."""
+    return list(section.quasi_identifiers) if person_rules_apply(section) else []
+
+
+NOT_PEOPLE = (
+    "By your answers the data do not come from people, so the rules about people (the HIPAA "
+    "identifiers such as dates, places and record numbers, and k-anonymity) were not applied"
+)
 
 
 # -- the check ------------------------------------------------------------------------------------
@@ -244,7 +298,10 @@ def decide(
     - treated as sensitive and a high membership risk: do not share; a moderate one: shareable
       after changes;
     - questions still open: at least shareable after changes (they count as "yes" until
-      answered);
+      answered, and the rules about people apply);
+    - every question about people answered "no": only columns that name or contact a person
+      count as identifiers; dates, places, codes and k-anonymity are set aside, and a reason
+      says so (naming the columns that would count for people);
     - "not identifiable" answered while columns look like names or record numbers: check the
       answers (shareable after changes);
     - otherwise shareable. For data declared not sensitive, memorising and membership risk are
@@ -261,8 +318,10 @@ def decide(
     open_q = open_questions(section)
     treated_sensitive = section.sensitive or bool(open_q)
     yes = [SHORT[k] for k, v in section.answers.model_dump().items() if v is True]
-    strong = [h for h in section.identifiers if h.used_as_feature and not _name_only(h)]
-    weak = [h for h in section.identifiers if h.used_as_feature and _name_only(h)]
+    people = person_rules_apply(section)
+    counted = counted_identifiers(section)
+    strong = [h for h in counted if h.used_as_feature and not _name_only(h)]
+    weak = [h for h in counted if h.used_as_feature and _name_only(h)]
     if strong:
         cols = ", ".join(f"'{h.column}' ({_label(h.kind)})" for h in strong)
         add(
@@ -284,20 +343,42 @@ def decide(
         add(
             1,
             f"Sensitivity questions not answered yet ({asked}): until they are, the data are "
-            "treated as sensitive.",
+            "treated as sensitive"
+            + (" and as coming from people" if from_people(section) is None else "")
+            + ".",
         )
     elif section.sensitive:
         reasons.append(
             f"The data are sensitive ({', '.join(yes)}): the model may only leave the lab if it "
             "gives nothing away about the people in it."
         )
-    personal = [h for h in section.identifiers if h.kind in _PERSONAL and not _name_only(h)]
-    if section.answers.identifiable is False and personal:
+    personal = [h for h in counted if h.kind in _PERSONAL and not _name_only(h)]
+    if not people and personal:
+        cols = ", ".join(f"'{h.column}' ({_label(h.kind)})" for h in personal)
+        add(
+            1,
+            f"The answers say the data do not come from people, but {cols} point at people "
+            "(whoever collected or owns the samples, perhaps): check the answers and the "
+            "columns, and drop these columns before sharing.",
+        )
+    elif section.answers.identifiable is False and personal:
         cols = ", ".join(f"'{h.column}'" for h in personal)
         add(
             1,
             f"The answers say no person can be identified, but {cols} look like they identify "
             "people: check the answers and the columns.",
+        )
+    if not people:
+        aside = set_aside_identifiers(section)
+        small = [q for q in section.quasi_identifiers
+                 if q.smallest_group < identifiers.K_ANONYMITY]  # fmt: skip
+        would = [f"'{h.column}' ({_label(h.kind)})" for h in aside]
+        if small:
+            would.append(f"{len(small)} small combination(s) of columns (k-anonymity)")
+        reasons.append(
+            NOT_PEOPLE
+            + (f": {'; '.join(would)} would count only for data from people." if would else ".")
+            + " If any row does come from a person, answer the questions again."
         )
     if final_memorises:
         if treated_sensitive:
@@ -341,7 +422,11 @@ def decide(
         else:
             reasons.append(f"Membership risk low ({figures}).")
     if level == 0:
-        clean = ["no identifier is used as a feature"]
+        clean = (
+            ["no identifier is used as a feature"]
+            if people
+            else ["no column that names or contacts a person is used as a feature"]
+        )
         if not final_memorises:
             clean.append("the final model does not store training rows")
         reasons.insert(0, "Shareable: " + "; ".join(clean) + ".")
@@ -363,8 +448,9 @@ def _findings(
 ) -> list[Finding]:
     names = names or {}
     out: list[Finding] = []
-    used = [h for h in section.identifiers if h.used_as_feature]
-    other = [h for h in section.identifiers if not h.used_as_feature]
+    counted = counted_identifiers(section)  # by the answers, the rules about people may not apply
+    used = [h for h in counted if h.used_as_feature]
+    other = [h for h in counted if not h.used_as_feature]
     if used:
         out.append(
             Finding(
@@ -396,7 +482,7 @@ def _findings(
                 detail={"kinds": {h.column: h.kind for h in other}},
             )
         )
-    small = [q for q in section.quasi_identifiers if q.smallest_group < identifiers.K_ANONYMITY]
+    small = [q for q in counted_quasi(section) if q.smallest_group < identifiers.K_ANONYMITY]
     if small:
         worst = small[0]
         out.append(
@@ -483,6 +569,7 @@ def _findings(
             severity="warning" if verdict != "shareable" else "info",
             step=STEP,
             message=f"Privacy verdict for {final.name}: {VERDICT_WORDS[verdict]}. "
+            + ("" if person_rules_apply(section) else NOT_PEOPLE + ". ")
             + (
                 "Exporting the model is allowed."
                 if verdict == "shareable"

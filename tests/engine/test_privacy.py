@@ -369,3 +369,95 @@ def test_plan_runs_privacy_and_needs_the_password_first(plain, tmp_path, monkeyp
         "human_subjects": True,
         "health_records": False,
     }
+
+
+# -- the rules about people apply only when the data may come from people -------------------------
+def _field_table(n: int = 240, seed: int = 7):
+    """A field-biology table with neutral column names: the collection date ('when'), the
+    island ('isle') and a ring number ('ring', near-unique long digit codes) are features, as in
+    the animal table of issue 12; the rest are measurements."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = cohort(n, n_features=4, seed=seed)
+    days = pd.Timestamp("2007-11-09") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    df["when"] = days.strftime("%Y-%m-%d")
+    df["isle"] = rng.choice(["Biscoe", "Dream", "Torgersen"], n)
+    df["ring"] = [f"RG{v}" for v in rng.choice(10**7, n, replace=False)]
+    roles = {c: "feature" for c in df.columns}
+    roles.update(sample="sample_id", label="target")
+    return df, roles
+
+
+@pytest.fixture
+def field(tmp_path) -> Project:
+    df, roles = _field_table()
+    return _frozen_project(tmp_path, df, roles=roles)
+
+
+def test_an_animal_table_is_not_judged_by_the_rules_about_people(field):
+    privacy.answer(field, **NOT_SENSITIVE)  # no to every question about people
+    section = privacy.run(field)
+    kinds = {h.column: h.kind for h in section.identifiers}
+    assert kinds.get("when") == "date"  # the scan still sees the dates (for the page)
+    assert section.verdict == "shareable", section.reasons
+    said = " ".join(section.reasons)
+    assert "do not come from people" in said and "rules about people" in said
+    assert "'when' (full dates)" in said  # what would count for people is named
+    codes = {f.code: f for f in field.findings("privacy")}
+    assert not set(codes) & {
+        "identifier-as-feature",
+        "identifier-columns",
+        "quasi-identifier-small-groups",
+    }
+    assert codes["privacy-verdict"].severity == "info"
+    assert "do not come from people" in codes["privacy-verdict"].message
+    assert export.check_export(field) == "shareable"
+
+
+def test_the_same_table_from_people_is_still_flagged(field):
+    privacy.answer(field, **SENSITIVE)
+    section = privacy.run(field)
+    assert section.verdict == "do_not_share"
+    used = {h.column for h in section.identifiers if h.used_as_feature}
+    assert "when" in used
+    codes = {f.code: f for f in field.findings("privacy")}
+    assert "when" in codes["identifier-as-feature"].columns
+    assert not any("do not come from people" in r for r in section.reasons)
+    # saying "no" only afterwards clears it, at once; a "yes" to any question about people, or
+    # one of them left open, brings the rules back: unanswered never passes silently
+    privacy.answer(field, **NOT_SENSITIVE)
+    assert field.study.privacy.verdict == "shareable"
+    for key in privacy.PERSON_QUESTIONS:
+        for value in (True, None):
+            privacy.answer(field, **(NOT_SENSITIVE | {key: value}))
+            assert privacy.person_rules_apply(field.study.privacy), (key, value)
+            assert field.study.privacy.verdict == "do_not_share", (key, value)
+            codes = {f.code for f in field.findings("privacy")}
+            assert "identifier-as-feature" in codes, (key, value)
+    privacy.answer(field, **NOT_SENSITIVE)
+    assert field.study.privacy.verdict == "shareable"
+
+
+def test_nothing_answered_applies_the_rules_about_people(field):
+    section = privacy.run(field)  # no answer at all
+    assert privacy.from_people(section) is None
+    assert section.verdict == "do_not_share"
+    assert any("coming from people" in r for r in section.reasons)
+
+
+def test_a_person_s_contact_in_an_animal_table_still_counts():
+    from dlwizard.study.model import IdentifierHit, PrivacySection
+
+    date = IdentifierHit(column="when", kind="date", reason="100 % of the values are full dates.",
+                         suggestion="", used_as_feature=True)  # fmt: skip
+    mail = IdentifierHit(column="by", kind="email", reason="98 % look like e-mail addresses.",
+                         suggestion="", used_as_feature=False)  # fmt: skip
+    animal = PrivacySection(answers=NOT_SENSITIVE, identifiers=[date, mail])
+    verdict, reasons = privacy.decide(animal, "M", False)
+    assert verdict == "shareable_after_changes"  # the collector's e-mail: check and drop it
+    assert any("'by' (e-mail addresses) point at people" in r for r in reasons)
+    assert not any("Identifier column(s) used as features" in r for r in reasons)
+    mail_used = mail.model_copy(update={"used_as_feature": True})
+    animal = PrivacySection(answers=NOT_SENSITIVE, identifiers=[date, mail_used])
+    assert privacy.decide(animal, "M", False)[0] == "do_not_share"
