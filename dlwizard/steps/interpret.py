@@ -199,8 +199,8 @@ def coefficient_table(
 
 
 def fmt_coefficient(v: float | None) -> str:
-    """A coefficient with three significant digits and its sign; exactly "0" for zero (never
-    "-0" or "+0.0000")."""
+    """A coefficient to three significant digits with its sign ("+2.85", "-0.0123"); exactly
+    "0" for zero or what rounds to it (never "-0" or "+0.0000")."""
     if v is None or not math.isfinite(v):
         return "–"
     a = abs(v)
@@ -211,6 +211,8 @@ def fmt_coefficient(v: float | None) -> str:
         if digits > 9:
             return "0"
         text = f"{v:+.{max(0, digits)}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")  # "+2.5", not "+2.50"
     if float(text) == 0:
         return "0"
     return text
