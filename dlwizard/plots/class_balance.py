@@ -39,6 +39,14 @@ def label_width(axis, labels: list[str]) -> int:
     return int(widest + tick + axis.style.get("tickTextOffset", [5, 2])[0] + 8)
 
 
+def _fit_x(plot_item) -> None:
+    """An x range that leaves room for the widest count label after the longest bar."""
+    top, text_px = plot_item.dlwizard_balance
+    width = plot_item.vb.width()
+    share = min(0.7, (text_px + 12) / width) if width > 50 else 0.35  # + the text box margin
+    plot_item.setXRange(0, top / (1 - share), padding=0)
+
+
 def build(plot_item, balance: ClassBalance) -> None:
     """Draw ``balance`` into a pyqtgraph PlotItem (cleared first).
 
@@ -56,10 +64,10 @@ def build(plot_item, balance: ClassBalance) -> None:
     ]
     bars = pg.BarGraphItem(x0=0, y=ys, height=0.6, width=balance.counts, brushes=colors)
     plot_item.addItem(bars)
-    longest = 1
+    counts = []
     for y, count, share in zip(ys, balance.counts, balance.shares()):
         label = f" {count} ({share:.0%})"
-        longest = max(longest, len(label))
+        counts.append(label)
         text = pg.TextItem(label, color="#333", anchor=(0, 0.5))
         text.setPos(count, y)
         plot_item.addItem(text)
@@ -67,9 +75,13 @@ def build(plot_item, balance: ClassBalance) -> None:
     names = [tick_label(lab) for lab in balance.labels]
     axis.setTicks([[(y, lab) for y, lab in zip(ys, names)]])
     axis.setWidth(label_width(axis, names))
-    top = max(balance.counts or [1])
-    # Room after the longest bar for its count and share (about a third of the width).
-    plot_item.setXRange(0, top * (1.2 + 0.02 * longest), padding=0)
+    # Room after the bars for the counts, measured in pixels and kept when the plot is resized
+    # (a narrow figure in the report needs a larger share of its width for them).
+    plot_item.dlwizard_balance = (max(balance.counts or [1]), label_width(axis, counts))
+    if not getattr(plot_item, "dlwizard_balance_fitted", False):
+        plot_item.vb.sigResized.connect(lambda _vb: _fit_x(plot_item))
+        plot_item.dlwizard_balance_fitted = True
+    _fit_x(plot_item)
     plot_item.setYRange(-0.6, n - 0.4, padding=0)
     plot_item.getAxis("bottom").setLabel("samples")
     plot_item.setMouseEnabled(x=False, y=False)

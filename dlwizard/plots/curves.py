@@ -8,6 +8,8 @@ from dlwizard.plots import palette
 
 
 def _style(plot_item, x_label: str, y_label: str) -> None:
+    """Axis titles short enough for a small plot: the left one must fit about 200 pixels of
+    height (longer ones were cut at both ends)."""
     plot_item.clear()
     plot_item.setLabel("bottom", x_label)
     plot_item.setLabel("left", y_label)
@@ -19,7 +21,7 @@ def _style(plot_item, x_label: str, y_label: str) -> None:
 def roc(plot_item, fpr, tpr, auc: float | None = None) -> None:
     import pyqtgraph as pg
 
-    _style(plot_item, "false positive rate (1 − specificity)", "true positive rate (sensitivity)")
+    _style(plot_item, "1 − specificity (false positive rate)", "sensitivity (TPR)")
     plot_item.plot(
         [0, 1], [0, 1], pen=pg.mkPen(palette.REFERENCE, style=pg.QtCore.Qt.PenStyle.DashLine)
     )
@@ -31,7 +33,7 @@ def roc(plot_item, fpr, tpr, auc: float | None = None) -> None:
 def precision_recall(plot_item, recall, precision, prevalence: float, ap: float | None = None):
     import pyqtgraph as pg
 
-    _style(plot_item, "recall (sensitivity)", "precision (positive predictive value)")
+    _style(plot_item, "recall (sensitivity)", "precision (PPV)")
     plot_item.plot(
         [0, 1],
         [prevalence, prevalence],
@@ -73,7 +75,7 @@ def calibration(plot_item, predicted, observed) -> None:
 def residuals(plot_item, predicted: np.ndarray, observed: np.ndarray) -> None:
     import pyqtgraph as pg
 
-    _style(plot_item, "predicted value", "residual (observed − predicted)")
+    _style(plot_item, "predicted value", "observed − predicted")
     plot_item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(palette.REFERENCE)))
     plot_item.addItem(
         pg.ScatterPlotItem(

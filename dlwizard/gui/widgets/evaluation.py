@@ -106,7 +106,7 @@ class EvaluationPanel(QWidget):
 
         while len(self._plots) <= i:
             w = pg.PlotWidget(background="w")
-            w.setMinimumSize(220, 240)
+            w.setMinimumSize(180, 240)
             w.setMaximumHeight(300)
             from dlwizard.plots import palette
 
@@ -116,6 +116,13 @@ class EvaluationPanel(QWidget):
             self._plots.append(w)
         self._plots[i].show()
         return self._plots[i].getPlotItem()
+
+    def _legends(self) -> None:
+        """Show a plot's legend box only when it has entries (an empty framed box is noise)."""
+        for w in self._plots:
+            legend = w.getPlotItem().legend
+            if legend is not None:
+                legend.setVisible(bool(legend.items))
 
     def show_evaluation(
         self,
@@ -172,12 +179,14 @@ class EvaluationPanel(QWidget):
                     curves.calibration(
                         self._plot(2), c["calibration_predicted"], c["calibration_observed"]
                     )
+                    self._legends()
 
                 if self._drawing is not None:
                     self._drawing.stop()
                 self._drawing = run_in_steps(steps(), self, on_done=self._drawn)
             elif task == "regression":
                 curves.residuals(self._plot(0), out, y)
+                self._legends()
         self.confusion.setVisible(bool(ev.confusion))
         self.confusion_caption.setVisible(bool(ev.confusion))
         if ev.confusion:
