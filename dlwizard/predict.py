@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlwizard.errors import DataError
+from dlwizard.io.csvsafe import escape_cell, escape_column
 from dlwizard.io.memory import release_memory
 from dlwizard.jobs import Job
 from dlwizard.ml import frozen
@@ -42,6 +43,7 @@ class PredictSummary:
     extra_columns: list[str] = field(default_factory=list)
     unseen: dict[str, list[str]] = field(default_factory=dict)  # column -> unseen categories
     n_unseen_rows: int = 0
+    infinite: dict[str, int] = field(default_factory=dict)  # column -> infinite values
     estimated_rows: int = 0  # for the progress bar
 
     def notes(self) -> list[str]:
@@ -57,7 +59,36 @@ class PredictSummary:
                 f"({', '.join(values[:5])}); those samples are predicted as if the category were "
                 "unknown, which is less reliable."
             )
+        for col, n in self.infinite.items():
+            out.append(
+                f"Column '{col}' has {n} infinite value(s); they were treated as missing (filled "
+                "in as in training), as on import."
+            )
         return out
+
+
+# -- checking the files -----------------------------------------------------------------
+def _check_output(source: Path, output: Path) -> None:
+    """Refuse an output that cannot be written, before anything is computed."""
+    if output.is_dir():
+        raise DataError(
+            "is a folder, not a file name for the predictions",
+            file=output,
+            fix="give a file name for the predictions, such as predictions.csv.",
+        )
+    if output.exists() and output.resolve() == source.resolve():
+        raise DataError(
+            "is the input file itself: writing the predictions there would overwrite the new "
+            "samples",
+            file=output,
+            fix="choose another file name for the predictions.",
+        )
+    if output.is_symlink() and not output.exists():
+        raise DataError(
+            "is a link (shortcut) to a file that does not exist",
+            file=output,
+            fix="choose a plain file name for the predictions.",
+        )
 
 
 # -- checking the columns ---------------------------------------------------------------
@@ -111,6 +142,11 @@ def _prepare_block(df: pd.DataFrame, final, maps, summary, source: str, first_ro
                     fix="correct the value, or leave the cell empty if it is missing.",
                 )
             df[col] = num.astype(float)
+        values = df[col].to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(values)
+        if inf.any():
+            summary.infinite[col] = summary.infinite.get(col, 0) + int(inf.sum())
+            df[col] = np.where(inf, np.nan, values)
     for col in final.categorical:
         m = maps.get(col, {})
         raw = df[col].astype("string")
@@ -168,24 +204,18 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from dlwizard.io.sniff import FileScan, sniff_dialect
+    from dlwizard.io.readers import _unique_header
+    from dlwizard.io.sniff import reject_binary, scan_head, sniff_dialect
 
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
-    try:
-        text, encoding = head.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            text, encoding = head.decode("latin-1"), "latin-1"
-        else:
-            text, encoding = head[: exc.start].decode("utf-8"), "utf-8"
-    scan = FileScan(path=path, size=path.stat().st_size, sha256="", magic=None,
-                    encoding=encoding, head_text=text)  # fmt: skip
+    scan = scan_head(path)
+    reject_binary(scan, "text")
+    encoding = scan.encoding or "utf-8"
     dialect = sniff_dialect(scan)
-    lines = head.count(b"\n")
+    head_bytes = len(scan.head_text.encode(encoding, errors="replace"))
+    lines = scan.head_text.count("\n")
     if lines > 1:
-        summary.estimated_rows = int(scan.size * lines / len(head)) - dialect.header_line
-    header = [h.strip() for h in dialect.header]
+        summary.estimated_rows = int(scan.size * lines / head_bytes) - dialect.header_line
+    header = _unique_header(dialect.header, path, row=dialect.header_line)
     summary.extra_columns = check_columns(final, header, str(path))
     wanted = final.numeric + final.categorical
     include = wanted + ([final.sample_id] if final.sample_id in header else [])
@@ -202,7 +232,7 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
                 # with the file); one parsing thread keeps one block in memory at a time.
                 use_threads=False,
                 skip_rows=dialect.header_line - 1,
-                encoding="utf8" if encoding == "utf-8" else encoding,
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
             ),
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
             convert_options=pacsv.ConvertOptions(
@@ -214,7 +244,7 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise _explain_arrow(exc, header, path) from exc
+        raise _explain_arrow(exc, header, path, encoding, dialect, types, na_values) from exc
     first = dialect.header_line + 1
     while True:
         try:
@@ -222,7 +252,7 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
         except StopIteration:
             return
         except pa.ArrowInvalid as exc:
-            raise _explain_arrow(exc, header, path) from exc
+            raise _explain_arrow(exc, header, path, encoding, dialect, types, na_values) from exc
         yield batch.to_pandas(), first
         first += batch.num_rows
 
@@ -230,33 +260,84 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
 _ARROW_CELL = re.compile(r"column #(\d+).*?(?:Row #(\d+))?.*?invalid value '([^']*)'", re.S)
 
 
-def _explain_arrow(exc: Exception, header: list[str], path: Path) -> DataError:
+def _explain_arrow(exc, header, path, encoding, dialect, types, na_values) -> DataError:
+    """Name the row (and column) that stops the reader: the parser's own message often names
+    neither, so the file is read again, row by row, up to the first bad one."""
+    import csv
+
+    from dlwizard.io.readers import _no_field_limit
+
+    numeric = {i for i, name in enumerate(header) if str(types.get(name, "")) == "double"}
+    missing = set(na_values) | {""}
+    n = len(header)
+    try:
+        with _no_field_limit(), open(path, encoding=encoding, errors="replace", newline="") as fh:
+            for _ in range(dialect.header_line):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=dialect.delimiter)
+            last = dialect.header_line
+            for row in reader:
+                start, end = last + 1, dialect.header_line + reader.line_num
+                last = end
+                if not row:
+                    continue
+                if len(row) != n:
+                    if end > start:
+                        return DataError(
+                            f'a quote character (") opened in row {start} has no closing '
+                            f"quote, so rows {start} to {end} were read as one row",
+                            file=path,
+                            row=start,
+                            fix=f"check row {start} for a stray or unclosed quote, then try again.",
+                        )
+                    return DataError(
+                        f"this row has {len(row)} values but the header has {n} columns",
+                        file=path,
+                        row=end,
+                        fix=f"check row {end} for a missing or extra separator (a comma inside "
+                        "a value needs quotes), or delete the row.",
+                    )
+                for i in numeric:
+                    cell = row[i].strip()
+                    if cell in missing:
+                        continue
+                    try:
+                        float(cell.replace(dialect.decimal, "."))
+                    except ValueError:
+                        return DataError(
+                            f"holds text ('{cell[:60]}') where the model needs a number",
+                            file=path,
+                            row=end,
+                            column=header[i],
+                            fix="correct the value, or leave the cell empty if it is missing.",
+                        )
+    except (csv.Error, OSError):
+        pass
     m = _ARROW_CELL.search(str(exc))
     if m:
         col = header[int(m.group(1))] if int(m.group(1)) < len(header) else None
         return DataError(
             f"holds text ('{m.group(3)}') where the model needs a number",
             file=path,
-            row=int(m.group(2)) if m.group(2) else None,
             column=col,
             fix="correct the value, or leave the cell empty if it is missing.",
         )
     return DataError(
-        f"could not be read as a table ({str(exc).splitlines()[0]})",
+        f"could not be read as a table ({str(exc).splitlines()[0][:200]})",
         file=path,
         fix="check that every row has as many fields as the header.",
     )
 
 
 def _other_blocks(path: Path, final: FinalModel, summary) -> Iterator[tuple[Any, int]]:
-    from dlwizard.io.readers import file_format, read_file
+    from dlwizard.io.readers import _unique_header, file_format, read_file
 
     if file_format(path) == "parquet":
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
         summary.estimated_rows = pf.metadata.num_rows
-        header = list(pf.schema_arrow.names)
+        header = _unique_header([str(n) for n in pf.schema_arrow.names], path)
         summary.extra_columns = check_columns(final, header, str(path))
         cols = final.numeric + final.categorical
         cols += [final.sample_id] if final.sample_id in header else []
@@ -280,11 +361,12 @@ def predict_file(
     import pyarrow.csv as pacsv
 
     from dlwizard.io.readers import file_format
+    from dlwizard.io.sniff import check_path
 
     job = job or Job()
     source, output = Path(source), Path(output)
-    if not source.is_file():
-        raise DataError("no such file", file=source, fix="check the file name and folder.")
+    check_path(source)
+    _check_output(source, output)
     final = final_model(project)
     model = frozen.load(final, project.models)
     maps = _category_maps(model)
@@ -309,7 +391,9 @@ def predict_file(
                     else np.arange(summary.n_rows + 1, summary.n_rows + 1 + len(df))
                 )
                 cols = _output_frame(final, model.output(x[final.numeric + final.categorical]), ids)
-                batch = pa.table(cols)
+                # Sample IDs and class names come from the user's files: a spreadsheet must
+                # never run one of them as a formula.
+                batch = pa.table({escape_cell(k): escape_column(v) for k, v in cols.items()})
                 if writer is None:
                     writer = pacsv.CSVWriter(sink, batch.schema)
                 writer.write_table(batch)
@@ -319,7 +403,11 @@ def predict_file(
                 done = summary.n_rows / max(1, summary.estimated_rows, summary.n_rows + 1)
                 job.progress(min(0.99, done), f"Predicted {summary.n_rows:,} samples")
             if writer is None:
-                raise DataError("has no rows to predict", file=source, fix="check the file.")
+                raise DataError(
+                    "has column names but no data rows, so there is nothing to predict",
+                    file=source,
+                    fix="choose the file that holds the new samples, one per row.",
+                )
             writer.close()
         os.replace(tmp, output)
     except BaseException:

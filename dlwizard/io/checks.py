@@ -58,6 +58,7 @@ def check_table(df: pd.DataFrame, path: Path, first_row: int = 2) -> list[Findin
             file=path,
             fix="export the data again including its rows.",
         )
+    _check_repeated_header(df, path, first_row)
     # Excel dates inside a text column (SEPT1 -> 2006-09-01) arrive as datetime objects.
     date_cells = _datetime_cells_in_text(df)
     normalise_columns(df)
@@ -185,6 +186,39 @@ def check_table(df: pd.DataFrame, path: Path, first_row: int = 2) -> list[Findin
     if date_cells:
         findings.append(excel_date_finding(date_cells, path))
     return findings
+
+
+def _check_repeated_header(df: pd.DataFrame, path: Path, first_row: int) -> None:
+    """Refuse a table whose column names come again as a data row (two exports pasted one
+    below the other, or a header repeated on every printed page): the rows below it would be
+    read as text, and the second header as a sample."""
+    import pandas as pd
+
+    if df.shape[1] < 2 or len(df) == 0:
+        return
+    if any(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in df.dtypes):
+        return  # a numeric column holds no column name
+    same = np.ones(len(df), dtype=bool)
+    for col in df.columns:
+        s = df[col]
+        text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+        hit = (text == str(col)).to_numpy(dtype=bool, na_value=False)
+        if str(col).startswith("unnamed_"):
+            hit |= s.isna().to_numpy()
+        same &= hit
+        if not same.any():
+            return
+    rows = np.flatnonzero(same)
+    shown = _rows(rows, first_row=first_row)
+    times = "" if len(rows) == 1 else f" {len(rows)} times (rows {shown})"
+    raise DataError(
+        f"the column names appear again as a data row{times}: two tables were probably "
+        "pasted one below the other, or a header was repeated on every page",
+        file=path,
+        row=int(rows[0]) + first_row,
+        fix=f"delete the repeated column-name row(s) ({shown}) so the names appear only once, "
+        "at the top, then import again.",
+    )
 
 
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from dlwizard.errors import DataError
 from dlwizard.io import checks
@@ -64,6 +67,7 @@ def read_file(
     job = job or Job()
     fmt = file_format(path)
     if fmt == "xls":
+        _not_old_excel(path)
         raise DataError(
             "is an old Excel 97-2003 workbook (.xls), which dlwizard does not read",
             file=path,
@@ -82,6 +86,35 @@ def read_file(
     result.record.n_rows, result.record.n_columns = result.table.shape
     job.progress(1.0, f"Read {path.name}")
     return result
+
+
+def _not_old_excel(path: Path) -> None:
+    """Web applications often save a web page or a text table with an .xls name; say so."""
+    if not path.is_file():
+        scan_file(path, text=False)  # 'no such file' / 'is a folder'
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        raise DataError(
+            "is a new Excel workbook (.xlsx) with an .xls name",
+            file=path,
+            fix=f"rename it to {path.stem}.xlsx and import it again.",
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0") or not head:
+        return
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:100].lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<head", b"<body")):
+        raise DataError(
+            "is a web page (HTML) or XML file with an .xls name, not an Excel workbook",
+            file=path,
+            fix="open it in Excel or LibreOffice and save it as .xlsx or CSV, then import that.",
+        )
+    if b"\x00" not in head and any(sep in head for sep in b",;\t"):
+        raise DataError(
+            "is a text table (CSV or TSV) with an .xls name, not an Excel workbook",
+            file=path,
+            fix=f"rename it to {path.stem}.csv (or .tsv) and import it again.",
+        )
 
 
 # -- text -----------------------------------------------------------------------------------------
@@ -146,14 +179,16 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
                 detail={"file": path.name, "notes": dialect.notes[:20]},
             )
         )
-    if len(names) == 1 and scan.size > 1024 and not delimiter:
+    first_line = next((ln for ln in scan.head_text.splitlines()[dialect.header_line :] if ln), "")
+    spaced = len(names[0].split()) > 1 and len(names[0].split()) == len(first_line.split())
+    if len(names) == 1 and (scan.size > 1024 or spaced) and not delimiter:
         findings.append(
             Finding(
                 code="single-column",
                 severity="warning",
                 step="data",
-                message=f"{path.name} was read as a single column.",
-                fix="if the file uses another separator, choose it by hand.",
+                message=f"{path.name} was read as a single column ('{names[0][:60]}').",
+                fix="if the file uses another separator (spaces, for example), choose it by hand.",
             )
         )
     read_enc = scan.encoding or "utf-8"
@@ -187,6 +222,12 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
             if "straddl" in text and block < scan.size + 1:
                 block = min(scan.size + 1, 1 << 30)  # one huge row: give the parser room
                 continue
+            if "Could not skip initial" in text:  # the file ends inside the header line
+                raise DataError(
+                    "has column names but no data rows",
+                    file=path,
+                    fix="export the data again including its rows.",
+                ) from exc
             raise _explain_parse_error(path, read_enc, dialect, len(names), text) from exc
     else:  # pragma: no cover - the loop always breaks or raises
         raise DataError("could not be parsed", file=path)
@@ -194,13 +235,18 @@ def _read_text(path, scan, delimiter, decimal, encoding, na_values, job: Job) ->
     # self_destruct frees each Arrow column as soon as it is converted: a lower peak.
     df = table.to_pandas(self_destruct=True)
     del table
+    # Rows of nothing but separators at the end (',,,' lines a spreadsheet leaves below the
+    # table) are not samples.
+    filled = np.flatnonzero(df.notna().any(axis=1).to_numpy()) if len(df) else []
+    if len(filled) and filled[-1] < len(df) - 1:
+        df = df.iloc[: filled[-1] + 1]
     if len(df) == 0:
         raise DataError(
             "has column names but no data rows",
             file=path,
             fix="export the data again including its rows.",
         )
-    if scan.quote_chars % 2 and read_enc != "utf-16":
+    if scan.quote_chars % 2 and not read_enc.startswith(("utf-16", "utf-32")):
         _check_quote_left_open(path, read_enc, dialect, df)
     record = FileRecord(
         path=str(path),
@@ -437,8 +483,10 @@ def _read_excel(path, scan, sheet, na_values, job: Job) -> ReadResult:
         raise DataError(
             f"the sheet '{sheet}' is empty", file=path, fix="choose the sheet that holds the table."
         )
-    header = ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
-    names_ = _unique_header(header, path)
+    header_row = int(raw.index[0]) + 1  # as Excel numbers it (pandas keeps the sheet's rows)
+    header = [_excel_name(v) for v in raw.iloc[0].tolist()]
+    names_ = _unique_header(header, path, row=header_row)
+    _check_sheet_cells(path, sheet, header_row, dict(zip(raw.columns, names_, strict=True)))
     body = raw.iloc[1:].reset_index(drop=True)
     if body.empty:
         raise DataError(
@@ -462,7 +510,105 @@ def _read_excel(path, scan, sheet, na_values, job: Job) -> ReadResult:
         format="xlsx",
         sheet=sheet,
     )
-    return ReadResult(body, record, [])
+    return ReadResult(body, record, [], first_row=header_row + 1)
+
+
+def _excel_name(value) -> str:
+    """A header cell as text: 400.0 (a wavelength read as a number) is the name '400'."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _letters_to_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _check_sheet_cells(path: Path, sheet: str, header_row: int, names: dict) -> None:
+    """What pandas does not show: merged cells (a value in the first cell only) and formulas
+    whose results were never calculated (no cached value: read as empty)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            member = wb[sheet]._worksheet_path
+        finally:
+            wb.close()
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read(member.lstrip("/"))
+    except Exception:  # only a closer look: reading itself already worked
+        return
+
+    def name_of(letters: bytes) -> str:
+        index = _letters_to_index(letters.decode())
+        return str(names.get(index, letters.decode()))
+
+    merged = [
+        (m.group(1).decode(), int(m.group(2)), m.group(3).decode(), int(m.group(4)))
+        for m in _MERGE.finditer(xml)
+    ]
+    merged = sorted(m for m in merged if m[3] >= header_row)  # not a title above the table
+    in_header = [f"{c1}{r1}:{c2}{r2}" for c1, r1, c2, r2 in merged if r1 <= header_row]
+    if in_header:
+        raise DataError(
+            f"the column-name row has merged cells ({', '.join(in_header[:3])}): a heading over "
+            "a group of columns, so the names of the columns below it are not on one row",
+            file=path,
+            row=header_row,
+            fix="unmerge the cells and keep a single row of column names, one name per "
+            "column (delete the group headings, or fold them into the names), then save "
+            "and import again.",
+        )
+    if merged:
+        c1, r1, c2, r2 = min(merged, key=lambda m: (m[1], m[0]))
+        ref = f"{c1}{r1}:{c2}{r2}"
+        raise DataError(
+            f"cells {ref} are merged, so only the first of them holds the value and the others "
+            "would be read as missing",
+            file=path,
+            row=r1,
+            column=name_of(c1.encode()),
+            fix=f"unmerge {ref} and fill the value into every cell (Excel: Home > Merge & Center "
+            "> Unmerge Cells), then save and import again.",
+        )
+    if b"<f" not in xml and b":f" not in xml:
+        return
+    missing: list[tuple[bytes, int]] = []
+    for m in _CELL.finditer(xml):
+        body = m.group(3) or b""
+        if not re.search(rb"<(?:\w+:)?f\b", body):
+            continue
+        value = re.search(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>", body)
+        if value is None or not value.group(1).strip():
+            ref = _REF.search(m.group(1))
+            if ref is not None and int(ref.group(2)) > header_row:
+                missing.append((ref.group(1), int(ref.group(2))))
+    if missing:
+        letters, row = missing[0]
+        more = f" and {len(missing) - 1} more cell(s)" if len(missing) > 1 else ""
+        raise DataError(
+            f"holds formulas whose results were never calculated (cell {letters.decode()}{row}"
+            f"{more}): the workbook was written by a program and never opened and saved in a "
+            "spreadsheet, so these cells have no values to read",
+            file=path,
+            row=row,
+            column=name_of(letters),
+            fix="open the file in Excel or LibreOffice (it calculates the formulas), save it, "
+            "and import it again; or export the sheet as CSV.",
+        )
 
 
 # -- Parquet --------------------------------------------------------------------------------------

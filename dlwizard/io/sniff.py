@@ -6,6 +6,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ _MAGIC = (
     (b"\xff\xd8\xff", "jpeg"),
     (b"\x1f\x8b", "gzip"),
     (b"\x89HDF", "hdf5"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
 )
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".data", ".dat"}
@@ -49,13 +53,72 @@ class FileScan:
     notes: list[str] = field(default_factory=list)
 
 
-def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> FileScan:
-    """Hash the file and, for text, check UTF-8 validity in the same pass."""
+def check_path(path: str | Path) -> Path:
+    """Refuse what is not a readable regular file: missing, a broken link, a folder, a pipe."""
     path = Path(path)
     if not path.exists():
+        if path.is_symlink():
+            target = os.readlink(path)
+            raise DataError(
+                f"is a link (shortcut) to {target}, which does not exist or cannot be followed",
+                file=path,
+                fix="choose the data file itself, or restore the file the link points to.",
+            )
         raise DataError("no such file", file=path, fix="check the file name and folder.")
     if path.is_dir():
-        raise DataError("is a folder, not a file", file=path, fix="choose a data file.")
+        raise DataError(
+            "is a folder, not a file",
+            file=path,
+            fix="open the folder and choose the data file inside it.",
+        )
+    if not path.is_file():
+        raise DataError(
+            "is not a regular file (it is a device, a pipe or a socket)",
+            file=path,
+            fix="save the table to a file and choose that file.",
+        )
+    return path
+
+
+def scan_head(path: str | Path, n_bytes: int = 256 * 1024) -> FileScan:
+    """A quick look at the start of a text file only (no hash, no pass over the whole file):
+    format, encoding and the first lines, for files read once in blocks (predictions)."""
+    path = check_path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(
+            "the file is empty (0 bytes)",
+            file=path,
+            fix="export the data again from the program that made it.",
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(n_bytes)
+    magic = next((name for sig, name in _MAGIC if head.startswith(sig)), None)
+    if magic is None and head[:3] == b"BZh" and head[4:10] == b"1AY&SY":
+        magic = "bzip2"
+    scan = FileScan(path=path, size=size, sha256="", magic=magic)
+    if head.startswith(codecs.BOM_UTF8):
+        scan.encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        scan.encoding = "utf-32"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        scan.encoding = "utf-16"
+    elif magic is None and (utf16 := _utf16_without_bom(head)):
+        scan.encoding = utf16
+    else:
+        try:
+            head.decode("utf-8")
+            scan.encoding = "utf-8"
+        except UnicodeDecodeError as exc:
+            # A character cut at the end of the sample is not a reason to leave UTF-8.
+            scan.encoding = "utf-8" if exc.start >= len(head) - 4 else "latin-1"
+    scan.head_text = head.decode(scan.encoding, errors="replace")
+    return scan
+
+
+def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> FileScan:
+    """Hash the file and, for text, check UTF-8 validity in the same pass."""
+    path = check_path(path)
     size = path.stat().st_size
     if size == 0:
         raise DataError(
@@ -105,6 +168,8 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
             utf8_ok = False
             first_bad_line = lines_before + 1
     magic = next((name for sig, name in _MAGIC if head.startswith(sig)), None)
+    if magic is None and head[:3] == b"BZh" and head[4:10] == b"1AY&SY":
+        magic = "bzip2"
     scan = FileScan(
         path=path, size=size, sha256=digest.hexdigest(), magic=magic, quote_chars=quotes
     )
@@ -112,8 +177,12 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
         return scan
     if head.startswith(codecs.BOM_UTF8):
         scan.encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        scan.encoding = "utf-32"  # checked before UTF-16: its BOM starts the same way
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         scan.encoding = "utf-16"
+    elif magic is None and (utf16 := _utf16_without_bom(head)):
+        scan.encoding = utf16
     elif utf8_ok:
         scan.encoding = "utf-8"
     else:
@@ -121,11 +190,23 @@ def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> Fi
         undefined_in_cp1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
         scan.encoding = "latin-1" if undefined_in_cp1252 & set(head) else "cp1252"
         scan.first_bad_line = first_bad_line
-    if scan.encoding != "utf-16":
-        scan.head_text = head.decode(scan.encoding, errors="replace")
-    else:
-        scan.head_text = head.decode("utf-16", errors="replace")
+    scan.head_text = head.decode(scan.encoding, errors="replace")
     return scan
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text written without a byte-order mark (every
+    other byte zero, as ASCII characters are in UTF-16), else None."""
+    sample = head[: 4096 - 4096 % 2]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    n = len(odd)
+    if odd.count(0) > 0.9 * n and even.count(0) < 0.1 * n:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * n and odd.count(0) < 0.1 * n:
+        return "utf-16-be"
+    return None
 
 
 def reject_binary(scan: FileScan, expected: str) -> None:
@@ -143,11 +224,41 @@ def reject_binary(scan: FileScan, expected: str) -> None:
             "png": "it is an image, not a table",
             "jpeg": "it is an image, not a table",
             "hdf5": "it is an HDF5 file; export the table as CSV or Parquet",
+            "bzip2": "it is compressed (bzip2); decompress it first",
+            "xz": "it is compressed (xz); decompress it first",
+            "7z": "it is a 7-Zip archive; extract the table from it first",
+            "zstd": "it is compressed (zstd); decompress it first",
         }
         if scan.magic in hints:
             raise DataError("is not a text table", file=path, fix=hints[scan.magic] + ".")
         sample = scan.head_text[:8192]
-        if "\x00" in sample or sum(ch < " " and ch not in "\t\r\n\x0c" for ch in sample) > 8:
+        start = sample.lstrip("\ufeff \t\r\n")[:200].lower()
+        if start.startswith(("<!doctype html", "<html", "<?xml", "<table", "<head", "<body")):
+            raise DataError(
+                "is a web page (HTML) or XML document, not a text table",
+                file=path,
+                fix="open it in Excel or LibreOffice and save the table as CSV or .xlsx; a "
+                "'spreadsheet' downloaded from a web application is often a web page.",
+            )
+        if re.match(r"^[\[{]\s*[\[{\"]", start):
+            raise DataError(
+                "is JSON data, not a text table",
+                file=path,
+                fix="convert it to a table first (CSV with one row per sample), for example "
+                "with pandas.read_json(...).to_csv(...).",
+            )
+        controls = sum(ch < " " and ch not in "\t\r\n\x0c\x00" for ch in sample)
+        nul = sample.find("\x00")
+        if nul >= 0 and controls <= 8 and sample.count("\x00") <= max(2, len(sample) // 200):
+            row = len(_LINE_BREAK.findall(sample[:nul])) + 1
+            raise DataError(
+                "holds a NUL character (a zero byte), which a text table never contains",
+                file=path,
+                row=row,
+                fix=f"delete the stray character in row {row} with a text editor, or export "
+                "the table again from the program that made it.",
+            )
+        if nul >= 0 or controls > 8:
             raise DataError(
                 "contains binary data, not text",
                 file=path,
