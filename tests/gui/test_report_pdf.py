@@ -284,3 +284,30 @@ def test_cli_report_command(project, tmp_path, tmp_path_factory):
     assert "Methods report written to" in done.stdout
     pages = pdf_pages(out.read_bytes())
     assert "Appendix C  Audit log" in "\n".join(pages)
+
+
+def test_table_headers_never_break_inside_a_word(tmp_path):
+    """A table with many columns squeezes the narrow ones; a header word such as "Samples" is
+    still printed whole (the issue saw "Sample/s"), and the widths still fill the page."""
+    from dlwizard.report.document import Report, Section, Table
+    from dlwizard.report.pdf import fit_floors, render
+
+    classes = [f"Class{chr(65 + i)}" for i in range(9)]
+    table = Table(
+        ["Set", "Samples", *classes],
+        [["Training", "341", *["38"] * 9], ["Tuning", "114", *["13"] * 9]],
+        widths=[3, 0.5, *[1] * 9],  # "Samples" given far too little room
+    )
+    report = Report("Headers", "Methods report", "2026-01-01", "0", "x")
+    report.sections.append(Section("s", "Samples per set").add(table))
+    report.number()
+    out = render(report, tmp_path / "headers.pdf")
+    text = "\n".join(pdf_pages(out.read_bytes()))
+    assert "Samples" in text.split("\n")
+    for name in classes:
+        assert name in text.split("\n"), name
+    # the floors are met, the room comes from the wide column, the total is kept
+    widths = fit_floors([300.0, 20.0, 80.0], [40.0, 50.0, 40.0])
+    assert widths[1] == 50.0 and all(w >= f for w, f in zip(widths, [40.0, 50.0, 40.0]))
+    assert widths[0] < 300.0 and abs(sum(widths) - 400.0) < 1e-9
+    assert fit_floors([10.0, 10.0], [30.0, 30.0]) == [10.0, 10.0]  # no room: unchanged
