@@ -134,3 +134,65 @@ def test_the_file_menu_has_the_export_action(window):
     assert "E&xport final model…" in texts
     window.export_model()  # no final model: says so, exports nothing
     assert window.ask.infos[-1][0] == "No final model"
+
+
+def _field_project(tmp_path):
+    """The field table of the engine tests: collection dates and ring codes are features."""
+    from tests.engine.test_privacy import _field_table
+
+    df, roles = _field_table()
+    project = project_from_frame(tmp_path, df, roles=roles)
+    split.run(project, SplitOptions(seed=3, tune_fraction=0.3, test_fraction=0.2))
+    baselines.run(
+        project,
+        BaselineOptions(
+            families=["logistic"], trials=1, seconds_per_family=30, permutations=0, bootstrap=100
+        ),
+    )
+    compare.freeze(project)
+    project.dirty = False
+    return project
+
+
+def test_an_animal_table_answered_no_is_shareable_and_the_page_says_why(window, qtbot, tmp_path):
+    from dlwizard.gui.pages.privacy import VERDICT_STYLE
+
+    project = _field_project(tmp_path)
+    page = _open_page(window, project)
+    for radios in page.radios.values():
+        radios[False].click()  # no to every question: an animal table
+    assert "Not from people" in page.sensitivity.text()
+    page.run_button.click()
+    wait_idle(qtbot, window)
+    assert page.banner.isHidden(), page.banner.text()
+    assert project.study.privacy.verdict == "shareable"
+    assert "Shareable" in page.verdict.text() and "do not come from people" in page.verdict.text()
+    assert VERDICT_STYLE["shareable"][1] in page.verdict.styleSheet()
+    # the dates are still listed, greyed, marked as not applied
+    rows = {page.idents.item(r, 0).text(): r for r in range(page.idents.rowCount())}
+    assert "when" in rows
+    assert page.idents.item(rows["when"], 4).text().startswith("Not applied")
+    assert "do not come from people" in page.ident_note.text()
+    assert "Not applied" in page.quasi_note.text()
+    assert "identifier-as-feature" not in page.findings.codes()
+    # the report page: the verdict in a box of its colour
+    report = window.pages[[p.step for p in window.pages].index("report")]
+    window.go_to(window.pages.index(report))
+    assert "shareable" in report.privacy_line.text()
+    assert VERDICT_STYLE["shareable"][1] in report.privacy_line.styleSheet()
+    # a yes about people brings the rules back at once: do not share, red on both pages
+    window.go_to(window.pages.index(page))
+    page.radios["human_subjects"][True].click()
+    assert project.study.privacy.verdict == "do_not_share"
+    assert "Do not share" in page.verdict.text()
+    assert VERDICT_STYLE["do_not_share"][1] in page.verdict.styleSheet()
+    assert page.idents.item(rows["when"], 4).text().startswith("This column is used as a feature")
+    assert "identifier-as-feature" in page.findings.codes()
+    window.go_to(window.pages.index(report))
+    assert "do not share" in report.privacy_line.text()
+    style = report.privacy_line.styleSheet()
+    assert VERDICT_STYLE["do_not_share"][1] in style
+    assert VERDICT_STYLE["shareable"][1] not in style
+    # and "do not share" is no longer inside the green summary box
+    assert "Privacy" not in report.state.text()
+    assert VERDICT_STYLE["shareable"][1] not in report.state.styleSheet()  # steps left undone

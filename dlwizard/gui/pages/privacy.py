@@ -47,6 +47,12 @@ VERDICT_STYLE = {
 }
 RISK_COLOUR = {"low": "#1e6b34", "moderate": "#8a5a00", "high": "#b3261e"}
 ANSWERS = (("Yes", True), ("No", False), ("Not sure", None))
+NOT_APPLIED = "Not applied: the data do not come from people (by your answers)."
+QUASI_NOTE = (
+    "k is the fewest rows that share one combination of these values. k = 1 means some "
+    "person is the only one with that combination: whoever knows those few facts about "
+    "them finds their row. Groups under 5 are listed."
+)
 
 
 class PrivacyPage(Page):
@@ -134,11 +140,7 @@ class PrivacyPage(Page):
             ["Columns combined", "Smallest group (k)", "Rows alone", "What to do"]
         )
         self.body.addWidget(self.quasi)
-        self.quasi_note = HelpLabel(
-            "k is the fewest rows that share one combination of these values. k = 1 means some "
-            "person is the only one with that combination: whoever knows those few facts about "
-            "them finds their row. Groups under 5 are listed."
-        )
+        self.quasi_note = HelpLabel(QUASI_NOTE)
         self.body.addWidget(self.quasi_note)
         self.memo_title = SectionTitle("Models that store training rows")
         self.body.addWidget(self.memo_title)
@@ -244,6 +246,15 @@ class PrivacyPage(Page):
             )
         else:
             text = "<b>Not sensitive</b> by your answers."
+        people = privacy.from_people(section)
+        if people is False:
+            text += (
+                " <b>Not from people</b> by your answers: the rules about people (the HIPAA "
+                "identifiers such as dates and places, and k-anonymity) do not count for the "
+                "verdict; a person's name, e-mail or telephone number still does."
+            )
+        elif people is None and section is not None:
+            text += " Until every question about people is answered, the rules about people apply."
         self.sensitivity.setText(text)
 
     def _show_encryption(self) -> None:
@@ -303,50 +314,70 @@ class PrivacyPage(Page):
 
     def _show_identifiers(self, section) -> None:
         hits = section.identifiers
-        self.ident_note.setText(
-            "Rule-based, on every column (the HIPAA Safe Harbor list as the checklist); hover a "
-            "row for the evidence. Values are never shown."
-            if hits
-            else "No column looks like it identifies people."
-        )
+        aside = {id(h) for h in privacy.set_aside_identifiers(section)}
+        if not hits:
+            note = "No column looks like it identifies people."
+        else:
+            note = (
+                "Rule-based, on every column (the HIPAA Safe Harbor list as the checklist); hover "
+                "a row for the evidence. Values are never shown."
+            )
+            if aside:
+                note += (
+                    " <b>By your answers the data do not come from people:</b> the greyed rows "
+                    "would count only for data from people, so they do not affect the verdict. "
+                    "Names, e-mail addresses and telephone numbers always count."
+                )
+        self.ident_note.setText(note)
         self.idents.setVisible(bool(hits))
         self.idents.setRowCount(len(hits))
         for r, h in enumerate(hits):
+            set_aside = id(h) in aside
             cells = [
                 h.column,
                 KIND_LABELS.get(h.kind, h.kind),
                 h.safe_harbor,
                 "YES" if h.used_as_feature else "no",
-                h.suggestion,
+                NOT_APPLIED if set_aside else h.suggestion,
             ]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(h.reason)
-                if h.used_as_feature:
+                if set_aside:
+                    item.setForeground(QColor("#6b7680"))
+                elif h.used_as_feature:
                     item.setForeground(QColor("#b3261e"))
                 self.idents.setItem(r, c, item)
         self._fit(self.idents, [120, 150, 210, 70])
 
     def _show_quasi(self, section) -> None:
         rows = section.quasi_identifiers
+        applied = privacy.person_rules_apply(section)
         self.quasi.setRowCount(len(rows))
         for r, q in enumerate(rows):
             cells = [" × ".join(q.columns), str(q.smallest_group), str(q.n_unique_rows),
-                     q.suggestion]  # fmt: skip
+                     q.suggestion if applied else NOT_APPLIED]  # fmt: skip
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c in (1, 2):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if q.smallest_group < 5:
+                if not applied:
+                    item.setForeground(QColor("#6b7680"))
+                elif q.smallest_group < 5:
                     item.setForeground(QColor("#8a5a00"))
                 self.quasi.setItem(r, c, item)
         self._fit(self.quasi, [220, 130, 90])
         self.quasi.setVisible(bool(rows))
-        self.quasi_note.setText(
-            self.quasi_note.text()
-            if rows
-            else "No column looks like age, sex, a place or a date, so no combination to check."
-        )
+        if not rows:
+            text = "No column looks like age, sex, a place or a date, so no combination to check."
+        else:
+            text = QUASI_NOTE
+            if not applied:
+                text = (
+                    "<b>Not applied:</b> by your answers the data do not come from people, so "
+                    "these combinations do not affect the verdict. " + text
+                )
+        self.quasi_note.setText(text)
 
     def _show_memorising(self, section, final) -> None:
         names = {c.key: c.name for c in self.project.study.compare.candidates}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
 
 from dlwizard.gui.pages.base import Page
+from dlwizard.gui.pages.privacy import VERDICT_STYLE
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
 from dlwizard.study.project import STEP_ORDER
 
@@ -44,6 +45,12 @@ class ReportPage(Page):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.state = self.add_status_label()
+        # The privacy verdict in its own box, coloured by the verdict (never inside the green
+        # summary box: "do not share" on green reads as all clear).
+        self.privacy_line = QLabel()
+        self.privacy_line.setObjectName("privacyverdict")
+        self.privacy_line.setWordWrap(True)
+        self.body.addWidget(self.privacy_line)
         grid = QGridLayout()
         actions = [
             (
@@ -119,18 +126,38 @@ class ReportPage(Page):
         )
         if s.test and s.test.looks:
             lines.append(f"<b>Looks at the test set:</b> {len(s.test.looks)} (all in the report).")
-        verdict = s.privacy.verdict if s.privacy else None
-        lines.append(
-            f"<b>Privacy:</b> {VERDICTS[verdict]}."
-            if verdict
-            else "<b>Privacy:</b> not checked; exporting the model is refused until it is."
-        )
         self.state.setText("<br>".join(lines))
+        # Green only when every step is done; otherwise the neutral grey of "not yet".
+        _, bg, border, _ = VERDICT_STYLE["shareable" if not missing else None]
+        self.state.setStyleSheet(f"QLabel#status {{ background: {bg}; border-color: {border}; }}")
         self.state.show()
+        self._show_privacy()
         has_final = final is not None
         self.buttons["Predict on new samples…"].setEnabled(has_final)
         self.buttons["Export the final model…"].setEnabled(has_final)
         self.show_findings()
+
+    def _show_privacy(self) -> None:
+        from dlwizard.steps import privacy
+
+        s = self.project.study
+        verdict = s.privacy.verdict if s.privacy and privacy.is_current(self.project) else None
+        if verdict:
+            text = f"<b>Privacy:</b> {VERDICTS[verdict]}."
+        elif s.privacy is not None and s.privacy.verdict:
+            text = (
+                "<b>Privacy:</b> the final model changed since the last check; exporting the "
+                "model is refused until it is checked again."
+            )
+        else:
+            text = "<b>Privacy:</b> not checked; exporting the model is refused until it is."
+        self.verdict = verdict
+        fg, bg, border, _ = VERDICT_STYLE[verdict]
+        self.privacy_line.setStyleSheet(
+            f"QLabel#privacyverdict {{ background: {bg}; color: {fg}; border: 1px solid "
+            f"{border}; border-left: 6px solid {fg}; border-radius: 4px; padding: 6px 12px; }}"
+        )
+        self.privacy_line.setText(text)
 
     def _pdf(self) -> None:
         self.window_.export_report()
