@@ -58,7 +58,6 @@ class ComparePage(Page):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.setMinimumHeight(260)
         self.body.addWidget(self.table)
         self.body.addWidget(
             HelpLabel(
@@ -134,6 +133,17 @@ class ComparePage(Page):
             if c.key == final_key:
                 select = r
         self.table.resizeRowsToContents()
+        # As tall as its rows (no empty band), so the Freeze button stays near the top.
+        rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(
+            max(
+                120,
+                self.table.horizontalHeader().sizeHint().height()
+                + rows
+                + 2 * self.table.frameWidth()
+                + 2,
+            )
+        )
         self.recommendation.setText(f"<b>Recommendation:</b> {section.recommendation}")
         self.recommendation.setVisible(bool(section.recommendation))
         self.table.selectRow(select)
