@@ -182,6 +182,43 @@ def _tune_rung(
     return result, dict(best.params)
 
 
+def _names(keys) -> str:
+    """Rung names in plain words: "A", "A and B", "A, B and C"."""
+    names = [nets.LADDER[k]["name"] for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def ladder_summary(chosen_rungs: list[str], tried: list[str]) -> str:
+    """Which rungs were tried, which the ladder did not reach, and which the user left out."""
+    left_out = [k for k in nets.LADDER if k not in chosen_rungs]
+    not_reached = [k for k in chosen_rungs if k not in tried]
+    if not left_out and not not_reached:
+        return f"Every rung of the ladder was tried ({_names(tried)})."
+    parts = [f"Tried: {_names(tried)}."]
+    if not_reached:
+        parts.append(f"Not reached, because the ladder stopped: {_names(not_reached)}.")
+    if left_out:
+        parts.append(f"Left out by you (unticked): {_names(left_out)}.")
+        if len(tried) == 1 and not not_reached:
+            parts.append("With a single rung, no bigger network was compared with it.")
+    return " ".join(parts)
+
+
+def epoch_limit_note(rung: RungResult, max_epochs: int) -> str | None:
+    """Plain words when a rung's final training ran to the epoch limit while its validation loss
+    was still falling (best epoch among the last ones): it may have stopped too early."""
+    run = len(rung.val_loss)
+    tail = max(2, run // 20)  # the last 5 % of the epochs, at least the last two
+    if run == 0 or run < max_epochs or rung.best_epoch < run - tail:
+        return None
+    return (
+        f"{rung.name} was still improving when training stopped at the limit of {max_epochs} "
+        f"epochs (best epoch {rung.best_epoch + 1} of {run}; the validation loss was still "
+        "falling): it may be under-trained. Allow more epochs (Max epochs) and train again; "
+        "early stopping still ends training once it stops improving."
+    )
+
+
 def _tag(live, label: str):
     """An epoch callback that names the run it comes from (for the live curves)."""
     if live is None:
@@ -278,14 +315,15 @@ def run(
                     section.stopped_because = (
                         f"{result.name} ({score:.3f}) did not improve on {best_rung.name} "
                         f"({prev.value:.3f}) beyond its 95% interval (up to {prev.high:.3f}), so "
-                        "the ladder stops here."
+                        "the ladder stops here. "
+                        + ladder_summary(options.rungs, [r.key for r in section.rungs])
                     )
                     if score > prev.value:
                         best_rung, best_cfg = result, cfg
                     break
             best_rung, best_cfg = result, cfg
         else:
-            section.stopped_because = "Every rung of the ladder was tried."
+            section.stopped_because = ladder_summary(options.rungs, [r.key for r in section.rungs])
         section.chosen = best_rung.key
         job.progress((len(options.rungs)) / n, "Retraining with several seeds")
         scores = []
@@ -324,6 +362,10 @@ def run(
             raise
         section.cancelled = True
         final_model = None
+    limits = [epoch_limit_note(r, options.max_epochs) for r in section.rungs]
+    limits = [t for t in limits if t]
+    if limits:
+        section.stopped_because = " ".join([section.stopped_because, *limits]).strip()
     bl = max(
         (r for r in s.baselines.results if r.tune is not None),
         key=lambda r: r.tune.metrics[metric].value,

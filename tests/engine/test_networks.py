@@ -164,3 +164,47 @@ def test_out_of_memory_at_batch_size_one_is_explained():
     finally:
         nets.train = original
     assert len(notes) == 2  # 4 -> 2 -> 1, then the explanation
+
+
+# -- what the ladder says about itself (issue 12) -------------------------------------------
+def test_unticked_rungs_are_named_not_called_tried(tmp_path):
+    """Two of three rungs unticked: the text must not say every rung was tried; and 5 epochs are
+    far too few, so the run ends at the limit still improving, with the fix stated."""
+    project = _parkinsons(tmp_path)
+    options = QUICK.model_copy(
+        update={"rungs": ["mlp_small"], "seeds": 1, "max_epochs": 5, "patience": 20}
+    )
+    section = networks.run(project, options)
+    text = section.stopped_because
+    assert "Every rung" not in text
+    assert "Tried: MLP, one hidden layer." in text
+    assert "Left out by you (unticked): MLP, three hidden layers and Residual MLP." in text
+    rung = section.rungs[0]
+    assert len(rung.val_loss) == 5 and rung.best_epoch >= 3  # still falling at the limit
+    assert "limit of 5 epochs" in text and "Allow more epochs (Max epochs)" in text
+
+
+def test_ladder_summary_and_epoch_limit_rules():
+    from dlwizard.study.model import RungResult
+
+    every = list(networks.nets.LADDER)
+    assert networks.ladder_summary(every, every) == (
+        "Every rung of the ladder was tried (MLP, one hidden layer, MLP, three hidden layers "
+        "and Residual MLP)."
+    )
+    stopped = networks.ladder_summary(every, every[:2])
+    assert "Tried: MLP, one hidden layer and MLP, three hidden layers." in stopped
+    assert "Not reached, because the ladder stopped: Residual MLP." in stopped
+    assert "Left out" not in stopped
+    mixed = networks.ladder_summary(["mlp_small", "resmlp"], ["mlp_small", "resmlp"])
+    assert "Left out by you (unticked): MLP, three hidden layers." in mixed
+
+    def rung(losses):
+        best = int(np.argmin(losses))
+        return RungResult(key="mlp_small", name="MLP", val_loss=losses, best_epoch=best)
+
+    falling = [1.0 - 0.01 * i for i in range(40)]
+    assert "best epoch 40 of 40" in networks.epoch_limit_note(rung(falling), 40)
+    assert networks.epoch_limit_note(rung(falling[:30]), 40) is None  # stopped early
+    plateau = falling[:20] + [falling[19] + 0.01] * 20  # best long before the end
+    assert networks.epoch_limit_note(rung(plateau), 40) is None

@@ -68,3 +68,71 @@ def test_cancel_training_within_a_second(qtbot, window, tmp_path):
     assert time.monotonic() - t0 < 1.0
     assert window.project.study.networks is None  # nothing finished, nothing half-written
     assert not page.timer.isActive()
+
+
+def _with_networks(window, tmp_path, rungs, stopped_because, val_loss, max_epochs=40):
+    """A project whose networks section is written directly (no training): the page's words
+    are the point."""
+    from dlwizard.study.model import (
+        Evaluation,
+        MetricInterval,
+        NetworkOptions,
+        NetworksSection,
+        RungResult,
+    )
+
+    path = shared("parkinsons_uci", "parkinsons.data")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[explore]\n'
+        '[split]\n[baselines]\nfamilies = ["logistic"]\ntrials = 1\npermutations = 0\n'
+        "bootstrap = 200\n"
+    )
+    project = run_plan(load_plan(plan), base=tmp_path)
+    tune = Evaluation(set="tune", n=40, metrics={"auroc": MetricInterval(value=0.9, low=0.8,
+                                                                         high=0.97)})  # fmt: skip
+    rung = RungResult(
+        key="mlp_small",
+        name="MLP, one hidden layer",
+        trials=1,
+        cv_mean=0.9,
+        train_score=0.95,
+        tune=tune,
+        train_loss=[v + 0.05 for v in val_loss],
+        val_loss=val_loss,
+        best_epoch=len(val_loss) - 1,
+    )
+    project.study.networks = NetworksSection(
+        options=NetworkOptions(rungs=rungs, max_epochs=max_epochs),
+        rungs=[rung],
+        chosen="mlp_small",
+        stopped_because=stopped_because,
+        verdict="The best network does not beat the best baseline beyond noise.",
+        device={"device": "cpu", "torch": "2", "threads": "1"},
+    )
+    window.set_project(project)
+    window.go_to(6)
+    return window.pages[6]
+
+
+def test_unticked_rungs_and_the_epoch_limit_are_said(window, tmp_path):
+    falling = [1.0 - 0.01 * i for i in range(40)]
+    # the text an earlier version wrote, whatever was unticked
+    page = _with_networks(window, tmp_path, ["mlp_small"], "Every rung of the ladder was tried.",
+                          falling)  # fmt: skip
+    details = page.details.text()
+    assert "Every rung" not in details
+    assert "Left out by you (unticked): MLP, three hidden layers and Residual MLP." in details
+    assert page.epoch_note.isVisible()
+    assert "Allow more epochs (Max epochs)" in page.epoch_note.text()
+    assert "best epoch 40 of 40" in page.epoch_note.text()
+    assert page.table.item(0, 6).text() == "40 of 40: the limit"
+    assert "Allow more epochs" not in details  # said once, in the note
+
+
+def test_a_run_that_stopped_early_has_no_epoch_note(window, tmp_path):
+    plateau = [1.0 - 0.01 * i for i in range(20)] + [0.9] * 5
+    page = _with_networks(window, tmp_path, ["mlp_small"], "Tried: MLP, one hidden layer.",
+                          plateau)  # fmt: skip
+    assert not page.epoch_note.isVisible()
+    assert page.table.item(0, 6).text() == str(len(plateau))

@@ -6,6 +6,7 @@ import collections
 import threading
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +25,7 @@ from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.ml import metrics
 from dlwizard.ml.nets import LADDER
+from dlwizard.steps import networks
 from dlwizard.study.model import NetworkOptions
 
 REFRESH_MS = 66  # the live curves are redrawn at about 15 Hz, whatever the epoch rate
@@ -150,6 +152,15 @@ class NetworksPage(Page):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(150)
         self.body.addWidget(self.table)
+        # Under-training at the epoch limit: said beside the ladder, with the fix.
+        self.epoch_note = QLabel()
+        self.epoch_note.setWordWrap(True)
+        self.epoch_note.setStyleSheet(
+            "background: #fff4e0; color: #6b4500; border: 1px solid #f0cf94; "
+            "border-radius: 4px; padding: 8px;"
+        )
+        self.epoch_note.hide()
+        self.body.addWidget(self.epoch_note)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.body.addWidget(self.details)
@@ -220,6 +231,7 @@ class NetworksPage(Page):
         if n is None:
             self.table.setRowCount(0)
             self.verdict.hide()
+            self.epoch_note.hide()
             self.details.setText("")
             self.show_findings()
             return
@@ -232,6 +244,7 @@ class NetworksPage(Page):
         self.deterministic.setChecked(o.deterministic)
         self.mixed.setChecked(o.mixed_precision)
         metric = n.metric
+        limits = {r.key: networks.epoch_limit_note(r, o.max_epochs) for r in n.rungs}
         self.table.setRowCount(len(n.rungs))
         for r, rung in enumerate(n.rungs):
             tune = rung.tune.metrics[metric] if rung.tune else None
@@ -243,17 +256,35 @@ class NetworksPage(Page):
                 f"{rung.train_score:.3f}" if rung.train_score is not None else "—",
                 f"{tune.value:.3f}  ({tune.low:.3f} – {tune.high:.3f})" if tune else "—",
                 f"{gap:+.3f}" if gap is not None else "—",
-                str(rung.best_epoch + 1),
+                f"{rung.best_epoch + 1} of {o.max_epochs}: the limit"
+                if limits[rung.key]
+                else str(rung.best_epoch + 1),
             ]
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if c == len(cells) - 1 and limits[rung.key]:
+                    item.setForeground(QColor("#8a5a00"))
+                    item.setToolTip(limits[rung.key])
+                self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         label = metrics.LABELS[metric]
         self.verdict.setText(
             f"<b>Verdict:</b> {n.verdict}" + (" <i>(cancelled early)</i>" if n.cancelled else "")
         )
         self.verdict.show()
-        parts = [n.stopped_because]
+        ladder = n.stopped_because
+        if ladder.startswith("Every rung of the ladder was tried.") and not n.cancelled:
+            # written by an earlier version, whatever was unticked: say what really happened
+            ladder = ladder.replace(
+                "Every rung of the ladder was tried.",
+                networks.ladder_summary(o.rungs, [r.key for r in n.rungs]),
+            )
+        notes = [t for t in limits.values() if t]
+        for t in notes:
+            ladder = ladder.replace(t, "").strip()
+        self.epoch_note.setText("<br>".join(notes))
+        self.epoch_note.setVisible(bool(notes))
+        parts = [ladder]
         if n.seed_mean is not None:
             parts.append(
                 f"Retrained with {len(n.seed_scores)} seeds: {label} "
