@@ -150,7 +150,20 @@ def _prepare_block(df: pd.DataFrame, final, maps, summary, source: str, first_ro
     for col in final.categorical:
         m = maps.get(col, {})
         raw = df[col].astype("string")
-        known = raw.map(lambda v, m=m: m.get(v, m.get(v.lower())) if v is not pd.NA else None)
+        broken = raw.str.contains("\n", regex=False).to_numpy(dtype=bool, na_value=False)
+        if broken.any():
+            row = first_row + int(np.flatnonzero(broken)[0])
+            raise DataError(
+                f'a quote character (") opened in row {row} is never closed, so the rows below '
+                "it were read as one value",
+                file=source,
+                row=row,
+                column=col,
+                fix=f"check row {row} for a stray or unclosed quote, then try again.",
+            )
+        known = raw.map(
+            lambda v, m=m: None if not isinstance(v, str) else m.get(v, m.get(v.lower()))
+        )
         unseen = raw.notna() & known.isna()
         if unseen.any():
             values = summary.unseen.setdefault(col, [])
@@ -158,7 +171,10 @@ def _prepare_block(df: pd.DataFrame, final, maps, summary, source: str, first_ro
                 if str(v) not in values and len(values) < 20:
                     values.append(str(v))
             summary.n_unseen_rows += int(unseen.sum())
-        df[col] = known.where(raw.notna(), other=None).astype(object).where(known.notna(), raw)
+        # Known categories as training saw them, unseen ones as written, missing as NaN (never
+        # pandas' NA, which the model's imputer cannot compare).
+        values = known.astype(object).where(known.notna(), raw.astype(object))
+        df[col] = values.where(raw.notna(), np.nan).astype(object)
     return df
 
 

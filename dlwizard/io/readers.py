@@ -484,6 +484,17 @@ def _read_excel(path, scan, sheet, na_values, job: Job) -> ReadResult:
             f"the sheet '{sheet}' is empty", file=path, fix="choose the sheet that holds the table."
         )
     header_row = int(raw.index[0]) + 1  # as Excel numbers it (pandas keeps the sheet's rows)
+    if len(raw) > 1 and raw.shape[1] > 1:
+        filled = raw.iloc[:2].notna().sum(axis=1).tolist()
+        if filled[0] == 1 and filled[1] > 1:
+            raise DataError(
+                "the first row of the table holds a single value (a title or a note), not the "
+                "column names",
+                file=path,
+                row=header_row,
+                fix="delete the rows above the column names so that the first row of the sheet "
+                "holds the column names, then save and import again.",
+            )
     header = [_excel_name(v) for v in raw.iloc[0].tolist()]
     names_ = _unique_header(header, path, row=header_row)
     _check_sheet_cells(path, sheet, header_row, dict(zip(raw.columns, names_, strict=True)))
@@ -622,6 +633,11 @@ def _read_parquet(path: Path, scan: FileScan) -> ReadResult:
             fix="choose the right file, or rename it with its real extension (.csv, .xlsx).",
         )
     try:
+        names = [str(n) for n in pq.read_schema(path).names]
+    except Exception:  # damaged: read_table below says how
+        names = []
+    _unique_header(names, path)
+    try:
         table = pq.read_table(path)
     except Exception as exc:
         detail = str(exc).splitlines()[0].replace(str(path), path.name)[:200]
@@ -632,12 +648,29 @@ def _read_parquet(path: Path, scan: FileScan) -> ReadResult:
             file=path,
             fix="the file is damaged or truncated; copy or write it again from its source.",
         ) from exc
+    import pyarrow.types as pat
+
     header = [str(n) for n in table.column_names]
     _unique_header(header, path)
+    for name, field_ in zip(header, table.schema, strict=True):
+        t = field_.type
+        if pat.is_nested(t) or pat.is_binary(t) or pat.is_large_binary(t):
+            kind = "raw bytes" if pat.is_binary(t) or pat.is_large_binary(t) else "lists or records"
+            raise DataError(
+                f"holds {kind} in each cell ({t}), not one value per cell",
+                file=path,
+                column=name,
+                fix=f"write the column '{name}' as one value per cell (one column per list "
+                "item), or drop it, then write the file again.",
+            )
     df = table.to_pandas()
     df.columns = header
     if len(df) == 0:
-        raise DataError("has column names but no data rows", file=path, fix="write it again.")
+        raise DataError(
+            "has column names but no data rows",
+            file=path,
+            fix="write the table again from its source, including its rows.",
+        )
     record = FileRecord(
         path=str(path), name=path.name, sha256=scan.sha256, size_bytes=scan.size, format="parquet"
     )

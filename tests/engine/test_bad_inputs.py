@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import shutil
 from pathlib import Path
@@ -134,6 +135,31 @@ CANNOT_IMPORT = [
     ("password_protected.xlsx", {}, None, None, ("password", "remove the password")),
     ("corrupt.xlsx", {}, None, None, ("damaged", "save it again as .xlsx")),
     ("csv_renamed.xlsx", {}, None, None, ("text table", "rename it to csv_renamed.csv")),
+    # issue 13
+    ("latin1.csv", {"encoding": "klingon"}, None, None, ("unknown text encoding", "automatic")),
+    ("repeated_header_row.csv", {}, 4, None, ("column names appear again", "delete")),
+    ("header_only_no_newline.csv", {}, None, None, ("no data rows",)),
+    ("duplicate_columns_after_spaces.csv", {}, 1, "TP53", ("columns B and C", "rename")),
+    ("html_renamed.csv", {}, None, None, ("web page (HTML)", "save the table as CSV")),
+    ("json_renamed.csv", {}, None, None, ("JSON", "convert it")),
+    ("nul_byte.csv", {}, 3, None, ("NUL character", "row 3")),
+    ("bzip2_renamed.csv", {}, None, None, ("compressed (bzip2)", "decompress")),
+    ("xz_renamed.csv", {}, None, None, ("compressed (xz)", "decompress")),
+    ("zip_of_csv.csv", {}, None, None, ("zip", "unzip it")),
+    ("pdf_renamed.csv", {}, None, None, ("PDF document",)),
+    ("html_as_xls.xls", {}, None, None, ("web page (HTML)", "save it as .xlsx or CSV")),
+    ("tsv_as_xls.xls", {}, None, None, ("text table", "rename it to tsv_as_xls.csv")),
+    ("xlsx_as_xls.xls", {}, None, None, ("(.xlsx) with an .xls name", "xlsx_as_xls.xlsx")),
+    ("excel_merged_header.xlsx", {}, 1, None, ("merged cells (A1:B1, C1:E1)", "unmerge")),
+    ("excel_merged_data_cells.xlsx", {}, 3, "label", ("B3:B5 are merged", "fill the value")),
+    ("excel_repeated_header.xlsx", {}, 5, None, ("column names appear again", "delete")),
+    ("excel_two_header_rows.xlsx", {}, 2, None, ("column names appear again",)),
+    ("excel_title_row.xlsx", {}, 1, None, ("title or a note", "delete the rows above")),
+    ("excel_formulas_uncalculated.xlsx", {}, 2, "ratio",
+     ("never calculated", "cell D2 and 6 more", "open the file in Excel or LibreOffice")),
+    ("parquet_duplicate_columns.parquet", {}, 1, "TP53", ("more than once",)),
+    ("parquet_no_rows.parquet", {}, None, None, ("no data rows",)),
+    ("parquet_nested_column.parquet", {}, None, "spectrum", ("lists or records", "one value")),
 ]  # fmt: skip
 
 
@@ -176,6 +202,60 @@ def test_quote_that_swallows_a_large_file(project, tmp_path):
     path.write_text('sample_id,marker,label\nS1,0.5,"tumour\n' + "\n".join(rows) + "\n")
     err = import_fails(project, path)
     assert_actionable(err, "swallowed.csv", row=2, says=("never closed", "rows 2 to 20001"))
+
+
+def test_million_character_cell(project, tmp_path):
+    """A 10^6-character value inside quotes, with commas in it, is refused by row and column."""
+    path = tmp_path / "million.csv"
+    cell = ("ACGT," * 250_000)[:1_000_000]
+    path.write_text(f'sample_id,sequence,label\nS1,x,tumour\nS2,"{cell}",normal\nS3,y,tumour\n')
+    err = import_fails(project, path)
+    assert_actionable(
+        err, "million.csv", row=3, column="sequence", says=("1,000,000 characters", "shorten")
+    )
+
+
+def test_fifty_thousand_columns(tmp_path):
+    """A 50,000-column table (a wide omics export) imports whole, names and values intact."""
+    n = 50_000
+    path = tmp_path / "wide.csv"
+    header = "sample_id,label," + ",".join(f"g{j}" for j in range(n))
+    rows = [f"S{i},{'ab'[i % 2]}," + ",".join(["1.5"] * (n - 1) + [str(i)]) for i in range(4)]
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    p = imported(path, sample_id_column="sample_id")
+    assert p.table.shape == (4, n + 2)
+    assert p.table[f"g{n - 1}"].tolist() == [0, 1, 2, 3]
+    assert p.study.data.files[0].n_columns == n + 2
+
+
+def test_a_folder_given_as_the_file(project, tmp_path):
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    err = import_fails(project, folder)
+    assert_actionable(err, "data.csv", says=("is a folder", "choose the data file inside"))
+
+
+def test_a_symlink_to_a_good_file_imports_it(tmp_path):
+    link = tmp_path / "link.csv"
+    link.symlink_to(BASELINE)
+    p = imported(link, sample_id_column="sample_id")
+    assert p.table.shape == (4, 4)
+    assert p.study.data.files[0].sha256 == hashlib.sha256(BASELINE.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_a_broken_symlink(project, tmp_path, kind):
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "gone.csv" if kind == "dangling" else link)
+    err = import_fails(project, link)
+    assert_actionable(err, "link.csv", says=("is a link", "choose the data file itself"))
+
+
+def test_a_pipe_given_as_the_file_is_refused_without_waiting(project, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    err = import_fails(project, fifo)
+    assert_actionable(err, "pipe.csv", says=("not a regular file",))
 
 
 # -- sample sheets --------------------------------------------------------------------------------
@@ -338,6 +418,94 @@ def test_gene_symbols_stored_as_real_dates_in_a_workbook():
     assert len(p.table) == 5
 
 
+@pytest.mark.parametrize(
+    "name", ["utf16_le_no_bom.csv", "utf16_be_bom.csv", "utf32_bom.csv", "mixed_line_endings.csv",
+             "crlf_line_endings.csv", "trailing_empty_rows.csv"],
+)  # fmt: skip
+def test_encodings_and_line_endings_read_the_same_table(name):
+    p = imported(BAD / name, sample_id_column="sample_id")
+    base = imported(BASELINE, sample_id_column="sample_id")
+    # Below the table, ',,,' rows made 'age' a float column (34.0): same values, other type.
+    pd.testing.assert_frame_equal(
+        p.table, base.table, check_dtype=name != "trailing_empty_rows.csv"
+    )
+    assert not [f.code for f in p.study.findings if f.step == "data"]
+
+
+def test_cp1252_smart_quotes_and_euro():
+    p = imported(BAD / "cp1252_smart_quotes.csv")
+    f = finding(p, "encoding-fallback")
+    assert "row 3" in f.message and "cp1252" in f.message
+    assert p.table["note"].tolist()[1] == "\u201cfasted\u201d \u2013 5\u20ac"
+
+
+def test_one_column():
+    p = imported(BAD / "one_column.csv")
+    assert list(p.table.columns) == ["marker"] and p.table["marker"].tolist()[0] == 1.5
+    assert not [f.code for f in p.study.findings if f.step == "data"]  # nothing misread
+
+
+def test_space_separated_table_read_as_one_column_is_flagged():
+    p = imported(BAD / "space_separated.csv")
+    assert p.table.shape == (4, 1)
+    f = finding(p, "single-column")
+    assert "'sample_id age marker label'" in f.message and "spaces" in f.fix
+
+
+def test_empty_column_names_are_named_by_their_letter():
+    p = imported(BAD / "empty_column_names.csv")
+    assert list(p.table.columns) == ["unnamed_A", "age", "unnamed_C", "label"]
+    assert p.table["unnamed_A"].tolist() == ["S1", "S2", "S3"]
+    assert p.table["unnamed_C"].tolist() == [1.5, 2.5, 3.5]
+
+
+@pytest.mark.parametrize("name", ["numeric_column_names.csv", "excel_numeric_header.xlsx"])
+def test_numeric_column_names_stay_names(name):
+    p = imported(BAD / name)
+    assert list(p.table.columns)[2:5] == ["400", "401", "402"]
+    assert all(isinstance(c, str) for c in p.table.columns)
+    assert pd.api.types.is_float_dtype(p.table["400"]) or pd.api.types.is_numeric_dtype(
+        p.table["400"]
+    )
+
+
+def test_trailing_separators_give_an_empty_column_that_is_flagged():
+    p = imported(BAD / "trailing_separators.csv")
+    f = finding(p, "empty-columns")
+    assert f.columns == ["unnamed_D"]
+    assert p.table["age"].tolist() == [34, 51, 47]
+
+
+def test_trailing_separator_rows_are_not_samples():
+    p = imported(BAD / "trailing_empty_rows.csv")
+    assert len(p.table) == 4 and p.table["sample_id"].notna().all()
+
+
+def test_formula_cells_are_imported_verbatim_and_numbers_stay_numbers():
+    p = imported(BAD / "formula_injection.csv", sample_id_column="sample_id")
+    assert p.table["sample_id"].tolist() == [
+        '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)*cmd", "-2+3", "+41"]  # fmt: skip
+    assert p.table["note"].tolist()[:3] == ["+cmd|' /C calc'!A0", "-2+3", "=1+1"]
+    assert p.table["marker"].tolist() == [1.5, -2.5, 3.5, 4.5]
+
+
+def test_excel_formulas_with_calculated_values_are_read():
+    p = imported(BAD / "excel_formulas_cached.xlsx")
+    assert p.table["ratio"].round(6).tolist() == [round(i / (i + 1), 6) for i in range(2, 9)]
+
+
+def test_excel_formula_errors_become_missing_never_numbers():
+    p = imported(BAD / "excel_formula_errors.xlsx")
+    assert pd.api.types.is_float_dtype(p.table["ratio"])
+    assert p.table["ratio"].isna().tolist() == [False, False, True, False, False, True, False]
+
+
+def test_excel_table_away_from_the_corner():
+    p = imported(BAD / "excel_offset_table.xlsx")
+    assert list(p.table.columns) == ["sample_id", "label", "TP53", "EGFR", "MYC"]
+    assert p.table["TP53"].tolist() == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+
+
 # -- targets --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "code", "severity", "says"),
@@ -371,7 +539,53 @@ BAD_PROJECTS = [
     ("project_not_a_zip.dlwiz", ("not a dlwizard project", "zip container")),
     ("project_empty.dlwiz", ("empty (0 bytes)",)),
     ("project_excel_renamed.dlwiz", ("no manifest.json", "Excel or Word file")),
+    # issue 13
+    ("project_symlink_member.dlwiz", ("data table", "cannot be read")),
+    ("project_duplicate_member.dlwiz", ("'study.json' twice",)),
+    ("project_member_larger_than_manifest.dlwiz", ("'log.jsonl'", "larger than its recorded")),
+    ("project_absolute_path.dlwiz", ("unsafe path", "'/tmp/evil.txt'")),
+    ("project_backslash_path.dlwiz", ("unsafe path", "evil.txt")),
+    ("project_drive_path.dlwiz", ("unsafe path", "'C:/Windows/evil.txt'")),
+    ("project_unknown_member.dlwiz", ("unexpected member 'models/run.sh'",)),
+    ("project_member_missing.dlwiz", ("'data/table.parquet'", "missing but listed")),
+    ("project_member_unlisted.dlwiz", ("'figures/extra.png'", "not listed")),
+    ("project_no_study.dlwiz", ("no readable study.json",)),
+    ("project_study_not_json.dlwiz", ("no readable study.json",)),
+    ("project_study_wrong_types.dlwiz", ("study.json is not valid", "name")),
+    ("project_schema_version_text.dlwiz", ("schema version", "'2'")),
+    ("project_manifest_not_json.dlwiz", ("damaged manifest.json",)),
+    ("project_manifest_wrong_types.dlwiz", ("damaged manifest.json",)),
+    ("project_wrong_format.dlwiz", ("not a dlwizard project",)),
+    ("project_log_damaged.dlwiz", ("audit log line 2",)),
+    ("project_table_not_parquet.dlwiz", ("data table", "cannot be read")),
+    ("project_tampered_model.dlwiz", ("'models/final.skops'",)),
+    ("project_cut_in_central_directory.dlwiz", ("damaged or truncated",)),
+    ("project_cut_after_first_member.dlwiz", ("damaged or truncated",)),
+    ("project_encryption_header_damaged.dlwiz", ("encryption header", "damaged")),
 ]
+# Loader bugs found by the corpus (dlwizard/study/container.py is not this corpus's to change):
+# json.loads raises RecursionError, not ValueError, on 100,000 nested brackets, and it escapes
+# as a traceback.
+KNOWN_LOADER_BUGS = {
+    "project_deeply_nested_study.dlwiz": "RecursionError from json.loads is not caught",
+    "project_deeply_nested_manifest.dlwiz": "RecursionError from json.loads is not caught",
+}
+BAD_PROJECTS.append(
+    pytest.param(
+        "project_study_not_object.dlwiz",
+        ("not an object",),
+        marks=pytest.mark.xfail(
+            raises=AssertionError,
+            strict=True,
+            reason="the fix says only 'open a backup.' (container.project_from_members)",
+        ),
+    )
+)
+BAD_PROJECTS += [
+    pytest.param(name, ("nested",), marks=pytest.mark.xfail(raises=RecursionError, reason=why,
+                                                            strict=True))
+    for name, why in KNOWN_LOADER_BUGS.items()
+]  # fmt: skip
 
 
 def listing(folder: Path) -> dict[str, str]:
@@ -382,7 +596,7 @@ def listing(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("name", "says"), BAD_PROJECTS, ids=[c[0] for c in BAD_PROJECTS])
+@pytest.mark.parametrize(("name", "says"), BAD_PROJECTS)
 def test_bad_project_file(project, tmp_path, name, says):
     # Open from a folder two levels down, so '../../evil.txt' would still land in tmp_path.
     folder = tmp_path / "a" / "b"

@@ -511,6 +511,476 @@ def _p_excel() -> bytes:
     return _workbook({"Samples": _SAMPLE_ROWS})
 
 
+# -- more text tables (issue 13) ------------------------------------------------------------------
+_BASE_ROWS = _baseline().decode()
+
+
+@case("utf16_le_no_bom.csv")
+def _utf16_nobom() -> bytes:
+    return _BASE_ROWS.encode("utf-16-le")  # no byte-order mark: every other byte is zero
+
+
+@case("utf16_be_bom.csv")
+def _utf16_be() -> bytes:
+    return b"\xfe\xff" + _BASE_ROWS.encode("utf-16-be")
+
+
+@case("utf32_bom.csv")
+def _utf32() -> bytes:
+    return _BASE_ROWS.encode("utf-32")  # BOM FF FE 00 00: starts like UTF-16's
+
+
+@case("mixed_line_endings.csv")
+def _mixed_eol() -> bytes:
+    return (b"sample_id,age,marker,label\r\nS1,34,1.5,tumour\nS2,51,2.5,normal\r"
+            b"S3,47,3.5,tumour\r\nS4,62,4.5,normal\n")  # fmt: skip
+
+
+@case("crlf_line_endings.csv")
+def _crlf() -> bytes:
+    return _baseline().replace(b"\n", b"\r\n")
+
+
+@case("one_column.csv")
+def _one_col() -> bytes:
+    return text("marker\n1.5\n2.5\n3.5\n4.5\n")
+
+
+@case("space_separated.csv")
+def _spaces() -> bytes:
+    return _baseline().replace(b",", b" ")
+
+
+@case("empty_column_names.csv")
+def _empty_names() -> bytes:
+    # As R's write.csv and pandas' to_csv write row names: the first name is empty.
+    return text(",age,,label\nS1,34,1.5,tumour\nS2,51,2.5,normal\nS3,47,3.5,tumour\n")
+
+
+@case("numeric_column_names.csv")
+def _numeric_names() -> bytes:
+    waves = [400, 401, 402, 403]
+    rows = [f"S{i},{'tumour' if i % 2 else 'normal'}," + ",".join(f"{i * 0.1 + w / 1000:.3f}"
+            for w in waves) for i in range(1, 5)]  # fmt: skip
+    return text("sample_id,label," + ",".join(map(str, waves)) + "\n" + "\n".join(rows) + "\n")
+
+
+@case("repeated_header_row.csv")
+def _repeated_header() -> bytes:
+    # Two exports pasted one below the other: the column names come again on row 4.
+    return text("sample_id,age,marker,label\nS1,34,1.5,tumour\nS2,51,2.5,normal\n"
+                "sample_id,age,marker,label\nS3,47,3.5,tumour\nS4,62,4.5,normal\n")  # fmt: skip
+
+
+@case("trailing_separators.csv")
+def _trailing_sep() -> bytes:
+    return text("sample_id,age,label,\nS1,34,tumour,\nS2,51,normal,\nS3,47,tumour,\n")
+
+
+@case("trailing_empty_rows.csv")
+def _trailing_rows() -> bytes:
+    return _baseline() + b",,,\n,,,\n"
+
+
+@case("header_only_no_newline.csv")
+def _header_nonl() -> bytes:
+    return text("sample_id,age,label")
+
+
+@case("duplicate_columns_after_spaces.csv")
+def _dup_spaces() -> bytes:
+    return text("sample_id,TP53 , TP53,label\nS1,1.0,2.0,tumour\nS2,3.0,4.0,normal\n")
+
+
+@case("cp1252_smart_quotes.csv")
+def _cp1252() -> bytes:
+    return text("sample_id,note,label\nS1,plain,tumour\nS2,\u201cfasted\u201d \u2013 5\u20ac,"
+                "normal\nS3,plain,tumour\n", "cp1252")  # fmt: skip
+
+
+@case("formula_injection.csv")
+def _injection() -> bytes:
+    return text('sample_id,note,marker,label\n"=HYPERLINK(""http://evil.example"",""x"")",'
+                "+cmd|' /C calc'!A0,1.5,tumour\n@SUM(1+1)*cmd,-2+3,-2.5,normal\n"
+                "-2+3,=1+1,3.5,tumour\n+41,@x,4.5,normal\n")  # fmt: skip
+
+
+@case("html_renamed.csv")
+def _html() -> bytes:
+    return text("<!DOCTYPE html>\n<html><body><table><tr><td>sample_id</td><td>age</td></tr>"
+                "<tr><td>S1</td><td>34</td></tr></table></body></html>\n")  # fmt: skip
+
+
+@case("json_renamed.csv")
+def _json() -> bytes:
+    return text('[{"sample_id": "S1", "age": 34}, {"sample_id": "S2", "age": 51}]\n')
+
+
+@case("nul_byte.csv")
+def _nul() -> bytes:
+    return text("sample_id,age,label\nS1,34,tumour\nS2,5\x001,normal\nS3,47,tumour\n")
+
+
+@case("bzip2_renamed.csv")
+def _bz2() -> bytes:
+    import bz2
+
+    return bz2.compress(_baseline())
+
+
+@case("xz_renamed.csv")
+def _xz() -> bytes:
+    import lzma
+
+    return lzma.compress(_baseline())
+
+
+@case("zip_of_csv.csv")
+def _zip_csv() -> bytes:
+    return _zip([("table.csv", _baseline())])
+
+
+@case("pdf_renamed.csv")
+def _pdf() -> bytes:
+    return b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+
+
+@case("html_as_xls.xls")
+def _html_xls() -> bytes:
+    return _html()
+
+
+@case("tsv_as_xls.xls")
+def _tsv_xls() -> bytes:
+    return _baseline().replace(b",", b"\t")
+
+
+@case("xlsx_as_xls.xls", needs="openpyxl")
+def _xlsx_xls() -> bytes:
+    return _workbook({"Samples": _SAMPLE_ROWS})
+
+
+# -- more workbooks -------------------------------------------------------------------------------
+def _patched_workbook(sheets: dict[str, list[list]], merge=(), patch=None) -> bytes:
+    """A workbook with merged ranges, and the first sheet's XML edited by ``patch``."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        for ref in merge:
+            ws.merge_cells(ref)
+        merge = ()
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = _normalise_zip(buf.getvalue())
+    if patch is None:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = patch(body)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+_WIDE = [["sample_id", "label", "TP53", "EGFR", "MYC"]] + [
+    [f"S{i}", "tumour" if i % 2 else "normal", 1.0 + i, 2.0 + i, 3.0 + i] for i in range(1, 7)
+]
+
+
+@case("excel_merged_header.xlsx", needs="openpyxl")
+def _x_merged_header() -> bytes:
+    rows = [["Patient", None, "Expression", None, None], *_WIDE]
+    return _patched_workbook({"Data": rows}, merge=("A1:B1", "C1:E1"))
+
+
+@case("excel_merged_data_cells.xlsx", needs="openpyxl")
+def _x_merged_data() -> bytes:
+    rows = [list(r) for r in _WIDE]
+    rows[3][1] = rows[4][1] = None  # the label of rows 3 to 5 typed once, over merged cells
+    return _patched_workbook({"Data": rows}, merge=("B3:B5",))
+
+
+@case("excel_repeated_header.xlsx", needs="openpyxl")
+def _x_repeated() -> bytes:
+    return _workbook({"Data": [*_WIDE[:4], _WIDE[0], *_WIDE[4:]]})
+
+
+@case("excel_two_header_rows.xlsx", needs="openpyxl")
+def _x_two_headers() -> bytes:
+    return _workbook({"Data": [_WIDE[0], *_WIDE]})
+
+
+@case("excel_title_row.xlsx", needs="openpyxl")
+def _x_title() -> bytes:
+    return _workbook({"Data": [["Expression study, batch 3"], *_WIDE]})
+
+
+@case("excel_offset_table.xlsx", needs="openpyxl")
+def _x_offset() -> bytes:
+    # The table starts at C3: two empty rows and two empty columns around it.
+    return _workbook({"Data": [[], [], *[[None, None, *r] for r in _WIDE]]})
+
+
+@case("excel_numeric_header.xlsx", needs="openpyxl")
+def _x_numeric_header() -> bytes:
+    rows = [["sample_id", "label", 400, 401, 402]] + [r[:2] + r[2:] for r in _WIDE[1:]]
+    return _workbook({"Spectra": rows})
+
+
+def _formula_rows() -> list[list]:
+    rows = [["sample_id", "a", "b", "ratio", "label"]]
+    for i in range(2, 9):
+        rows.append([f"S{i}", i, i + 1, f"=B{i}/C{i}", "tumour" if i % 2 else "normal"])
+    return rows
+
+
+def _cached(values: dict[int, str], error: bool = False):
+    """Write a cached result into each formula cell of column D, as Excel does on save."""
+
+    def patch(xml: bytes) -> bytes:
+        def fill(m: re.Match) -> bytes:
+            row = int(m.group(1))
+            attrs = b' t="e"' if error and row in values and values[row].startswith("#") else b""
+            return (b'<c r="D%d"%s><f>%s</f><v>%s</v></c>'
+                    % (row, attrs, m.group(2), values.get(row, "").encode()))  # fmt: skip
+
+        return re.sub(rb'<c r="D(\d+)"><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>', fill, xml)
+
+    return patch
+
+
+@case("excel_formulas_cached.xlsx", needs="openpyxl")
+def _x_cached() -> bytes:
+    values = {i: repr(round(i / (i + 1), 6)) for i in range(2, 9)}
+    return _patched_workbook({"Data": _formula_rows()}, patch=_cached(values))
+
+
+@case("excel_formulas_uncalculated.xlsx", needs="openpyxl")
+def _x_uncached() -> bytes:
+    return _patched_workbook({"Data": _formula_rows()})
+
+
+@case("excel_formula_errors.xlsx", needs="openpyxl")
+def _x_errors() -> bytes:
+    values = {i: repr(round(i / (i + 1), 6)) for i in range(2, 9)}
+    values[4] = values[7] = "#DIV/0!"
+    return _patched_workbook({"Data": _formula_rows()}, patch=_cached(values, error=True))
+
+
+# -- more Parquet ---------------------------------------------------------------------------------
+def _parquet(table) -> bytes:
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="none")
+    return buf.getvalue()
+
+
+@case("parquet_duplicate_columns.parquet", needs="pyarrow")
+def _pq_dup() -> bytes:
+    import pyarrow as pa
+
+    arrays = [pa.array(["S1", "S2"]), pa.array([1.0, 2.0]), pa.array([3.0, 4.0])]
+    return _parquet(pa.Table.from_arrays(arrays, names=["sample_id", "TP53", "TP53"]))
+
+
+@case("parquet_no_rows.parquet", needs="pyarrow")
+def _pq_empty() -> bytes:
+    import pyarrow as pa
+
+    return _parquet(pa.table({"sample_id": pa.array([], pa.string()),
+                              "x": pa.array([], pa.float64())}))  # fmt: skip
+
+
+@case("parquet_nested_column.parquet", needs="pyarrow")
+def _pq_nested() -> bytes:
+    import pyarrow as pa
+
+    return _parquet(pa.table({"sample_id": ["S1", "S2"], "spectrum": [[1.0, 2.0], [3.0]],
+                              "label": ["tumour", "normal"]}))  # fmt: skip
+
+
+# -- more project files ---------------------------------------------------------------------------
+def _members(**changes: bytes | None) -> dict[str, bytes]:
+    base = {"study.json": _study_json(), "log.jsonl": _LOG}
+    for name, data in changes.items():
+        name = name.replace("__", "/").replace("_dot_", ".")
+        if data is None:
+            base.pop(name, None)
+        else:
+            base[name] = data
+    return base
+
+
+def _raw_manifest(doc) -> bytes:
+    return json.dumps(doc).encode()
+
+
+@case("project_symlink_member.dlwiz")
+def _p_symlink() -> bytes:
+    # data/table.parquet stored as a symbolic link to /etc/passwd (Unix mode 0o120777).
+    link = b"../../../../etc/passwd"
+    members = {"study.json": _study_json(), "log.jsonl": _LOG, "data/table.parquet": link}
+    manifest = _manifest(members)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in [("manifest.json", manifest), *members.items()]:
+            info = zipfile.ZipInfo(name, FIXED_TIME)
+            info.external_attr = (0o120777 if name == "data/table.parquet" else 0o600) << 16
+            info.create_system = 3
+            zf.writestr(info, data)
+    return out.getvalue()
+
+
+@case("project_duplicate_member.dlwiz")
+def _p_duplicate() -> bytes:
+    import warnings
+
+    evil = _study_json().replace(b"Bad-input corpus", b"Second copy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        return _project(extra=[("study.json", evil)])
+
+
+@case("project_member_larger_than_manifest.dlwiz")
+def _p_oversized() -> bytes:
+    members = {"study.json": _study_json(), "log.jsonl": _LOG * 200}
+    listed = dict(members, **{"log.jsonl": _LOG})
+    return _project(members, listed=listed)
+
+
+@case("project_absolute_path.dlwiz")
+def _p_absolute() -> bytes:
+    return _project(extra=[("/tmp/evil.txt", b"absolute\n")])
+
+
+@case("project_backslash_path.dlwiz")
+def _p_backslash() -> bytes:
+    return _project(extra=[("..\\..\\evil.txt", b"windows traversal\n")])
+
+
+@case("project_drive_path.dlwiz")
+def _p_drive() -> bytes:
+    return _project(extra=[("C:/Windows/evil.txt", b"drive\n")])
+
+
+@case("project_unknown_member.dlwiz")
+def _p_unknown() -> bytes:
+    members = _members(**{"models__run_dot_sh": b"#!/bin/sh\nrm -rf ~\n"})
+    return _project(members)
+
+
+@case("project_member_missing.dlwiz")
+def _p_missing() -> bytes:
+    listed = _members(**{"data__table_dot_parquet": b"PAR1 not here PAR1"})
+    return _project(_members(), listed=listed)
+
+
+@case("project_member_unlisted.dlwiz")
+def _p_unlisted() -> bytes:
+    members = _members(**{"figures__extra_dot_png": b"\x89PNG\r\n\x1a\n"})
+    return _project(members, listed=_members())
+
+
+@case("project_no_study.dlwiz")
+def _p_no_study() -> bytes:
+    return _project(_members(study_dot_json=None))
+
+
+@case("project_study_not_json.dlwiz")
+def _p_study_text() -> bytes:
+    return _project(_members(study_dot_json=b"{ this is not json"))
+
+
+@case("project_study_not_object.dlwiz")
+def _p_study_list() -> bytes:
+    return _project(_members(study_dot_json=b"[1, 2, 3]"))
+
+
+@case("project_study_wrong_types.dlwiz")
+def _p_wrong_types() -> bytes:
+    study = json.loads(_study_json())
+    study["name"] = {"first": 5}
+    return _project(_members(study_dot_json=json.dumps(study).encode()))
+
+
+@case("project_schema_version_text.dlwiz")
+def _p_version_text() -> bytes:
+    study = json.loads(_study_json())
+    study["schema_version"] = "2"
+    return _project(_members(study_dot_json=json.dumps(study).encode()))
+
+
+@case("project_deeply_nested_study.dlwiz")
+def _p_deep_study() -> bytes:
+    deep = b'{"schema_version": 1, "extra": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    return _project(_members(study_dot_json=deep))
+
+
+@case("project_deeply_nested_manifest.dlwiz")
+def _p_deep_manifest() -> bytes:
+    deep = b'{"format": "dlwizard-project", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    return _zip([("manifest.json", deep), ("study.json", _study_json()), ("log.jsonl", _LOG)])
+
+
+@case("project_manifest_not_json.dlwiz")
+def _p_manifest_text() -> bytes:
+    return _zip([("manifest.json", b"members: all of them"), ("study.json", _study_json())])
+
+
+@case("project_manifest_wrong_types.dlwiz")
+def _p_manifest_types() -> bytes:
+    doc = {"format": "dlwizard-project", "schema_version": 1, "members": ["study.json"]}
+    return _zip([("manifest.json", _raw_manifest(doc)), ("study.json", _study_json())])
+
+
+@case("project_wrong_format.dlwiz")
+def _p_format() -> bytes:
+    doc = json.loads(_manifest(_members()))
+    doc["format"] = "some-other-tool"
+    return _zip([("manifest.json", _raw_manifest(doc)), *_members().items()])
+
+
+@case("project_log_damaged.dlwiz")
+def _p_log() -> bytes:
+    return _project(_members(log_dot_jsonl=_LOG + b"{not json\n"))
+
+
+@case("project_table_not_parquet.dlwiz")
+def _p_table() -> bytes:
+    return _project(_members(**{"data__table_dot_parquet": b"PAR1" + bytes(64) + b"PAR1"}))
+
+
+@case("project_tampered_model.dlwiz")
+def _p_tampered_model() -> bytes:
+    honest = _members(**{"models__final_dot_skops": b"PK\x03\x04 a fitted model"})
+    edited = dict(honest, **{"models/final.skops": b"PK\x03\x04 a swapped model"})
+    return _project(edited, listed=honest)
+
+
+@case("project_cut_in_central_directory.dlwiz")
+def _p_cut_end() -> bytes:
+    return _project()[:-10]
+
+
+@case("project_cut_after_first_member.dlwiz")
+def _p_cut_start() -> bytes:
+    return _project()[:120]
+
+
+@case("project_encryption_header_damaged.dlwiz")
+def _p_enc() -> bytes:
+    return _zip([("encryption.json", b'{"format": "dlwizard-encrypted", "kdf": 7}'),
+                 ("manifest.json", b"\x00" * 64), ("study.json", b"\x01" * 64)])  # fmt: skip
+
+
 # -- driver ---------------------------------------------------------------------------------------
 def build(name: str) -> bytes:
     """The bytes of one corpus file (raises ModuleNotFoundError when its library is missing)."""
