@@ -117,7 +117,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
             )
             for r in results
         ],
-        coefficients=_coefficients(model, p.task, p.classes),
+        coefficients=_coefficients(model, p.task, p.classes, p.categorical),
         full_score=bl.interval(full_iv),
     )
     job.progress(0.7, "Biomarker panel")
@@ -147,7 +147,9 @@ def _rank_key(result, assoc_rank: dict[str, int]) -> tuple:
     return (first, assoc, result.group.name)
 
 
-def _coefficients(model: frozen.Frozen, task: str, classes: list[str]) -> dict[str, float]:
+def _coefficients(
+    model: frozen.Frozen, task: str, classes: list[str], categorical: list[str] = ()
+) -> dict[str, float]:
     """A linear model's coefficients on the standardised features (comparable in size).
 
     Binary: one per feature, towards the positive class. Several classes: one per feature and
@@ -159,7 +161,10 @@ def _coefficients(model: frozen.Frozen, task: str, classes: list[str]) -> dict[s
     coef = getattr(est, "coef_", None)
     if coef is None:
         return {}
-    names = [str(n) for n in model.pipeline.named_steps["prepare"].get_feature_names_out()]
+    names = [
+        _level_name(str(n), categorical)
+        for n in model.pipeline.named_steps["prepare"].get_feature_names_out()
+    ]
     coef = np.atleast_2d(np.asarray(coef, dtype=float))
     if coef.shape[0] == 1:
         ranked = sorted(zip(names, coef[0]), key=lambda t: -abs(t[1]))
@@ -172,6 +177,14 @@ def _coefficients(model: frozen.Frozen, task: str, classes: list[str]) -> dict[s
         for i, label in enumerate(labels):
             out[f"{names[j]}{CLASS_SEP}{label}"] = _keep(coef[i, j])
     return out
+
+
+def _level_name(name: str, categorical) -> str:
+    """A one-hot column as people read it: "site = Biscoe", not "site_Biscoe"."""
+    for col in sorted(categorical, key=len, reverse=True):
+        if name.startswith(f"{col}_") and name != col:
+            return f"{col} = {name[len(col) + 1 :]}"
+    return name
 
 
 def _keep(v: float) -> float:

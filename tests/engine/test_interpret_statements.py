@@ -102,6 +102,12 @@ def test_several_classes_get_one_coefficient_per_class(perfect):
     # signed number per feature could not say.
     bill = by_feature["bill"]
     assert bill[0] < 0 < bill[2]
+    # a category's coefficient is named by its column and level, as people read it
+    assert {f for f in by_feature if f.startswith("site")} <= {
+        "site = Biscoe",
+        "site = Dream",
+        "site = Torgersen",
+    }
 
 
 def test_the_report_prints_the_coefficients_per_class(perfect):
