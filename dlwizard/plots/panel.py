@@ -50,4 +50,9 @@ def panel_curve(
     from dlwizard.plots.learning_curves import plain_numbers
 
     plain_numbers(plot_item.getAxis("left"))  # scores as they are, never "(x0.001)"
+    ys = [y for y in (*values, *lows, *highs, full_value, full_low) if np.isfinite(y)]
+    if ys and max(ys) - min(ys) < 1e-9:
+        # Every score the same (e.g. all perfect): a narrow range under it, not one that
+        # suggests scores above a perfect 1.
+        plot_item.setYRange(ys[0] - 0.05, ys[0] + 0.002, padding=0)
     plot_item.getAxis("bottom").setTicks([[(xi, str(int(k))) for xi, k in zip(x, ks)]])
