@@ -64,6 +64,7 @@ def run_gui(project_path: Path | None = None, demo: bool = False) -> int:
 
 
 _PRELOADS: dict[str, object] = {}  # module -> the thread importing it
+PRELOAD_WAIT_S = 20.0  # at exit, the longest wait for an unfinished preload
 
 
 def preload_in_background(module: str) -> None:
@@ -76,10 +77,10 @@ def preload_in_background(module: str) -> None:
     - torch's import creates thread pools, and the standard library refuses to register their
       exit hooks once shutdown has begun: those modules are imported here, in the calling
       thread, before the thread starts;
-    - the thread is not a daemon: Python lets it finish *before* it runs the exit hooks and
-      tears the modules down (a daemon thread would still be importing while they vanish, and
-      torch's clean-up would then fail at exit); quitting at worst waits for the rest of the
-      import (a few seconds);
+    - at exit the import is let finish (:func:`finish_preloads`, at most
+      :data:`PRELOAD_WAIT_S`) *before* Python runs its exit hooks and tears the modules down:
+      left running, torch would register its clean-up too late and fail at exit. Quitting at
+      worst waits for the rest of the import (a few seconds, the window already closed);
     - a preload that fails anyway stays silent while quitting and is only logged otherwise: the
       real import reports any problem where it matters.
     """
@@ -91,11 +92,29 @@ def preload_in_background(module: str) -> None:
     import concurrent.futures.process
     import concurrent.futures.thread  # noqa: F401
 
+    if not _PRELOADS:
+        # The threading module's own exit hooks run first at shutdown, before atexit's and the
+        # teardown (a private hook, present since Python 3.9; atexit's otherwise).
+        register = getattr(threading, "_register_atexit", None)
+        if register is None:  # pragma: no cover - every supported Python has it
+            import atexit
+
+            register = atexit.register
+        register(finish_preloads)
     thread = threading.Thread(
-        target=_import_quietly, args=(module,), name=f"preload-{module}", daemon=False
+        target=_import_quietly, args=(module,), name=f"preload-{module}", daemon=True
     )
     _PRELOADS[module] = thread
     thread.start()
+
+
+def finish_preloads(timeout: float = PRELOAD_WAIT_S) -> None:
+    """Let the background imports end (up to ``timeout`` seconds in all)."""
+    import time
+
+    end = time.monotonic() + timeout
+    for thread in list(_PRELOADS.values()):
+        thread.join(max(0.0, end - time.monotonic()))
 
 
 def _import_quietly(module: str) -> None:

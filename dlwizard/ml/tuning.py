@@ -20,6 +20,74 @@ from dlwizard.ml.models import Family, default_params, pipeline
 SELECTION_METRIC = {"binary": "auroc", "multiclass": "auroc_macro", "regression": "r2"}
 
 
+# The searched settings in plain words (what the ledger and the results show), and their values
+# where a code stands for something.
+PARAM_LABELS: dict[str, str] = {
+    "C": "Regularisation strength C (smaller: simpler)",
+    "penalty": "Penalty",
+    "l1_ratio": "Share of L1 in the elastic net",
+    "alpha": "Regularisation strength α (larger: simpler)",
+    "var_smoothing": "Variance smoothing",
+    "n_estimators": "Number of trees",
+    "max_depth": "Maximum tree depth",
+    "min_samples_leaf": "Fewest samples per leaf",
+    "max_features": "Share of features tried per split",
+    "n_neighbors": "Number of neighbours k",
+    "weights": "Neighbour weights",
+    "p": "Distance",
+    "learning_rate": "Learning rate",
+    "max_iter": "Boosting rounds",
+    "max_leaf_nodes": "Most leaves per tree",
+    "l2_regularization": "L2 regularisation",
+    "early_stopping": "Early stopping",
+    "gamma": "Kernel width γ (larger: more local)",
+    "epsilon": "Tolerance ε",
+    # networks
+    "width": "Units per hidden layer",
+    "depth": "Hidden layers",
+    "dropout": "Dropout",
+    "weight_decay": "Weight decay",
+    "lr": "Learning rate",
+    "batch_size": "Batch size",
+}
+_VALUE_WORDS: dict[str, dict] = {
+    "penalty": {"l2": "ridge (L2)", "l1": "lasso (L1)", "elasticnet": "elastic net"},
+    "weights": {"uniform": "equal", "distance": "closer count more"},
+    "p": {1: "Manhattan", 2: "Euclidean"},
+    "max_depth": {0: "no limit"},
+    "early_stopping": {True: "yes", False: "no"},
+}
+
+
+def param_label(name: str) -> str:
+    """A searched setting's name as people read it ("Regularisation strength C")."""
+    return PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def readable_settings(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The settings as (plain name, plain value) pairs, in the order given."""
+    out = []
+    for name, value in params.items():
+        if name == "l1_ratio" and params.get("penalty", "elasticnet") != "elasticnet":
+            continue  # only the elastic net uses it
+        words = _VALUE_WORDS.get(name, {})
+        if isinstance(value, str | int) and not isinstance(value, float) and value in words:
+            shown = str(words[value])
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, float):
+            shown = f"{value:.3g}"
+        else:
+            shown = str(value)
+        out.append((param_label(name), shown))
+    return out
+
+
+def settings_text(params: dict[str, Any]) -> str:
+    """The settings in one line: "Penalty: ridge (L2); Regularisation strength C: 0.32"."""
+    return "; ".join(f"{name}: {value}" for name, value in readable_settings(params))
+
+
 @dataclass
 class Budget:
     trials: int = 20

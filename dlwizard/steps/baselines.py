@@ -306,6 +306,59 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
     return section
 
 
+def smallest_p(permutations: int) -> float:
+    """The smallest p-value a permutation test with this many shuffled runs can give."""
+    return 1.0 / (permutations + 1)
+
+
+def permutation_note(permutations: int, p_value: float | None = None) -> str:
+    """What a permutation p-value from few runs can and cannot say, in plain words: "the
+    smallest possible p here is 1/(3+1) = 0.25"."""
+    if permutations <= 0:
+        return ""
+    floor = smallest_p(permutations)
+    text = (
+        f"the smallest possible p here is 1/({permutations}+1) = {floor:.3g}, since the real "
+        f"score is ranked among {permutations} shuffled runs"
+    )
+    if p_value is not None and p_value <= floor + 1e-12:
+        text += " (no shuffled run scored as high as the real model)"
+    if floor > 0.05:
+        text += (
+            "; with so few runs p can never reach 0.05, so it cannot show that the model "
+            "beats chance: use at least 19 runs for that"
+        )
+    return text
+
+
+def zero_width_note(iv: MetricInterval, n: int | None, label: str) -> str:
+    """For an interval of width zero (e.g. AUROC 1.000 (1.000–1.000) on 69 rows): what it does
+    and does not mean. Empty for an interval of some width."""
+    if iv is None or not (np.isfinite(iv.low) and np.isfinite(iv.high)):
+        return ""
+    if round(iv.high, 3) != round(iv.low, 3):
+        return ""
+    rows = f"{n} tuning rows" if n else "the tuning rows"
+    perfect = round(iv.value, 3) == 1.0
+    text = (
+        f"The interval {iv.low:.3f}–{iv.high:.3f} has width zero: every bootstrap resample of "
+        f"the {rows} gave the same {label}. It means "
+        + (
+            "the model scored every one of these rows correctly"
+            if perfect
+            else "these rows leave no room for variation"
+        )
+        + "; it does not mean the score is certain: a bootstrap cannot vary beyond the rows it "
+        "has, and new samples may score lower."
+    )
+    if n and perfect:
+        text += (
+            f" As a yardstick, no error in {n} rows is still compatible with an error rate up to "
+            f"about 3/{n} = {3 / n:.1%} (the rule of three)."
+        )
+    return text + " The sealed test set gives the estimate that counts."
+
+
 def _score(r: FamilyResult | Control, metric: str) -> float:
     if r.tune is None or metric not in r.tune.metrics:
         return float("nan")
@@ -326,6 +379,8 @@ def _recommend(results: list[FamilyResult], metric: str) -> tuple[str | None, st
     rank = {k: i for i, k in enumerate(SIMPLICITY)}
     simplest = min(within, key=lambda r: rank.get(r.key, 99))
     label = metrics.LABELS[metric]
+    iv = best.tune.metrics[metric]
+    zero = zero_width_note(iv, best.tune.n, label)
     if simplest.key == best.key:
         text = (
             f"{best.name} scored best on the tuning set ({label} "
@@ -337,6 +392,8 @@ def _recommend(results: list[FamilyResult], metric: str) -> tuple[str | None, st
             f"uncertainty of the best, {best.name} ({_score(best, metric):.3f}; 95% interval "
             f"from {low:.3f}), and simpler: prefer it unless later steps show otherwise."
         )
+    if zero:
+        text += " " + zero
     return simplest.key, text
 
 
@@ -410,7 +467,8 @@ def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) ->
             Control(
                 kind="label_shuffled",
                 description=f"{best.name} with the best settings, cross-validated on shuffled "
-                f"training labels (real CV score {real:.3f})",
+                f"training labels (real CV score {real:.3f}); "
+                + permutation_note(len(arr), p_value),
                 permutations=len(arr),
                 p_value=p_value,
                 shuffled_scores=[round(float(v), 4) for v in arr],
@@ -469,7 +527,8 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
                     severity="warning",
                     step=STEP,
                     message=f"The best baseline is not clearly better than the same model trained "
-                    f"on shuffled labels (permutation p = {c.p_value:.2f}). There may be little "
+                    f"on shuffled labels (permutation p = {c.p_value:.2f}; "
+                    f"{permutation_note(c.permutations, c.p_value)}). There may be little "
                     "signal to learn, or too few samples to see it.",
                     fix="check the labels and the features; more samples may be needed.",
                 )

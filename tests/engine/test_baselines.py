@@ -153,3 +153,51 @@ def test_cancel_keeps_finished_families(tmp_path):
     assert not project.is_done("baselines")
     with pytest.raises(Cancelled):
         job.check()
+
+
+# -- what few permutations and a zero-width interval can say (issue 12) ---------------------------
+def _separable_project(tmp_path, n: int = 345):
+    """A tiny study the first feature separates perfectly: every model scores 1.000 on the
+    tuning rows (about 69 of them), so the bootstrap interval has width zero."""
+    from tests.engine.synthetic import cohort, project_from_frame
+
+    df = cohort(n, n_features=3, seed=11, label_shift=12.0)
+    project = project_from_frame(tmp_path, df)
+    from dlwizard.steps import split
+    from dlwizard.study.model import SplitOptions
+
+    split.run(project, SplitOptions(seed=1, tune_fraction=0.2, test_fraction=0.2))
+    return project
+
+
+def test_few_shuffled_runs_state_the_smallest_possible_p(tmp_path):
+    project = _separable_project(tmp_path)
+    options = BaselineOptions(
+        families=["logistic"], trials=1, seconds_per_family=30, permutations=3, bootstrap=200
+    )
+    section = baselines.run(project, options)
+    shuffled = next(c for c in section.controls if c.kind == "label_shuffled")
+    assert shuffled.p_value == pytest.approx(0.25)  # no shuffled run reaches a perfect model
+    assert "the smallest possible p here is 1/(3+1) = 0.25" in shuffled.description
+    assert "can never reach 0.05" in shuffled.description
+    # the interval of width zero: said, with what it does and does not mean
+    best = section.results[0].tune
+    iv = best.metrics["auroc"]
+    assert (iv.value, iv.low, iv.high) == (1.0, 1.0, 1.0)
+    assert "has width zero" in section.recommendation
+    assert f"{best.n} tuning rows" in section.recommendation
+    assert "does not mean the score is certain" in section.recommendation
+    assert f"3/{best.n}" in section.recommendation  # the rule of three as a yardstick
+
+
+def test_permutation_and_interval_notes():
+    from dlwizard.study.model import MetricInterval
+
+    assert baselines.smallest_p(3) == 0.25
+    assert "1/(19+1) = 0.05" in baselines.permutation_note(19, 0.3)
+    assert "never reach 0.05" not in baselines.permutation_note(19, 0.3)
+    assert baselines.permutation_note(0) == ""
+    wide = MetricInterval(value=0.9, low=0.8, high=0.97)
+    assert baselines.zero_width_note(wide, 69, "AUROC") == ""
+    flat = baselines.zero_width_note(MetricInterval(value=0.5, low=0.5, high=0.5), 40, "AUROC")
+    assert "has width zero" in flat and "rule of three" not in flat  # not a perfect score

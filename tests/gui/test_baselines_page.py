@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
 from dlwizard.plan import load_plan, run_plan
 from tests.conftest import shared
@@ -73,3 +74,65 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
     section = window.project.study.baselines
     assert section.cancelled and [r.key for r in section.results] == ["logistic"]
     assert "cancelled early" in b.recommendation.text()
+
+
+def _fits_the_window(qtbot, window, page, button) -> None:
+    """No sideways scrolling, and the page's main action in view without scrolling."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QScrollArea
+
+    qtbot.wait(50)
+    area = page.findChild(QScrollArea)
+    assert area.horizontalScrollBar().maximum() == 0, area.widget().minimumSizeHint()
+    view = area.viewport()
+    top = button.mapTo(view, QPoint(0, 0))
+    assert top.x() >= 0 and top.x() + button.width() <= view.width()
+    assert top.y() >= 0 and top.y() + button.height() <= view.height()
+    assert button.text() == button.fontMetrics().elidedText(
+        button.text(), Qt.TextElideMode.ElideRight, button.width()
+    )
+
+
+def test_baselines_page_fits_and_speaks_plainly(qtbot, window, tmp_path):
+    import re
+
+    path = shared("parkinsons_uci", "parkinsons.data")
+    project = _split_project(
+        tmp_path,
+        f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[explore]\n'
+        '[split]\n[baselines]\nfamilies = ["logistic", "knn", "naive_bayes"]\ntrials = 2\n'
+        "permutations = 3\nbootstrap = 200\n",
+    )
+    window.set_project(project)
+    b = _page(window, "baselines")
+    for size in ((1024, 640), (1280, 800)):
+        window.resize(*size)
+        window.go_to(5)
+        _fits_the_window(qtbot, window, b, b.run_button)
+    section = project.study.baselines
+    # the row selected at first is the recommended one, wherever the sort put it
+    keys = [b.results.item(r, 0).data(Qt.ItemDataRole.UserRole + 1) for r in range(3)]
+    section.recommended = keys[-1]  # as if the simplest were last in the ranking
+    b.refresh()
+    selected = b.results.selectionModel().selectedRows()
+    assert [keys[i.row()] for i in selected] == [keys[-1]]
+    name = next(r.name for r in section.results if r.key == keys[-1])
+    assert name in b.panel.title.text() and name in b.settings_label.text()
+    # the ledger in plain words: family names, readable settings, a local time
+    ledger = [b.ledger.item(r, 0).text() for r in range(b.ledger.rowCount())]
+    assert ledger == [r.name for r in section.results]
+    assert not {"logistic", "knn", "naive_bayes"} & set(ledger)
+    b.results.selectRow(keys.index("logistic"))
+    settings = b.settings_label.text()
+    assert "Regularisation strength C" in settings and "Penalty" in settings
+    assert "C=" not in settings and "penalty=" not in settings
+    when = b.ledger_when.text()
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}", when), when
+    assert "T" not in when.split("on ", 1)[1].split(" (")[0]  # not an ISO time stamp
+    # few shuffled runs: the floor of the p-value is said
+    assert "the smallest possible p here is 1/(3+1) = 0.25" in b.controls_label.text()
+    # every header and cell readable without sideways scrolling at 1024 x 640
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    assert b.results.horizontalScrollBar().maximum() == 0
+    assert b.ledger.horizontalScrollBar().maximum() == 0

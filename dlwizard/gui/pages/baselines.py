@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QGridLayout,
-    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QSpinBox,
     QTableWidget,
@@ -23,6 +23,7 @@ from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.evaluation import EvaluationPanel
 from dlwizard.ml import metrics
 from dlwizard.ml.models import families
+from dlwizard.ml.tuning import settings_text
 from dlwizard.steps import baselines
 from dlwizard.study.model import BaselineOptions
 
@@ -40,11 +41,20 @@ class _NumberItem(QTableWidgetItem):
         return float(a if a == a else -1e9) < float(b if b == b else -1e9)
 
 
-def _settings_text(params: dict) -> str:
-    def fmt(v) -> str:
-        return f"{v:.3g}" if isinstance(v, float) else str(v)
+TWO_COLUMNS_FROM = 1000  # page width (px) from which the controls sit beside the panel
 
-    return ", ".join(f"{k}={fmt(v)}" for k, v in params.items())
+
+def _local_time(iso: str) -> str:
+    """A stored ISO time stamp as a local time people read: "28 Nov 2026 23:10"."""
+    from datetime import datetime
+
+    try:
+        t = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    if t.tzinfo is not None:
+        t = t.astimezone()  # the computer's time zone
+    return f"{t.day} {t.strftime('%b %Y %H:%M')}"
 
 
 class BaselinesPage(Page):
@@ -61,7 +71,8 @@ class BaselinesPage(Page):
         super().__init__(window)
         form = QFormLayout()
         budget = QWidget()
-        bl = QHBoxLayout(budget)
+        # Two rows: one row of three settings is wider than the window at 1024 x 640.
+        bl = QGridLayout(budget)
         bl.setContentsMargins(0, 0, 0, 0)
         self.trials_box = QSpinBox()
         self.trials_box.setRange(1, 500)
@@ -73,23 +84,25 @@ class BaselinesPage(Page):
         self.perm_box = QSpinBox()
         self.perm_box.setRange(0, 999)
         self.perm_box.setValue(19)
-        for w in (
-            QLabel("Trials per family"),
-            self.trials_box,
-            QLabel("Time cap per family"),
-            self.seconds_box,
-            QLabel("Shuffled-label runs"),
-            self.perm_box,
+        for i, (text, w) in enumerate(
+            (
+                ("Trials per family", self.trials_box),
+                ("Time cap per family", self.seconds_box),
+                ("Shuffled-label runs", self.perm_box),
+            )
         ):
-            bl.addWidget(w)
-        bl.addStretch(1)
+            bl.addWidget(QLabel(text), i // 2, 2 * (i % 2))
+            bl.addWidget(w, i // 2, 2 * (i % 2) + 1)
+        bl.setColumnStretch(4, 1)
         field_with_help(
             form,
             "Equal budget",
             budget,
             "Every family gets the same number of settings to try (searched with "
             "optuna on the cross-validation folds inside training) and the same time "
-            "cap. The ledger below shows what each one used.",
+            "cap. The ledger below shows what each one used. The shuffled-label runs "
+            "give a permutation p-value: with k runs it cannot go below 1/(k+1), so 19 "
+            "runs or more are needed for p = 0.05.",
         )
         fam_box = QWidget()
         self.fam_layout = QGridLayout(fam_box)
@@ -106,8 +119,11 @@ class BaselinesPage(Page):
         self.run_button = self.add_primary_button("Tune the baselines", self.run_baselines)
         self.recommendation = self.add_status_label()
         self.body.addWidget(SectionTitle("Results on the tuning set"))
-        self.results = QTableWidget(0, 7)
+        self.results = QTableWidget(0, 5)
         self.results.setSortingEnabled(True)
+        # Fits the page: the family column takes the room left and wraps; no sideways scrolling.
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.verticalHeader().hide()
         self.results.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.results.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -115,11 +131,22 @@ class BaselinesPage(Page):
         self.results.itemSelectionChanged.connect(self._show_selected)
         self.results.setMinimumHeight(230)
         self.body.addWidget(self.results)
+        self.settings_label = QLabel()
+        self.settings_label.setWordWrap(True)
+        self.body.addWidget(self.settings_label)
+        self.interval_note = QLabel()
+        self.interval_note.setWordWrap(True)
+        self.interval_note.setStyleSheet(
+            "background: #fff4e0; color: #6b4500; border: 1px solid #f0cf94; "
+            "border-radius: 4px; padding: 8px;"
+        )
+        self.interval_note.hide()
+        self.body.addWidget(self.interval_note)
         self.body.addWidget(
             HelpLabel(
-                "Click a row to see its evaluation panel. CV: mean ± SD over the grouped folds "
-                "inside training (what the search optimised). Tuning set: scored once on rows the "
-                "search never saw, with a bootstrap interval."
+                "Click a row to see its best settings and its evaluation panel. CV: mean ± SD "
+                "over the grouped folds inside training (what the search optimised). Tuning set: "
+                "scored once on rows the search never saw, with a bootstrap interval."
             )
         )
         grid = QGridLayout()
@@ -130,22 +157,49 @@ class BaselinesPage(Page):
         self.controls_label.setWordWrap(True)
         ll.addWidget(SectionTitle("Controls"))
         ll.addWidget(self.controls_label)
-        self.ledger = QTableWidget(0, 3)
-        self.ledger.setHorizontalHeaderLabels(["Family", "Trials used", "Seconds used"])
+        self.ledger = QTableWidget(0, 4)
+        self.ledger.setHorizontalHeaderLabels(
+            ["Family", "Trials used", "Tuning seconds", "Final fit seconds"]
+        )
         self.ledger.verticalHeader().hide()
         self.ledger.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.ledger.horizontalHeader().setStretchLastSection(True)
+        self.ledger.setWordWrap(True)
+        self.ledger.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.ledger.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.ledger.setMinimumHeight(240)
         ll.addWidget(SectionTitle("Tuning ledger"))
+        self.ledger_when = HelpLabel("")
+        ll.addWidget(self.ledger_when)
         ll.addWidget(self.ledger)
         ll.addStretch(1)
-        grid.addWidget(left, 0, 0)
+        self.left, self.grid = left, grid
         self.panel = EvaluationPanel()
-        grid.addWidget(self.panel, 0, 1)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 4)
+        self.columns = 0
+        self._arrange(2)
         self.body.addLayout(grid)
         self.add_findings_section()
+
+    def _arrange(self, columns: int) -> None:
+        """Controls and ledger beside the evaluation panel on a wide page, above it on a narrow
+        one (side by side they are wider than the window at 1024 x 640)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        self.grid.removeWidget(self.left)
+        self.grid.removeWidget(self.panel)
+        self.grid.addWidget(self.left, 0, 0)
+        if columns == 2:
+            self.grid.addWidget(self.panel, 0, 1)
+            self.grid.setColumnStretch(0, 2)
+            self.grid.setColumnStretch(1, 4)
+        else:
+            self.grid.addWidget(self.panel, 1, 0)
+            self.grid.setColumnStretch(0, 1)
+            self.grid.setColumnStretch(1, 0)
+
+    def resizeEvent(self, event) -> None:
+        self._arrange(2 if event.size().width() >= TWO_COLUMNS_FROM else 1)
+        super().resizeEvent(event)
 
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -161,7 +215,7 @@ class BaselinesPage(Page):
             cb = QCheckBox(fam.name)
             cb.setChecked(b is None or not b.options.families or key in b.options.families)
             self.family_checks[key] = cb
-            self.fam_layout.addWidget(cb, i // 3, i % 3)
+            self.fam_layout.addWidget(cb, i // 2, i % 2)  # two columns: three are too wide
         if b is not None:
             self.trials_box.setValue(b.options.trials)
             self.seconds_box.setValue(int(b.options.seconds_per_family))
@@ -174,6 +228,9 @@ class BaselinesPage(Page):
         b = self.project.study.baselines
         if b is None:
             self.results.setRowCount(0)
+            self.settings_label.setText("")
+            self.interval_note.hide()
+            self.ledger_when.setText("")
             self.recommendation.hide()
             self.controls_label.setText("")
             self.ledger.setRowCount(0)
@@ -188,10 +245,10 @@ class BaselinesPage(Page):
         )
         headers = [
             "Family",
-            f"Tuning set {metrics.LABELS[main]} (95% interval)",
-            f"CV {metrics.LABELS[main]} (mean ± SD)",
-        ] + [metrics.LABELS[m] for m in extra]
-        headers += ["Trials", "Tuning s", "Final fit s", "Best settings"]
+            f"Tuning set {metrics.LABELS[main]}\n(95% interval)",
+            f"CV {metrics.LABELS[main]}\n(mean ± SD)",
+        ] + [metrics.LABELS[m].replace(" ", "\n", 1) for m in extra]
+        # Trials and seconds are in the ledger, the best settings under the table.
         self.results.setSortingEnabled(False)
         self.results.setColumnCount(len(headers))
         self.results.setHorizontalHeaderLabels(headers)
@@ -216,19 +273,29 @@ class BaselinesPage(Page):
             for c, m in enumerate(extra, start=3):
                 val = res.tune.metrics[m].value
                 self.results.setItem(r, c, _NumberItem(f"{val:.3f}", val))
-            self.results.setItem(r, 3 + len(extra), _NumberItem(str(res.trials), res.trials))
-            self.results.setItem(r, 4 + len(extra), _NumberItem(f"{res.seconds:.1f}", res.seconds))
-            self.results.setItem(
-                r, 5 + len(extra), _NumberItem(f"{res.fit_seconds:.2f}", res.fit_seconds)
-            )
-            settings = QTableWidgetItem(_settings_text(res.best_params))
-            settings.setToolTip(settings.text())
-            self.results.setItem(r, 6 + len(extra), settings)
+            name.setToolTip("Best settings: " + settings_text(res.best_params))
         self.results.setSortingEnabled(True)
         self.results.sortItems(1, Qt.SortOrder.DescendingOrder)
-        self.results.resizeColumnsToContents()
+        header = self.results.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(headers)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.results.resizeRowsToContents()
+        notes = []
+        for res in b.results:
+            if res.tune is not None and main in res.tune.metrics:
+                note = baselines.zero_width_note(
+                    res.tune.metrics[main], res.tune.n, metrics.LABELS[main]
+                )
+                if note:
+                    notes.append(f"<b>{res.name}</b>: {note}")
+        self.interval_note.setText("<br>".join(notes))
+        self.interval_note.setVisible(bool(notes))
+        recommendation = b.recommendation
+        for note in notes:  # said once, in the note under the table
+            recommendation = recommendation.replace(" " + note.split("</b>: ", 1)[1], "")
         self.recommendation.setText(
-            f"<b>Recommended baseline:</b> {b.recommendation}"
+            f"<b>Recommended baseline:</b> {recommendation}"
             + (" <i>(cancelled early: only finished families are shown)</i>" if b.cancelled else "")
         )
         self.recommendation.show()
@@ -236,10 +303,12 @@ class BaselinesPage(Page):
         for c in b.controls:
             if c.kind == "label_shuffled":
                 mean = np.mean(c.shuffled_scores) if c.shuffled_scores else float("nan")
+                floor = baselines.permutation_note(c.permutations, c.p_value)
+                described = c.description.split("; the smallest possible p")[0]  # said below
                 lines.append(
                     f"<b>Shuffled labels</b>: mean CV {metrics.LABELS[main]} "
                     f"{mean:.3f} over {c.permutations} runs; permutation p = "
-                    f"{c.p_value:.3f}. {c.description}."
+                    f"{c.p_value:.3f}; {floor}. {described}."
                 )
             elif c.tune is not None:
                 v = c.tune.metrics[main]
@@ -249,18 +318,44 @@ class BaselinesPage(Page):
                     f"({v.low:.3f} – {v.high:.3f}). {c.description}."
                 )
         self.controls_label.setText("<br><br>".join(lines))
+        by_key = {r.key: r for r in b.results}
+        zoo = families(task)
         self.ledger.setRowCount(len(b.ledger))
         for r, e in enumerate(b.ledger):
-            self.ledger.setItem(r, 0, QTableWidgetItem(e.family))
-            item = QTableWidgetItem(f"{e.trials_used} / {e.trials_budget}")
+            res = by_key.get(e.family)
+            fam = zoo.get(e.family)
+            name = res.name if res else fam.name if fam else e.family.replace("_", " ")
+            self.ledger.setItem(r, 0, QTableWidgetItem(name))
+            item = QTableWidgetItem(f"{e.trials_used} of {e.trials_budget}")
             if not e.complete:
                 item.setForeground(Qt.GlobalColor.red)
             self.ledger.setItem(r, 1, item)
             self.ledger.setItem(
-                r, 2, QTableWidgetItem(f"{e.seconds_used:.1f} / {e.seconds_budget:.0f}")
+                r, 2, QTableWidgetItem(f"{e.seconds_used:.1f} of {e.seconds_budget:.0f}")
             )
-        self.ledger.resizeColumnsToContents()
-        self.results.selectRow(0)
+            fit = f"{res.fit_seconds:.2f}" if res is not None and res.tune is not None else "—"
+            self.ledger.setItem(r, 3, QTableWidgetItem(fit))
+        header = self.ledger.horizontalHeader()
+        for c in (1, 2, 3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.ledger.resizeRowsToContents()
+        self.ledger_when.setText(f"Tuned on {_local_time(b.done_at)} (this computer's time).")
+        self._select_recommended(b.recommended)
+
+    def _select_recommended(self, key: str | None) -> None:
+        """Select the recommended family's row (the first row when there is none)."""
+        row = 0
+        for r in range(self.results.rowCount()):
+            item = self.results.item(r, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole + 1) == key:
+                row = r
+                break
+        # Cleared first: selecting the row index already selected (the rows were refilled)
+        # would change nothing, and the panel would keep showing the previous family.
+        self.results.blockSignals(True)
+        self.results.clearSelection()
+        self.results.blockSignals(False)
+        self.results.selectRow(row)
 
     def _show_selected(self) -> None:
         b = self.project.study.baselines
@@ -272,6 +367,9 @@ class BaselinesPage(Page):
         if res is None or res.tune is None:
             return
         task = self.project.study.question.task or "binary"
+        self.settings_label.setText(
+            f"<b>Best settings of {res.name}:</b> {settings_text(res.best_params)}."
+        )
         y, out = self._tune_outputs(key, b.classes, task)
         self.panel.show()
         self.panel.show_evaluation(
