@@ -130,6 +130,18 @@ def test_unticked_rungs_and_the_epoch_limit_are_said(window, tmp_path):
     assert "Allow more epochs" not in details  # said once, in the note
 
 
+def test_networks_page_fits_1024_by_640(window, qtbot, tmp_path):
+    from tests.gui.test_baselines_page import _fits_the_window
+
+    falling = [1.0 - 0.01 * i for i in range(40)]
+    page = _with_networks(window, tmp_path, ["mlp_small"], "Tried: MLP, one hidden layer.",
+                          falling)  # fmt: skip
+    for size in ((1024, 640), (1280, 800)):
+        window.resize(*size)
+        window.go_to(6)
+        _fits_the_window(qtbot, window, page, page.run_button)
+
+
 def test_a_run_that_stopped_early_has_no_epoch_note(window, tmp_path):
     plateau = [1.0 - 0.01 * i for i in range(20)] + [0.9] * 5
     page = _with_networks(window, tmp_path, ["mlp_small"], "Tried: MLP, one hidden layer.",
