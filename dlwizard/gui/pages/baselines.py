@@ -149,14 +149,7 @@ class BaselinesPage(Page):
                 "scored once on rows the search never saw, with a bootstrap interval."
             )
         )
-        grid = QGridLayout()
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        self.controls_label = QLabel()
-        self.controls_label.setWordWrap(True)
-        ll.addWidget(SectionTitle("Controls"))
-        ll.addWidget(self.controls_label)
+        # The ledger across the page (in a narrow column its numbers were cut off).
         self.ledger = QTableWidget(0, 4)
         self.ledger.setHorizontalHeaderLabels(
             ["Family", "Trials used", "Tuning seconds", "Final fit seconds"]
@@ -166,11 +159,18 @@ class BaselinesPage(Page):
         self.ledger.setWordWrap(True)
         self.ledger.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ledger.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.ledger.setMinimumHeight(240)
-        ll.addWidget(SectionTitle("Tuning ledger"))
+        self.body.addWidget(SectionTitle("Tuning ledger"))
         self.ledger_when = HelpLabel("")
-        ll.addWidget(self.ledger_when)
-        ll.addWidget(self.ledger)
+        self.body.addWidget(self.ledger_when)
+        self.body.addWidget(self.ledger)
+        grid = QGridLayout()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.controls_label = QLabel()
+        self.controls_label.setWordWrap(True)
+        ll.addWidget(SectionTitle("Controls"))
+        ll.addWidget(self.controls_label)
         ll.addStretch(1)
         self.left, self.grid = left, grid
         self.panel = EvaluationPanel()
@@ -180,7 +180,7 @@ class BaselinesPage(Page):
         self.add_findings_section()
 
     def _arrange(self, columns: int) -> None:
-        """Controls and ledger beside the evaluation panel on a wide page, above it on a narrow
+        """The controls beside the evaluation panel on a wide page, above it on a narrow
         one (side by side they are wider than the window at 1024 x 640)."""
         if columns == self.columns:
             return
@@ -339,6 +339,9 @@ class BaselinesPage(Page):
         for c in (1, 2, 3):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.ledger.resizeRowsToContents()
+        height = self.ledger.horizontalHeader().height() + 4
+        height += sum(self.ledger.rowHeight(r) for r in range(self.ledger.rowCount()))
+        self.ledger.setFixedHeight(max(height, 60))
         self.ledger_when.setText(f"Tuned on {_local_time(b.done_at)} (this computer's time).")
         self._select_recommended(b.recommended)
 
