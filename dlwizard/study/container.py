@@ -346,6 +346,14 @@ def _check_names(zf: zipfile.ZipFile, source: Path) -> list[zipfile.ZipInfo]:
             raise ProjectFileError(
                 f"contains the member {name!r} twice", file=source, fix="open a backup copy."
             )
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise ProjectFileError(
+                f"contains the member {name!r} as a symbolic link; a project never holds links "
+                "(it is never followed)",
+                file=source,
+                fix="open the original project file; this one was altered or made by "
+                "another program.",
+            )
         seen.add(name)
         if info.file_size > MAX_MEMBER_BYTES:
             raise ProjectFileError(
@@ -435,7 +443,7 @@ def _open_zip(source: Path) -> zipfile.ZipFile:
 def _check_manifest(raw: bytes, names: set[str], source: Path) -> dict[str, Any]:
     """The manifest's member table, after checking it against the members present."""
     try:
-        manifest = json.loads(raw)
+        manifest = _json(raw, "manifest.json", source)
         members_meta = manifest["members"]
         version = manifest["schema_version"]
         if not isinstance(members_meta, dict) or not all(
@@ -575,16 +583,42 @@ def load(path: str | Path, password: str | None = None, *, remember: bool = True
     return project
 
 
+def _json(raw: bytes, member: str, source: Path) -> Any:
+    """json.loads, with a document nested beyond Python's recursion limit refused by name."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise ProjectFileError(
+            f"{member} is nested too deeply to be a dlwizard project",
+            file=source,
+            fix="do not open this file: it was altered or made by another program; open the "
+            "original project or a backup copy.",
+        ) from exc
+
+
 def project_from_members(members: dict[str, bytes], source: Path) -> Project:
     """Build a Project from verified plaintext members (as returned by ``read_members``)."""
-    try:
-        doc = json.loads(members["study.json"])
-    except (KeyError, ValueError) as exc:
+    if "study.json" not in members:
         raise ProjectFileError(
-            "has no readable study.json", file=source, fix="open a backup copy."
+            "has no readable study.json (it is missing)",
+            file=source,
+            fix="open the autosaved recovery copy or a backup copy of the project.",
+        )
+    try:
+        doc = _json(members["study.json"], "study.json", source)
+    except ValueError as exc:
+        raise ProjectFileError(
+            "has no readable study.json",
+            file=source,
+            fix="open the autosaved recovery copy or a backup copy of the project.",
         ) from exc
     if not isinstance(doc, dict):
-        raise ProjectFileError("study.json is not an object", file=source, fix="open a backup.")
+        raise ProjectFileError(
+            "study.json is not an object, so this is not a study dlwizard wrote",
+            file=source,
+            fix="open the original project file, or the autosaved recovery copy or a backup; "
+            "this one was altered or made by another program.",
+        )
     doc = migrate(doc, source=str(source))
     try:
         study = Study.model_validate(doc)

@@ -540,7 +540,7 @@ BAD_PROJECTS = [
     ("project_empty.dlwiz", ("empty (0 bytes)",)),
     ("project_excel_renamed.dlwiz", ("no manifest.json", "Excel or Word file")),
     # issue 13
-    ("project_symlink_member.dlwiz", ("data table", "cannot be read")),
+    ("project_symlink_member.dlwiz", ("'data/table.parquet'", "symbolic link")),
     ("project_duplicate_member.dlwiz", ("'study.json' twice",)),
     ("project_member_larger_than_manifest.dlwiz", ("'log.jsonl'", "larger than its recorded")),
     ("project_absolute_path.dlwiz", ("unsafe path", "'/tmp/evil.txt'")),
@@ -563,29 +563,11 @@ BAD_PROJECTS = [
     ("project_cut_after_first_member.dlwiz", ("damaged or truncated",)),
     ("project_encryption_header_damaged.dlwiz", ("encryption header", "damaged")),
 ]
-# Loader bugs found by the corpus (dlwizard/study/container.py is not this corpus's to change):
-# json.loads raises RecursionError, not ValueError, on 100,000 nested brackets, and it escapes
-# as a traceback.
-KNOWN_LOADER_BUGS = {
-    "project_deeply_nested_study.dlwiz": "RecursionError from json.loads is not caught",
-    "project_deeply_nested_manifest.dlwiz": "RecursionError from json.loads is not caught",
-}
-BAD_PROJECTS.append(
-    pytest.param(
-        "project_study_not_object.dlwiz",
-        ("not an object",),
-        marks=pytest.mark.xfail(
-            raises=AssertionError,
-            strict=True,
-            reason="the fix says only 'open a backup.' (container.project_from_members)",
-        ),
-    )
-)
 BAD_PROJECTS += [
-    pytest.param(name, ("nested",), marks=pytest.mark.xfail(raises=RecursionError, reason=why,
-                                                            strict=True))
-    for name, why in KNOWN_LOADER_BUGS.items()
-]  # fmt: skip
+    ("project_study_not_object.dlwiz", ("not an object", "recovery copy")),
+    ("project_deeply_nested_study.dlwiz", ("study.json", "nested too deeply")),
+    ("project_deeply_nested_manifest.dlwiz", ("manifest.json", "nested too deeply")),
+]
 
 
 def listing(folder: Path) -> dict[str, str]:
