@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -40,10 +41,9 @@ CAVEATS = (
     "A feature with low importance may still be related to the outcome: the model may get the "
     "same information from another feature.",
 )
-# Per-class coefficients of a multiclass linear model are kept in InterpretSection.coefficients
-# under "feature<CLASS_SEP>class" keys (binary and regression: the feature's name alone); read
-# them with coefficient_table().
-CLASS_SEP = "\x1f"
+# A multiclass linear model's coefficients are kept per feature and class in
+# InterpretSection.class_coefficients (binary and regression: .coefficients, one per feature);
+# read either with coefficient_table().
 
 
 def _eval_rows(project: Project, which: str):
@@ -103,6 +103,8 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     results = sorted(results, key=lambda r: _rank_key(r, assoc_rank))
     full = metrics.bootstrap(p.task, y, model.output(x), subjects, n_boot=500, seed=options.seed)
     full_iv = full.metrics[metric]
+    coefficients = _coefficients(model, p.task, p.classes, p.categorical)
+    per_class = any(isinstance(v, dict) for v in coefficients.values())
     section = InterpretSection(
         options=options,
         metric=metric,
@@ -117,7 +119,8 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
             )
             for r in results
         ],
-        coefficients=_coefficients(model, p.task, p.classes, p.categorical),
+        coefficients=coefficients if not per_class else {},
+        class_coefficients=coefficients if per_class else {},
         full_score=bl.interval(full_iv),
     )
     job.progress(0.7, "Biomarker panel")
@@ -149,11 +152,11 @@ def _rank_key(result, assoc_rank: dict[str, int]) -> tuple:
 
 def _coefficients(
     model: frozen.Frozen, task: str, classes: list[str], categorical: list[str] = ()
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """A linear model's coefficients on the standardised features (comparable in size).
 
-    Binary: one per feature, towards the positive class. Several classes: one per feature and
-    class (the model has a row of coefficients for each class), as "feature<CLASS_SEP>class".
+    Binary: one per feature, towards the positive class. Several classes: feature -> class ->
+    coefficient (the model has a row of coefficients for each class).
     """
     if model.pipeline is None:
         return {}
@@ -172,10 +175,9 @@ def _coefficients(
     codes = getattr(est, "classes_", np.arange(coef.shape[0]))
     labels = [classes[int(c)] if 0 <= int(c) < len(classes) else str(c) for c in codes]
     size = np.abs(coef).max(axis=0)
-    out: dict[str, float] = {}
+    out: dict[str, dict[str, float]] = {}
     for j in [j for j in np.argsort(-size, kind="stable") if size[j] > 0][:200]:
-        for i, label in enumerate(labels):
-            out[f"{names[j]}{CLASS_SEP}{label}"] = _keep(coef[i, j])
+        out[names[j]] = {label: _keep(coef[i, j]) for i, label in enumerate(labels)}
     return out
 
 
@@ -199,16 +201,13 @@ def coefficient_table(
 
     Binary and regression: no class columns and one value per row. Several classes: one column
     per class, features in the order stored (largest effect on any class first)."""
+    if not section.class_coefficients:
+        return [], [(f, [v]) for f, v in section.coefficients.items()]
     classes: list[str] = []
-    rows: dict[str, dict[str, float]] = {}
-    for key, value in section.coefficients.items():
-        feature, sep, label = key.partition(CLASS_SEP)
-        if sep and label not in classes:
-            classes.append(label)
-        rows.setdefault(feature, {})[label if sep else ""] = value
-    if not classes:
-        return [], [(f, [v[""]]) for f, v in rows.items()]
-    return classes, [(f, [v.get(c) for c in classes]) for f, v in rows.items()]
+    for per_class in section.class_coefficients.values():
+        classes += [c for c in per_class if c not in classes]
+    rows = section.class_coefficients.items()
+    return classes, [(f, [v.get(c) for c in classes]) for f, v in rows]
 
 
 def fmt_coefficient(v: float | None) -> str:

@@ -560,7 +560,9 @@ class InterpretSection(_Model):
     features_considered: int = 0
     preselected: bool = False  # only the features most associated with the label were scored
     importances: list[Importance] = Field(default_factory=list)
-    coefficients: dict[str, float] = Field(default_factory=dict)
+    coefficients: dict[str, float] = Field(default_factory=dict)  # binary / regression
+    # Several classes: feature -> class -> coefficient (the model has one row per class).
+    class_coefficients: dict[str, dict[str, float]] = Field(default_factory=dict)
     full_score: MetricInterval | None = None
     panel_family: str = ""
     panel: list[PanelPoint] = Field(default_factory=list)
