@@ -84,8 +84,10 @@ def fmt_interval(iv: MetricInterval | None, digits: int = 3) -> str:
     """A value with its 95% interval, as printed everywhere in the report."""
     if iv is None:
         return "n/a"
+    if not _finite(iv.value):
+        return f"n/a ({iv.reason})" if iv.reason else "n/a"
     if not (_finite(iv.low) and _finite(iv.high)):
-        return fmt(iv.value, digits)
+        return fmt(iv.value, digits) + (f" (no interval: {iv.reason})" if iv.reason else "")
     return f"{fmt(iv.value, digits)} ({fmt(iv.low, digits)}–{fmt(iv.high, digits)})"
 
 
@@ -727,8 +729,8 @@ def methods_paragraphs(project: Project) -> list[str]:
 def _ci_words(iv: MetricInterval | None) -> str:
     if iv is None:
         return "n/a"
-    if not (_finite(iv.low) and _finite(iv.high)):
-        return fmt(iv.value)
+    if not (_finite(iv.value) and _finite(iv.low) and _finite(iv.high)):
+        return fmt_interval(iv)
     return f"{fmt(iv.value)} (95% CI {fmt(iv.low)}–{fmt(iv.high)})"
 
 

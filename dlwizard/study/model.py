@@ -331,6 +331,19 @@ class MetricInterval(_Model):
     def defined(self) -> bool:
         return math.isfinite(self.value)
 
+    def text(self, digits: int = 3) -> str:
+        """As the pages show it: "0.912  (0.850 – 0.960)", or what is missing and why."""
+        if not self.defined:
+            return f"not defined: {self.reason}" if self.reason else "not defined"
+
+        def num(v: float) -> str:
+            s = f"{v:.{digits}f}"
+            return s[1:] if s.startswith("-") and float(s) == 0 else s
+
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return f"{num(self.value)}  (no interval: {self.reason})"
+        return f"{num(self.value)}  ({num(self.low)} – {num(self.high)})"
+
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and math.isfinite(v)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zipfile
 
 import numpy as np
@@ -17,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dlwizard.ml import metrics
+from dlwizard.report.content import build_report
+from dlwizard.report.document import to_text
 from dlwizard.steps import baselines, compare, split
 from dlwizard.steps import test as test_step
 from dlwizard.study import container
@@ -47,7 +50,8 @@ def _clinical(n: int = 300, seed: int = 0) -> pd.DataFrame:
     return df
 
 
-def test_three_classes_and_a_one_class_subgroup_reopen(tmp_path):
+def clinical_tested(tmp_path) -> Project:
+    """The clinical table run through the test step (three classes, site D one class only)."""
     project = project_from_frame(tmp_path, _clinical(), target="result", roles={"site": "batch"})
     split.run(project, SplitOptions(seed=1))
     baselines.run(
@@ -56,6 +60,11 @@ def test_three_classes_and_a_one_class_subgroup_reopen(tmp_path):
     compare.compare(project)
     compare.freeze(project)
     test_step.unseal(project, confirm=True)
+    return project
+
+
+def test_three_classes_and_a_one_class_subgroup_reopen(tmp_path):
+    project = clinical_tested(tmp_path)
     look = project.study.test.looks[0]
     one_class = next(g for g in look.subgroups if g.column == "site" and g.value == "D")
     iv = one_class.metrics["auroc_macro"]
@@ -71,6 +80,11 @@ def test_three_classes_and_a_one_class_subgroup_reopen(tmp_path):
     back = container.load(path)
     back_iv = next(g for g in back.study.test.looks[0].subgroups if g.value == "D")
     assert back_iv.metrics["auroc_macro"].reason == iv.reason
+    # Reported that way, never as "nan".
+    text = to_text(build_report(back))
+    assert "n/a (only one class among these" in text
+    # (the plan appendix lists "NaN" among the missing-value markers, in quotes)
+    assert not re.search(r'(?<!")\b(nan|inf|infinity)\b(?!")', text, re.I)
 
 
 def _leaves(doc):

@@ -262,9 +262,7 @@ class BaselinesPage(Page):
                 self.results.setItem(r, 1, _NumberItem("failed", float("nan")))
                 continue
             v = res.tune.metrics[main]
-            self.results.setItem(
-                r, 1, _NumberItem(f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})", v.value)
-            )
+            self.results.setItem(r, 1, _NumberItem(v.text(), v.value))
             self.results.setItem(
                 r,
                 2,

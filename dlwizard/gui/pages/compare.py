@@ -119,7 +119,7 @@ class ComparePage(Page):
             self.table.setItem(
                 r,
                 1,
-                QTableWidgetItem(f"{iv.value:.3f}  ({iv.low:.3f} – {iv.high:.3f})" if iv else "–"),
+                QTableWidgetItem(iv.text() if iv else "–"),
             )
             cv = (
                 f"{c.cv_mean:.3f} ± {c.cv_sd:.3f}"

@@ -254,7 +254,7 @@ class NetworksPage(Page):
                 str(rung.trials),
                 f"{rung.cv_mean:.3f}" if rung.cv_mean is not None else "—",
                 f"{rung.train_score:.3f}" if rung.train_score is not None else "—",
-                f"{tune.value:.3f}  ({tune.low:.3f} – {tune.high:.3f})" if tune else "—",
+                tune.text() if tune else "—",
                 f"{gap:+.3f}" if gap is not None else "—",
                 f"{rung.best_epoch + 1} of {o.max_epochs}: the limit"
                 if limits[rung.key]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -27,7 +29,7 @@ from dlwizard.steps import test
 
 
 def _iv(v) -> str:
-    return f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})"
+    return v.text()
 
 
 def _fitted_height(table) -> int:
@@ -159,8 +161,12 @@ class TestPage(Page):
         tune = f"; on the tuning set it scored {look.tune_score:.3f}" if look.tune_score else ""
         self.summary.setText(
             f"<b>{look.version}</b> ({plain_time(look.time)}): the final model's test {label} is "
-            f"<b>{iv.value:.3f}</b> (95% interval {iv.low:.3f} to {iv.high:.3f}, "
-            f"{look.n_test} samples){tune}."
+            + (
+                f"<b>{iv.value:.3f}</b> (95% interval {iv.low:.3f} to {iv.high:.3f}, "
+                if math.isfinite(iv.low) and math.isfinite(iv.high)
+                else f"<b>{iv.text()}</b> ("
+            )
+            + f"{look.n_test} samples){tune}."
         )
         keys = list(look.final.metrics)
         final_name = model_name(self.project, look.model)
@@ -208,23 +214,27 @@ class TestPage(Page):
         self.subgroups.setFixedHeight(_fitted_height(self.subgroups))
         self.subgroups.setVisible(bool(look.subgroups))
         self.subgroups_note.setVisible(not look.subgroups)
+        from dlwizard.steps.interpret import candidates_words
+
+        candidates = candidates_words(self.project, ("batch",))
         self.subgroups_note.setText(
             ""
             if look.subgroups
-            else "No column has the batch, site or sensitive role, so there are no subgroups to "
-            "compare. Mark such columns on the metadata page to see where the model fails."
+            else "No column has the batch, site or sensitive role, so no subgroup was scored"
+            + (f" ({candidates})" if candidates else "")
+            + ". Mark such columns on the metadata page to see where the model fails."
         )
         self.looks.setHorizontalHeaderItem(4, QTableWidgetItem(wrapped(f"Test {label}", 16)))
         self.looks.setRowCount(len(section.looks))
         for r, lk in enumerate(section.looks):
-            v = lk.final.metrics[metric].value if lk.final else float("nan")
+            iv_look = lk.final.metrics.get(metric) if lk.final else None
             for c, text in enumerate(
                 [
                     lk.version,
                     plain_time(lk.time),
                     lk.user,
                     model_name(self.project, lk.model),
-                    f"{v:.3f}",
+                    iv_look.text().split("  (")[0] if iv_look else "–",
                     lk.reason or "–",
                 ]
             ):

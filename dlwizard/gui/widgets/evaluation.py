@@ -140,9 +140,7 @@ class EvaluationPanel(QWidget):
         self.table.setRowCount(len(ev.metrics))
         for r, (k, v) in enumerate(ev.metrics.items()):
             self.table.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
-            self.table.setItem(
-                r, 1, QTableWidgetItem(f"{v.value:.3f}  ({v.low:.3f} – {v.high:.3f})")
-            )
+            self.table.setItem(r, 1, QTableWidgetItem(v.text()))
         self.table.resizeColumnsToContents()
         for w in self._plots:
             w.hide()
