@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-DOT = "#1f6fb2"
-HIGHLIGHT = "#c0392b"
+from dlwizard.plots.palette import HIGHLIGHT, PRIMARY
+
+DOT = PRIMARY
 
 
 def build(

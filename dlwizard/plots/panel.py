@@ -4,6 +4,8 @@ model's (one builder for the wizard and the report). Importance itself is drawn 
 
 from __future__ import annotations
 
+from dlwizard.plots.palette import HIGHLIGHT, PRIMARY
+
 
 def panel_curve(
     plot_item, ks, values, lows, highs, full_value: float, full_low: float, metric_label: str
@@ -23,14 +25,14 @@ def panel_curve(
         pg.InfiniteLine(
             full_value,
             angle=0,
-            pen=pg.mkPen("#c0392b", width=2),
+            pen=pg.mkPen(HIGHLIGHT, width=2),
             label=f"final model {full_value:.3f}",
-            labelOpts={"position": 0.15, "color": "#c0392b"},
+            labelOpts={"position": 0.15, "color": HIGHLIGHT},
         )
     )
     plot_item.addItem(
         pg.InfiniteLine(
-            full_low, angle=0, pen=pg.mkPen("#c0392b", style=pg.QtCore.Qt.PenStyle.DashLine)
+            full_low, angle=0, pen=pg.mkPen(HIGHLIGHT, style=pg.QtCore.Qt.PenStyle.DashLine)
         )
     )
     v = np.asarray(values, dtype=float)
@@ -41,11 +43,11 @@ def panel_curve(
             top=np.asarray(highs) - v,
             bottom=v - np.asarray(lows),
             beam=0.08,
-            pen=pg.mkPen("#1f6fb2"),
+            pen=pg.mkPen(PRIMARY),
         )
     )
     plot_item.plot(
-        x, v, pen=pg.mkPen("#1f6fb2", width=2), symbol="o", symbolSize=7, symbolBrush="#1f6fb2"
+        x, v, pen=pg.mkPen(PRIMARY, width=2), symbol="o", symbolSize=7, symbolBrush=PRIMARY
     )
     from dlwizard.plots.learning_curves import plain_numbers
 

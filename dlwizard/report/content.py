@@ -880,8 +880,13 @@ def _samples(ctx: _Context) -> Section:
                         "Class balance",
                     )
                 ],
-                caption="Labelled samples per class (the positive class in red), as on the "
-                "Explore page.",
+                caption="Labelled samples per class"
+                + (
+                    f" (the class of interest, '{q.positive_class}', highlighted in orange-red)"
+                    if q.task == "binary" and q.positive_class
+                    else ""
+                )
+                + ", as on the Explore page.",
             ),
         )
     sp = s.split
@@ -1393,8 +1398,8 @@ def _baselines(ctx: _Context) -> Section:
             Figure(
                 [panel],
                 caption=f"Tuning-set {ctx.label} of every family (and the chosen network) with "
-                "95% intervals; the recommended model in red. Overlapping intervals mean the "
-                "difference is within noise. The controls are in the next section.",
+                "95% intervals; the recommended model in orange-red. Overlapping intervals mean "
+                "the difference is within noise. The controls are in the next section.",
             )
         )
     if b.recommendation:
@@ -1570,6 +1575,8 @@ def _controls(ctx: _Context) -> Section:
 
 
 def _networks(ctx: _Context) -> Section:
+    from dlwizard.steps.networks import epoch_limit_note
+
     s = ctx.s
     sec = Section("model.networks", "Network ladder")
     n = s.networks
@@ -1589,7 +1596,9 @@ def _networks(ctx: _Context) -> Section:
                 fmt(r.train_score),
                 fmt_interval(iv),
                 f"{gap:+.3f}" if gap is not None and _finite(gap) else "n/a",
-                str(r.best_epoch + 1),
+                f"{r.best_epoch + 1} of {n.options.max_epochs}: the limit"
+                if epoch_limit_note(r, n.options.max_epochs)
+                else str(r.best_epoch + 1),
             ]
         )
     sec.add(
@@ -1613,6 +1622,10 @@ def _networks(ctx: _Context) -> Section:
     )
     if n.stopped_because:
         sec.add(Paragraph(n.stopped_because, lead="Ladder:"))
+    for r in n.rungs:
+        note = epoch_limit_note(r, n.options.max_epochs)
+        if note and note not in (n.stopped_because or ""):
+            sec.add(Paragraph(note, style="note"))
     if n.seed_scores:
         sec.add(
             Paragraph(
@@ -1834,8 +1847,12 @@ def _test(ctx: _Context) -> Section:
                 Table(
                     ["True \\ predicted", *classes],
                     [[c, *[str(v) for v in row]] for c, row in zip(classes, conf)],
-                    caption="Confusion matrix of the final model on the test set (probability 0.5 "
-                    "for binary tasks).",
+                    caption="Confusion matrix of the final model on the test set ("
+                    + (
+                        "a sample is called positive at a predicted probability of 0.5 or more)."
+                        if ctx.task == "binary"
+                        else "each sample is called as its most probable class)."
+                    ),
                     align="l" + "r" * len(classes),
                 )
             )
@@ -2206,6 +2223,10 @@ def _privacy(ctx: _Context) -> Section:
             widths=[3, 1],
         )
     )
+    from dlwizard.steps import privacy as privacy_step
+
+    people = privacy_step.person_rules_apply(p)
+    aside = {id(h) for h in privacy_step.set_aside_identifiers(p)}
     if p.identifiers:
         sec.add(
             Table(
@@ -2216,11 +2237,19 @@ def _privacy(ctx: _Context) -> Section:
                         h.kind.replace("_", " "),
                         h.safe_harbor or "—",
                         "YES" if h.used_as_feature else "no",
-                        h.suggestion,
+                        "Not applied: by the answers the data are not from people."
+                        if id(h) in aside
+                        else h.suggestion,
                     ]
                     for h in p.identifiers
                 ],
-                caption="Columns that look like they identify people (values are not printed).",
+                caption="Columns that look like they identify people (values are not printed)."
+                + (
+                    ""
+                    if people
+                    else " By the answers the data are not from people, so only columns that "
+                    "name or contact a person count for the verdict."
+                ),
                 widths=[1.2, 1, 1.3, 0.8, 2.6],
             )
         )
@@ -2239,7 +2268,8 @@ def _privacy(ctx: _Context) -> Section:
                     ]
                     for qi in p.quasi_identifiers
                 ],
-                caption="Quasi-identifiers: combinations that narrow samples down to few people.",
+                caption="Quasi-identifiers: combinations that narrow samples down to few people."
+                + ("" if people else " Not applied: by the answers the data are not from people."),
                 align="lrrl",
                 widths=[1.5, 0.9, 0.8, 3.3],
             )
