@@ -59,7 +59,15 @@ def test_a_killed_run_leaves_the_old_or_the_new_project(tmp_path):
     out_dir.mkdir()
     target = out_dir / "study.dlwiz"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    assert _run(plan, target, env).wait(timeout=300) == 0
+    # The first run, watched: how long the new file takes from its first byte to its rename.
+    proc = _run(plan, target, env)
+    appeared = None
+    while proc.poll() is None:
+        if appeared is None and list(out_dir.glob(".*.tmp")):
+            appeared = time.monotonic()
+        time.sleep(0.002)
+    assert proc.returncode == 0 and appeared is not None
+    window = max(time.monotonic() - appeared, 0.02)
     ids = {_complete(target)}
     rand = random.Random(13)
     landed_in_save = 0
@@ -71,7 +79,7 @@ def test_a_killed_run_leaves_the_old_or_the_new_project(tmp_path):
             # after a random part of the moment writing takes.
             while proc.poll() is None and not list(out_dir.glob(".*.tmp")):
                 time.sleep(0.002)
-            time.sleep(rand.uniform(0.0, 0.25))
+            time.sleep(rand.uniform(0.0, 0.7) * window)
         else:
             time.sleep(rand.uniform(0.2, 2.5))  # anywhere else in the run
         proc.send_signal(signal.SIGKILL)

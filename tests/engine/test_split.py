@@ -348,6 +348,8 @@ AFTER_THE_SPLIT = {
     "compare.freeze": lambda p: compare.freeze(p),
     "compare.final_model": lambda p: compare.final_model(p),
     "interpret.panel_family": lambda p: interpret.panel_family(p),
+    "interpret.candidates_words": lambda p: interpret.candidates_words(p, ("batch", "subject")),
+    "interpret.subgroup_statement": lambda p: interpret.subgroup_statement(p),
     "interpret.run": lambda p: interpret.run(p, InterpretOptions(repeats=2)),
     "privacy.answer": lambda p: privacy.answer(p, human_subjects=False),
     "privacy.run": lambda p: privacy.run(p),
