@@ -396,8 +396,9 @@ def _class_coverage(labels: pd.Series, sets: np.ndarray, options: SplitOptions) 
                 step=STEP,
                 message="No training row has the class "
                 + ", ".join(f"'{c}'" for c in no_train)
-                + f" (its rows are all in {'the tuning set or ' if options.hold_out_column else ''}"
-                f"{held}): a model can never learn to predict it, and its test score would be "
+                + " ("
+                + "; ".join(_where_rows_are(c, lab, sets, held) for c in no_train[:3])
+                + "): a model can never learn to predict it, and its test score would be "
                 "meaningless.",
                 fix=(
                     f"hold out another {options.hold_out_column} (one where every class also "
@@ -435,6 +436,20 @@ def _class_coverage(labels: pd.Series, sets: np.ndarray, options: SplitOptions) 
                 )
             )
     return findings
+
+
+def _where_rows_are(cls: str, lab: np.ndarray, sets: np.ndarray, held: str) -> str:
+    """'its 31 rows are in the held-out site east' / '... 2 in the tuning set, 1 in the test'."""
+    names = {"tune": "the tuning set", "test": held}
+    counts = [(int(((lab == cls) & (sets == n)).sum()), names[n]) for n in ("tune", "test")]
+    parts = [f"{k} in {where}" for k, where in counts if k]
+    total = sum(k for k, _ in counts)
+    if len(parts) == 1:
+        return (
+            f"its {total} row{'s' if total != 1 else ''} {'are' if total != 1 else 'is'} "
+            + (parts[0].split(" ", 1)[1])
+        )
+    return f"'{cls}': " + ", ".join(parts)
 
 
 def _leakage_checks(work, sets: np.ndarray, subject, options: SplitOptions, dup) -> list[Finding]:
