@@ -90,8 +90,8 @@ class RolesModel(QAbstractTableModel):
         row = self.rows[index.row()]
         value = row[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 1:
-                return ROLE_NAMES.get(value, value)
+            if index.column() == 1:  # the short name; the editor and tooltip say more
+                return ROLE_NAMES.get(value, value).split(" (")[0]
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.EditRole:
             return value
@@ -99,6 +99,8 @@ class RolesModel(QAbstractTableModel):
             return META_COLOR
         if role == Qt.ItemDataRole.ToolTipRole and index.column() in (5, 6):
             return str(value)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
+            return ROLE_NAMES.get(value, value)
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
@@ -237,6 +239,7 @@ class MetadataPage(Page):
         self.body.addWidget(SectionTitle("Column roles"))
         bar = QHBoxLayout()
         self.search = QLineEdit()
+        self.search.setMinimumWidth(140)
         self.search.setPlaceholderText("Find a column…")
         self.search.textChanged.connect(self._filter)
         self.show_all = QCheckBox("Show every measurement column")
@@ -245,11 +248,16 @@ class MetadataPage(Page):
         self.derive_button.clicked.connect(self.open_derive_dialog)
         self.underive_button = QPushButton("Remove derived columns")
         self.underive_button.clicked.connect(self.remove_derived)
+        # Two rows: finding columns, then the subject actions (one row is wider than a
+        # 1024-pixel window).
         bar.addWidget(self.search, 1)
         bar.addWidget(self.show_all)
-        bar.addWidget(self.derive_button)
-        bar.addWidget(self.underive_button)
         self.body.addLayout(bar)
+        actions = QHBoxLayout()
+        actions.addWidget(self.derive_button)
+        actions.addWidget(self.underive_button)
+        actions.addStretch(1)
+        self.body.addLayout(actions)
         self.model = RolesModel()
         self.model.on_role_changed = self.set_role
         self.proxy = RoleFilter()
@@ -264,8 +272,12 @@ class MetadataPage(Page):
         )
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # The first five columns as wide as their contents (capped below); Examples and "Why
+        # this role" share the rest, so the table never scrolls sideways (full text in tooltips).
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        for c in (5, 6):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setMinimumHeight(300)
         self.body.addWidget(self.table)
         self.hidden_note = HelpLabel("")
@@ -354,8 +366,9 @@ class MetadataPage(Page):
             if len(rows) <= 200:
                 self.show_all.setChecked(True)
             self._filter()
-            self.table.resizeColumnsToContents()
-            for c, width in ((0, 220), (1, 260), (5, 220)):
+            for c in range(5):
+                self.table.resizeColumnToContents(c)
+            for c, width in ((0, 200), (1, 230)):
                 self.table.setColumnWidth(c, min(max(self.table.columnWidth(c), 80), width))
             counts: dict[str, int] = {}
             for role in m.roles.values():
