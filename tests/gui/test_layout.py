@@ -77,7 +77,7 @@ def test_pages_fit_the_window_and_keep_their_main_action_in_view(qtbot, window, 
     for w, h in SIZES:
         window.resize(w, h)
         qtbot.wait(30)
-        for step in ("data", "explore", "compare", "test"):
+        for step in ("question", "data", "metadata", "explore", "split", "compare", "test"):
             page = _go(qtbot, window, step)
             scroll = page.findChild(QScrollArea)
             body = scroll.widget()
