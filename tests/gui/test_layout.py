@@ -182,3 +182,14 @@ def test_finding_cards_show_no_codes(qtbot, window, three_class):
             assert card.finding.code not in text, text
             shown += 1
     assert shown, "the study should show at least one finding"
+
+
+def test_the_privacy_check_stays_in_view_below_its_questions(qtbot, window, three_class):
+    window.set_project(three_class)
+    for w, h in SIZES:
+        window.resize(w, h)
+        page = _go(qtbot, window, "privacy")
+        button = page.run_button
+        assert button.isVisible()
+        top_left = button.mapTo(window, button.rect().topLeft())
+        assert 0 <= top_left.y() and top_left.y() + button.height() <= window.height(), (w, h)

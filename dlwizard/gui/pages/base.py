@@ -70,15 +70,27 @@ class Page(QWidget):
         self.findings_title = SectionTitle("Checks")
         self.findings = FindingsPanel(empty_text="No problems found so far.")
 
-    def add_primary_button(self, text: str, slot) -> QPushButton:
-        """The page's main action, right-aligned under its settings."""
+    def add_primary_button(self, text: str, slot, *, pinned: bool = False) -> QPushButton:
+        """The page's main action, right-aligned under its settings. ``pinned``: below the
+        scrolling part of the page instead, so it stays in view however long the settings are
+        (with the hint, when given, on its left)."""
         row = QHBoxLayout()
-        row.addStretch(1)
+        if pinned:
+            row.setContentsMargins(24, 6, 24, 4)
+            self.pinned_hint = QLabel()
+            self.pinned_hint.setWordWrap(True)
+            self.pinned_hint.setObjectName("intro")
+            row.addWidget(self.pinned_hint, 1)
+        else:
+            row.addStretch(1)
         button = QPushButton(text)
         button.setObjectName("primary")
         button.clicked.connect(slot)
         row.addWidget(button)
-        self.body.addLayout(row)
+        if pinned:
+            self.layout().addLayout(row)
+        else:
+            self.body.addLayout(row)
         return button
 
     def add_status_label(self) -> QLabel:

@@ -120,7 +120,12 @@ class PrivacyPage(Page):
         self.body.addWidget(self.crypto_box)
         # -- the check ------------------------------------------------------------------------
         self.final_label = self.add_status_label()
-        self.run_button = self.add_primary_button("Check privacy", self.run_check)
+        # Pinned under the questions' scroll area: five questions push it below a small window.
+        self.run_button = self.add_primary_button("Check privacy", self.run_check, pinned=True)
+        self.pinned_hint.setText(
+            "Answer the questions, then check: the scan, the memorising models and the "
+            "membership audit run on the final model."
+        )
         self.verdict = QLabel()
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
