@@ -192,4 +192,4 @@ def test_the_privacy_check_stays_in_view_below_its_questions(qtbot, window, thre
         button = page.run_button
         assert button.isVisible()
         top_left = button.mapTo(window, button.rect().topLeft())
-        assert 0 <= top_left.y() and top_left.y() + button.height() <= window.height(), (w, h)
+        assert top_left.y() >= 0 and top_left.y() + button.height() <= window.height(), (w, h)
