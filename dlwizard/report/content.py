@@ -1816,7 +1816,7 @@ def _test(ctx: _Context) -> Section:
         sec.add(Paragraph("", lead=head))
         facts = [
             ["When, by whom", f"{fmt_time(look.time)}, {look.user or 'unknown user'}"],
-            ["Model", ctx.family_name(look.model) + f" ({look.model})"],
+            ["Model", ctx.family_name(look.model)],
             ["Test samples", str(look.n_test)],
             ["Test set SHA-256", look.test_sha256 + _sha_check(ctx, look.test_sha256)],
         ]
@@ -2626,7 +2626,7 @@ ACTIONS = {
     "data-imported": "data imported",
     "metadata-reviewed": "roles reviewed",
     "explored": "data explored",
-    "split-made": "data split, test set sealed",
+    "split-made": "data split; test set sealed",
     "baselines-tuned": "baselines tuned",
     "networks-trained": "networks trained",
     "final-model-frozen": "final model frozen",
@@ -2719,10 +2719,14 @@ def _detail_value(k: str, v: Any, ctx: _Context | None) -> str:
     name = ctx.family_name if ctx is not None else (lambda key: key)
     if k in ("model", "recommended", "chosen") and isinstance(v, str):
         return name(v) if v else ""
-    if k in ("families", "rungs") and isinstance(v, list):
+    if k in ("families", "rungs", "memorising") and isinstance(v, list):
         return _words_list([name(str(x)) for x in v])
     if k == "metric" and isinstance(v, str):
         return _metric_label(v)
+    if k == "verdict" and isinstance(v, str):
+        from dlwizard.steps.privacy import VERDICT_WORDS
+
+        return VERDICT_WORDS.get(v, v.replace("_", " "))
     if k == "design" and isinstance(v, str):
         return DESIGNS.get(v, v.replace("_", " "))
     if k == "set" and v in ("tune", "test"):

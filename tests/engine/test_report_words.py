@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from dlwizard.report.content import build_report
@@ -25,4 +27,9 @@ def test_three_classes_and_an_animal_table_are_reported_in_their_own_words(tmp_p
     assert "called at probability 0.5" not in text
     assert "called as its most probable class" in text
     assert [h.column for h in project.study.privacy.identifiers] == ["collected"]
+    # The audit log in words: model names and the verdict, never their keys.
+    # Everything but the plan appendix (TOML, which keeps its keys, rightly); the audit log
+    # comes after it.
+    body = text.split("[question]")[0] + text.rsplit("Audit log", 1)[1]
+    assert not re.search(r"baseline:\w|network:\w|shareable_after|do_not_share", body)
     assert "Not applied: by the answers the data are not from people" in text
