@@ -61,7 +61,7 @@ def write_recovery(project: Project) -> Path:
         members,
         key=key,
         project_id=project.study.id,
-        verify=lambda tmp: container.verify_saved(tmp, project, key),
+        verify=lambda tmp: container.verify_saved(tmp, project, key, tables=False),
     )
     return target
 
