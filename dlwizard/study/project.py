@@ -183,6 +183,9 @@ class Project:
         ):
             self.reunite()
             self.study.split = None
+            # Its checks were about the split just thrown away (a must-fix there would still
+            # mark the step with '!' and block Next).
+            self.study.findings = [f for f in self.study.findings if f.step != "split"]
         later = STEP_ORDER[STEP_ORDER.index(step) + 1 :]
         dropped = [s for s in later if s in self.study.steps_done]
         if dropped:

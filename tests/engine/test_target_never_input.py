@@ -192,3 +192,13 @@ def test_metadata_missing_names_the_candidates_and_stays_plain_without_them(tmp_
     finding = next(f for f in clean.findings("metadata") if f.code == "metadata-missing")
     assert "none looks like one" in finding.message
     assert clean.study.metadata.role_candidates == {}
+
+
+def test_a_thrown_away_split_takes_its_checks_with_it(tmp_path):
+    project = _import(tmp_path, field_table())
+    question.apply(project, target="species")
+    metadata.apply(project, roles={"animal": "subject", "site": "batch"})
+    split.run(project, SplitOptions(seed=2, hold_out_column="site", hold_out_values=["east"]))
+    assert project.errors("split")
+    metadata.apply(project, roles={"sample_no": "ignore"})  # new roles: the split is gone
+    assert project.study.split is None and project.findings("split") == []
