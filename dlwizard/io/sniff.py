@@ -80,10 +80,7 @@ def check_path(path: str | Path) -> Path:
     return path
 
 
-def scan_head(path: str | Path, n_bytes: int = 256 * 1024) -> FileScan:
-    """A quick look at the start of a text file only (no hash, no pass over the whole file):
-    format, encoding and the first lines, for files read once in blocks (predictions)."""
-    path = check_path(path)
+def _size_of_non_empty(path: Path) -> int:
     size = path.stat().st_size
     if size == 0:
         raise DataError(
@@ -91,6 +88,14 @@ def scan_head(path: str | Path, n_bytes: int = 256 * 1024) -> FileScan:
             file=path,
             fix="export the data again from the program that made it.",
         )
+    return size
+
+
+def scan_head(path: str | Path, n_bytes: int = 256 * 1024) -> FileScan:
+    """A quick look at the start of a text file only (no hash, no pass over the whole file):
+    format, encoding and the first lines, for files read once in blocks (predictions)."""
+    path = check_path(path)
+    size = _size_of_non_empty(path)
     with open(path, "rb") as fh:
         head = fh.read(n_bytes)
     magic = next((name for sig, name in _MAGIC if head.startswith(sig)), None)
@@ -119,13 +124,7 @@ def scan_head(path: str | Path, n_bytes: int = 256 * 1024) -> FileScan:
 def scan_file(path: str | Path, job: Job | None = None, text: bool = True) -> FileScan:
     """Hash the file and, for text, check UTF-8 validity in the same pass."""
     path = check_path(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise DataError(
-            "the file is empty (0 bytes)",
-            file=path,
-            fix="export the data again from the program that made it.",
-        )
+    size = _size_of_non_empty(path)
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True

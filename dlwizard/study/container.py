@@ -18,6 +18,7 @@ against the manifest and a compression-ratio limit (zip bombs), and every hash i
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
@@ -182,7 +183,7 @@ def remove_stale_temp_files(path: Path) -> list[Path]:
     folder = path.parent if str(path.parent) else Path(".")
     removed: list[Path] = []
     try:
-        candidates = list(folder.glob(f".{glob_escape(path.name)}.*.tmp"))
+        candidates = list(folder.glob(f".{glob.escape(path.name)}.*.tmp"))
     except OSError:
         return removed
     for tmp in candidates:
@@ -197,12 +198,6 @@ def remove_stale_temp_files(path: Path) -> list[Path]:
         except OSError:
             pass
     return removed
-
-
-def glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
 
 
 def _alive(pid: int, tmp: Path) -> bool:
