@@ -323,7 +323,7 @@ _PERSON = re.compile(
     rf"(?:Mc|Mac|O')?[{_UP}][{_LO}]+(?:[-'][{_UP}]?[{_LO}]+)*){{1,2}}$"
     rf"|^[{_UP}][{_UP}{_LO}'-]+,\s*[{_UP}][{_LO}]+(?:\s+[{_UP}]\.?)?$"
 )
-_SINGLE_NAME = re.compile(rf"^[{_UP}][{_LO}]+(?:[-'][{_UP}]?[{_LO}]+)*$")
+SINGLE_NAME = _SINGLE_NAME = re.compile(rf"^[{_UP}][{_LO}]+(?:[-'][{_UP}]?[{_LO}]+)*$")
 # An ID with a run of 5 or more digits, e.g. MRN0012345, A-1234567, 00456789.
 _LONG_DIGIT_ID = re.compile(r"^[A-Za-z]{0,4}[-_/ ]?\d{5,12}[A-Za-z]?$")
 _CODE = re.compile(r"^(?=[^\s]*\d)[\w./:#-]{2,40}$")  # a code: no spaces, at least one digit
@@ -359,7 +359,7 @@ _FIRST_NAME_TEXT = """
     pierre jean marie luc camille giulia marco luca francesco sofia lucia carlos miguel ana pablo
     javier elena sven lars erik ingrid astrid mohammed ahmed ali fatima wei li chen yuki hiroshi
     priya raj amit"""
-_FIRST_NAMES = frozenset(_FIRST_NAME_TEXT.split())
+FIRST_NAMES = _FIRST_NAMES = frozenset(_FIRST_NAME_TEXT.split())
 
 _SEX_VALUES = {"m", "f", "male", "female", "man", "woman", "men", "women", "boy", "girl"}
 _SEX_EXTRA = {"u", "unknown", "other", "x", "na", "nan", "none", "intersex", "diverse", "d"}
@@ -700,6 +700,16 @@ def quasi_columns(
 ) -> dict[str, str]:
     """The quasi-identifier columns and their category (age, sex, zip, date, ethnicity...)."""
     return _scan_columns(table, roles or {}, seed)[1]
+
+
+def scan_columns(
+    table: pd.DataFrame, roles: dict[str, str] | None = None, *, seed: int = 0
+) -> tuple[list[IdentifierHit], dict[str, str]]:
+    """Per column: identifier hits, and the quasi-identifier category (no combinations).
+
+    Used at metadata time, so identifying columns are set aside before anything is modelled.
+    """
+    return _scan_columns(table, roles or {}, seed)
 
 
 def _scan_columns(

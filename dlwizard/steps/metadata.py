@@ -11,12 +11,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dlwizard.errors import StepError
-from dlwizard.io.profile import column_info
 from dlwizard.jobs import Job
+from dlwizard.ml import column_profile
 from dlwizard.ml.association import association, best_threshold_balanced_accuracy
 from dlwizard.study.model import (
     ROLES,
     Association,
+    ColumnDetection,
     DerivedColumn,
     Finding,
     MetadataSection,
@@ -31,96 +32,29 @@ STEP = "metadata"
 METADATA_ROLES = ("sample_id", "subject", "batch", "time_point", "replicate")
 ASSOCIATION_WARN = 0.3  # Cramér's V / eta above this: the batch tells a lot about the label
 
-_NAME_RULES: tuple[tuple[Role, re.Pattern[str]], ...] = (
-    (
-        "subject",
-        re.compile(
-            r"^(subject|patient|donor|individual|person|participant|mouse|animal|"
-            r"pt|patient_?id|subject_?id|donor_?id|family)(_?id)?$",
-            re.I,
-        ),
-    ),
-    (
-        "sample_id",
-        re.compile(
-            r"^(sample|sample_?id|id|barcode|specimen|name|sample_?name|cell_?id|"
-            r"filename|file|gsm|accession)$",
-            re.I,
-        ),
-    ),
-    (
-        "batch",
-        re.compile(
-            r"(^|_)(batch|site|centre|center|hospital|clinic|lab|plate|run|lane|chip|"
-            r"array|study|cohort|scanner|instrument|machine|date|processing|source_file|"
-            r"operator|flowcell|seq_?run)(_|$)",
-            re.I,
-        ),
-    ),
-    (
-        "time_point",
-        re.compile(r"^(time|time_?point|day|visit|week|month|hour|timepoint|age_?at)", re.I),
-    ),
-    ("replicate", re.compile(r"^(rep|replicate|tech_?rep|bio_?rep)(licate)?(_?\d+)?$", re.I)),
-    (
-        "sensitive",
-        re.compile(
-            r"^(ethnicity|ethnic|race|ancestry|dob|date_?of_?birth|birth_?date|zip|zipcode|"
-            r"postcode|postal_?code|address|phone|email|e_?mail|first_?name|last_?name|"
-            r"surname|mrn|ssn)$",
-            re.I,
-        ),
-    ),
-)
-
 
 def suggest_roles(df: pd.DataFrame, target: str | None) -> tuple[dict[str, Role], dict[str, str]]:
-    """A role for every column, with the reason in plain words."""
-    n = len(df)
+    """A role for every column, with the reason in plain words (from the column profiler)."""
+    roles, reasons, _ = profile_roles(df, target)
+    return roles, reasons
+
+
+def profile_roles(
+    df: pd.DataFrame, target: str | None
+) -> tuple[dict[str, Role], dict[str, str], dict[str, list[ColumnDetection]]]:
+    """Roles, reasons and what the values showed (only columns where they showed something)."""
+    profiles = column_profile.profile_table(df, target)
     roles: dict[str, Role] = {}
     reasons: dict[str, str] = {}
-    for info in column_info(df):
-        name = info.name
-        n_present = n - info.n_missing
-        if name == target:
-            roles[name], reasons[name] = "target", "chosen on the question page"
-            continue
-        if info.kind == "empty":
-            roles[name], reasons[name] = "ignore", "the column is empty"
-            continue
-        if info.kind == "numeric":
-            # A continuous measurement (the thousands of genes of a wide table land here).
-            if _NAME_RULES[3][1].search(name):
-                roles[name], reasons[name] = "time_point", f"the name '{name}' suggests it"
-            else:
-                roles[name], reasons[name] = "feature", "a continuous measurement"
-            continue
-        n_unique = info.n_unique or 0
-        matched = False
-        for role, pattern in _NAME_RULES:
-            if pattern.search(name):
-                why = f"the name '{name}' suggests it"
-                if role == "sample_id" and n_unique < 0.9 * n_present:
-                    # A repeated 'name' is a subject, not a sample (and never a feature).
-                    role = "subject"
-                    why = f"the name '{name}' suggests an ID, and its values repeat"
-                roles[name], reasons[name] = role, why
-                matched = True
-                break
-        if matched:
-            continue
-        text = info.kind in ("categorical", "text")
-        if n_unique <= 1:
-            roles[name], reasons[name] = "ignore", "every row has the same value"
-        elif info.kind == "datetime":
-            roles[name], reasons[name] = "batch", "dates usually mark when samples were processed"
-        elif text and n_unique == n_present and n_unique > 20:
-            roles[name], reasons[name] = "sample_id", "every row has a different text value"
-        elif text and n_unique > max(50, 0.5 * n):
-            roles[name], reasons[name] = "ignore", "free text with many different values"
-        else:
-            roles[name], reasons[name] = "feature", "a measurement or characteristic"
-    return roles, reasons
+    detections: dict[str, list[ColumnDetection]] = {}
+    for name, p in profiles.items():
+        roles[name] = p.role  # type: ignore[assignment]
+        reasons[name] = p.reason
+        if p.detections:
+            detections[name] = [
+                ColumnDetection(code=d.code, evidence=d.evidence, role=d.role) for d in p.detections
+            ]
+    return roles, reasons, detections
 
 
 _SUFFIX = re.compile(r"^(.*?)[_.\- ]?\d+$")
@@ -174,12 +108,9 @@ def role_candidates(df: pd.DataFrame, roles: dict[str, Role]) -> dict[str, Role]
     for col, role in roles.items():
         if role not in ("feature", "ignore") or col not in df.columns:
             continue
-        name = str(col)
-        for cand, pattern in (_NAME_RULES[0], _NAME_RULES[2], _NAME_RULES[3]):
-            if pattern.search(name):
-                out[col] = cand
-                break
-        if col in out:
+        cand = column_profile.hint(str(col))
+        if cand in ("subject", "batch", "time_point"):
+            out[col] = cand
             continue
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s.dtype) or _as_month(s) is not None:
@@ -330,7 +261,7 @@ def apply(
     )
     base_cols = [c for c in df.columns if c not in {d.name for d in (old.derived if old else [])}]
     table = df[base_cols].copy()
-    suggested, reasons = suggest_roles(table, target)
+    suggested, reasons, detections = profile_roles(table, target)
     # Suggest a derived subject only the first time: a removed derivation stays removed.
     if derived is None and old is None and suggest_derived:
         guess = suggest_subject(table, suggested)
@@ -375,6 +306,7 @@ def apply(
         design=design or (old.design if old else "unknown"),
         replicate_kind=replicate_kind or (old.replicate_kind if old else "unknown"),
         n_rows=len(table),
+        detections=detections,
     )
     job.progress(0.5, "Checking subjects, batches and IDs")
     findings = run_checks(table, section, project)
@@ -552,6 +484,8 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
                     )
                 )
 
+    findings += _profile_findings(df, section)
+
     # An ID that gives the label away, or a feature that is the label in disguise.
     if target and q.task in ("binary", "multiclass"):
         findings += _id_encodes_label(df.loc[labelled], by_role, target)
@@ -680,4 +614,118 @@ def _id_encodes_label(df: pd.DataFrame, by_role: dict[str, list[str]], target: s
                     detail={"score": round(score, 3)},
                 )
             )
+    return findings
+
+
+# What the profiler saw that argues against a column's role, as findings that name the column.
+_NOT_A_FEATURE = {
+    "row-index": "a row number",
+    "running-number": "a running sample number",
+    "repeated-id": "an ID of subjects",
+    "unique-id": "an ID",
+    "person-identifier": "information that identifies a person",
+    "free-text": "free text",
+    "many-values": "text with too many different values",
+    "date": "a date",
+    "split-column": "an earlier train/test split",
+    "copy": "a copy of another column",
+    "copy-of-target": "the target in another form",
+    "demographic": "a demographic characteristic",
+    "genotype": "a genotype",
+}
+
+
+def _profile_findings(df: pd.DataFrame, section: MetadataSection) -> list[Finding]:
+    roles = section.roles
+    findings: list[Finding] = []
+    misused: list[tuple[str, ColumnDetection]] = []
+    for col, seen in section.detections.items():
+        role = roles.get(col)
+        for d in seen:
+            if role == "feature" and d.role not in (None, "feature") and d.code in _NOT_A_FEATURE:
+                misused.append((col, d))
+                break
+        codes = {d.code for d in seen}
+        if "split-column" in codes:
+            findings.append(
+                Finding(
+                    code="split-column-found",
+                    severity="info",
+                    step=STEP,
+                    message=f"'{col}' holds an earlier assignment of rows to training and test "
+                    f"sets ({next(d.evidence for d in seen if d.code == 'split-column')}).",
+                    fix="if the rows marked test are a real independent set you must keep, hold "
+                    f"them out on the split page by '{col}'; otherwise leave the column ignored "
+                    "and let the split be made here.",
+                    columns=[col],
+                )
+            )
+        if "copy-of-target" in codes and role != "feature":
+            findings.append(
+                Finding(
+                    code="label-in-another-column",
+                    severity="info",
+                    step=STEP,
+                    message=f"'{col}' holds the label in another form (one value for each "
+                    "class), so it was set aside: as an input it would give the answer away.",
+                    fix="keep it ignored; if it is the column you meant to predict, choose it as "
+                    "the target on the question page.",
+                    columns=[col],
+                )
+            )
+    for col, d in misused[:20]:
+        findings.append(
+            Finding(
+                code="feature-looks-like-metadata",
+                severity="warning",
+                step=STEP,
+                message=f"'{col}' is used as a feature, but its values show "
+                f"{_NOT_A_FEATURE[d.code]}: {d.evidence}.",
+                fix=f"give '{col}' the role '{d.role}' (suggested), unless you are sure it is a "
+                "measurement of the samples.",
+                columns=[col],
+                detail={"detection": d.code, "suggested_role": d.role},
+            )
+        )
+    for col in [c for c, r in roles.items() if r == "sample_id" and c in df.columns]:
+        s = df[col].dropna()
+        counts = s.value_counts()
+        if len(s) and int(counts.iloc[0]) > 1:
+            n_rep = int((counts > 1).sum())
+            findings.append(
+                Finding(
+                    code="sample-id-repeats",
+                    severity="warning",
+                    step=STEP,
+                    message=f"The sample ID '{col}' is not unique: {n_rep} value(s) occur in "
+                    f"more than one row (up to {int(counts.iloc[0])} times, e.g. "
+                    f"'{counts.index[0]}'). Rows sharing an ID are the same sample or subject, "
+                    "so they are not independent.",
+                    fix=f"if the rows are several samples of one subject, give '{col}' the "
+                    "subject role so they stay together when splitting; if they are the same "
+                    "sample twice, remove the duplicates.",
+                    columns=[col],
+                    detail={"repeated_values": n_rep, "max_rows": int(counts.iloc[0])},
+                )
+            )
+    set_aside = {
+        c: section.role_reasons.get(c, "")
+        for c, seen in section.detections.items()
+        if roles.get(c) == "ignore" and any(d.role == "ignore" for d in seen)
+    }
+    if set_aside:
+        shown = "; ".join(f"'{c}' ({why})" for c, why in list(set_aside.items())[:6])
+        more = len(set_aside) - 6
+        findings.append(
+            Finding(
+                code="columns-set-aside",
+                severity="info",
+                step=STEP,
+                message=f"{len(set_aside)} column(s) are kept out of the model because of what "
+                f"their values show: {shown}" + (f"; and {more} more." if more > 0 else "."),
+                fix="check each one on this page; give a column the feature role again only if "
+                "it is a real measurement of the samples.",
+                columns=list(set_aside)[:50],
+            )
+        )
     return findings

@@ -62,10 +62,11 @@ def test_roles_from_names():
             "site": ["x", "y", "z", "w"] * 10,
             "run_date": [f"2020-01-0{i % 5 + 1}" for i in range(N)],
             "visit": [1, 2] * 20,
-            "day": _rng().normal(size=N),
+            "day": _rng().normal(size=N) + 10,  # not a copy of gene0
             "ethnicity": ["p", "q"] * 20,
             "rep": [1, 2, 3, 4] * 10,
-            "dx": _balanced_labels(),
+            "dx": ["a"] * 20 + ["b"] * 20,  # not the alternating pattern of 'Batch' or 'visit'
+
             **_features(),
         }
     )
@@ -99,7 +100,7 @@ def test_roles_from_cardinality_and_type():
             "colour": ["red", "blue"] * 20,
             "count": _rng().integers(0, 100, N),
             "when": pd.date_range("2020-01-01", periods=N),
-            "dx": _balanced_labels(),
+            "dx": ["a"] * 20 + ["b"] * 20,  # 'colour' alternating like dx would be dx itself
             "gene": _rng().normal(size=N),
         }
     )
