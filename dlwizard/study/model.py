@@ -186,6 +186,15 @@ class Association(_Model):
     n: int = 0
 
 
+class ColumnDetection(_Model):
+    """What a column's values show (a row number, a repeated ID, dates as text...), in plain
+    words, with the role it argues for (None: it only informs)."""
+
+    code: str
+    evidence: str
+    role: Role | None = None
+
+
 class MetadataSection(_Model):
     roles: dict[str, Role] = Field(default_factory=dict)
     suggested_roles: dict[str, Role] = Field(default_factory=dict)
@@ -199,6 +208,8 @@ class MetadataSection(_Model):
     # Columns with another role (feature, ignore) that look like metadata: column -> the role
     # they look like. Statements such as "no batch column" name them instead of denying them.
     role_candidates: dict[str, Role] = Field(default_factory=dict)
+    # What the column profiler saw in each column's values (only columns where it saw something).
+    detections: dict[str, list[ColumnDetection]] = Field(default_factory=dict)
 
 
 class Finding(_Model):
