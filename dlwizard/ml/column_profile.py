@@ -619,7 +619,7 @@ def _repeated_id_evidence(
     mean_size = n_ok / len(sizes)
     if mean_size < 1.3 or mean_size > 10 or sizes.max() > ID_MAX_GROUP or (sizes >= 2).sum() < 5:
         return None
-    what = f"{len(sizes)} values for {n_ok} rows, up to {int(sizes.max())} rows each"
+    what = f"{len(sizes)} values repeat over {n_ok} rows (up to {int(sizes.max())} rows each)"
     # (a) the rows of one value sit together: adjacent rows share the value as often as they can
     c = codes[ok]
     contiguity = int(np.sum(c[1:] == c[:-1])) / max(1, n_ok - len(sizes))
