@@ -56,3 +56,23 @@ def find_duplicates(values: np.ndarray, extra: pd.DataFrame | None = None) -> Du
     in_exact = {frozenset(g) for g in exact}
     near = [g for g in groups_of_equal(near_h) if frozenset(g) not in in_exact]
     return Duplicates(exact=exact, near=near)
+
+
+def conflicting_labels(groups: list[list[int]], labels: pd.Series) -> list[list[int]]:
+    """Groups of identical rows (positions) whose labels differ; missing labels do not count.
+
+    The same measurement cannot belong to two classes: either a label is wrong, or the features
+    miss what tells these samples apart (and then no model can).
+    """
+    out = []
+    for g in groups:
+        values = labels.iloc[g].dropna().astype(str)
+        if values.nunique() > 1:
+            out.append(g)
+    return out
+
+
+def differing_ids(groups: list[list[int]], ids: pd.Series) -> list[list[int]]:
+    """Groups of identical rows (positions) that carry more than one sample ID: possibly the
+    same sample recorded twice under different IDs."""
+    return [g for g in groups if ids.iloc[g].astype(str).nunique() > 1]

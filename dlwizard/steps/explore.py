@@ -13,12 +13,13 @@ import numpy as np
 
 from dlwizard.errors import StepError
 from dlwizard.jobs import Job
-from dlwizard.ml import batch_effects, duplicates, embedding, metadata_only
+from dlwizard.ml import batch_effects, duplicates, embedding, metadata_only, shortcut_screen
 from dlwizard.ml.features import impute_scale, numeric_features
 from dlwizard.study.model import (
     BatchEffect,
     ExploreOptions,
     ExploreSection,
+    FeatureScreen,
     Finding,
     ShortcutCheck,
 )
@@ -141,6 +142,7 @@ def compute(
     dup = duplicates.find_duplicates(feats_all.values, df_all[extra_cols] if extra_cols else None)
     section.exact_duplicates = [_row_ids(df_all, g) for g in dup.exact][:500]
     section.near_duplicates = [_row_ids(df_all, g) for g in dup.near][:500]
+    sid = next((c for c, r in roles.items() if r == "sample_id" and c in df_all.columns), None)
     for kind, groups, text in (
         ("exact-duplicates", section.exact_duplicates, "identical feature values"),
         (
@@ -151,19 +153,31 @@ def compute(
     ):
         if groups:
             n_rows = sum(len(g) for g in groups)
+            message = (
+                f"{len(groups)} group(s) of samples ({n_rows} rows) have {text}, for "
+                f"example {describe_rows(project, groups[0])}."
+            )
+            if kind == "exact-duplicates" and sid:
+                renamed = duplicates.differing_ids(dup.exact, df_all[sid])
+                if renamed:
+                    message += (
+                        f" In {len(renamed)} of these groups the sample IDs differ: they may be "
+                        "the same sample recorded twice under different IDs (possible repeated "
+                        "samples)."
+                    )
             findings.append(
                 Finding(
                     code=kind,
                     severity="warning",
                     step=STEP,
-                    message=f"{len(groups)} group(s) of samples ({n_rows} rows) have {text}, for "
-                    f"example {describe_rows(project, groups[0])}.",
+                    message=message,
                     fix="if they are the same sample measured or exported twice, keep one; the "
                     "split "
                     "will keep duplicates in the same set so they cannot leak into the test.",
                     detail={"groups": groups[:50]},
                 )
             )
+    findings += _conflicting_labels(project, dup.exact)
 
     df, target = _labelled(project)
     feats = numeric_features(df, roles)
@@ -242,6 +256,21 @@ def compute(
                 )
 
     if target:
+        job.progress(0.68, "Is any single feature the label in another form?")
+        screen = _feature_screen(project, df, target, roles, feats, options.seed, job)
+        section.feature_screen = [
+            FeatureScreen(
+                column=r.column,
+                kind=r.kind,
+                metric=r.metric,
+                score=r.score,
+                flag=r.flag,
+                evidence=r.evidence,
+                detail=r.detail,
+            )
+            for r in screen.results
+        ]
+        findings += _screen_findings(screen, target)
         job.progress(0.75, "Can metadata alone predict the label?")
         section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job)
         for sc in section.shortcuts:
@@ -341,6 +370,161 @@ def _shortcuts(project, df, target, roles, seed: int, job: Job) -> list[Shortcut
         )
         for s in out
     ]
+
+
+def _conflicting_labels(project: Project, groups: list[list[int]]) -> list[Finding]:
+    """Identical feature rows with different labels (classification only: a numeric label
+    naturally varies a little between replicates)."""
+    df = project.table
+    q = project.study.question
+    target = q.target
+    if not groups or q.task == "regression" or not target or target not in df.columns:
+        return []
+    conflicts = duplicates.conflicting_labels(groups, df[target])
+    if not conflicts:
+        return []
+    rows = [_row_ids(df, g) for g in conflicts]
+    labels = [sorted({str(v) for v in df[target].iloc[g].dropna()}) for g in conflicts]
+    shown = ", ".join(f"'{v}'" for v in labels[0])
+    return [
+        Finding(
+            code="conflicting-labels",
+            severity="warning",
+            step=STEP,
+            message=f"{len(conflicts)} group(s) of samples have identical feature values but "
+            f"different labels, for example {describe_rows(project, rows[0])} ({shown}). The "
+            "same measurement cannot be two classes.",
+            fix="check the labels of these samples: either a label is wrong, or the features "
+            "miss what tells these samples apart (and then no model can).",
+            detail={"groups": rows[:50], "labels": labels[:50]},
+        )
+    ]
+
+
+def _feature_screen(project, df, target, roles, feats, seed: int, job: Job):
+    """Every feature alone against the label (``feats``: the numeric features of ``df``)."""
+    q = project.study.question
+    subject = next((c for c, r in roles.items() if r == "subject" and c in df.columns), None)
+    groups = df[subject].astype(str).to_numpy() if subject else None
+    numeric = set(feats.columns)
+    cat_cols = [
+        c for c, r in roles.items() if r == "feature" and c in df.columns and c not in numeric
+    ]
+    # A feature the metadata step already called the label in another form is not reported again.
+    known = {
+        c
+        for f in project.findings("metadata")
+        if f.code == "feature-reveals-label"
+        for c in f.columns
+    }
+    return shortcut_screen.screen(
+        feats.values,
+        feats.columns,
+        df[cat_cols] if cat_cols else None,
+        df[target],
+        q.task or "binary",
+        groups,
+        q.positive_class,
+        seed,
+        job.sub(0.68, 0.75),
+        known,
+    )
+
+
+def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Finding]:
+    """At most one finding per code, naming up to five columns (all flagged ones in columns)."""
+    findings = []
+    for code in ("single-feature-shortcut", "possible-confounder", "follow-up-time"):
+        hits = screen.flagged(code)
+        if not hits:
+            continue
+        names = [r.column for r in hits]
+        detail: dict = {
+            "scores": {r.column: r.score for r in hits[:50]},
+            "metric": hits[0].metric,
+            "evidence": {r.column: r.evidence for r in hits[:50]},
+        }
+        more = f" (and {len(hits) - 5} more)" if len(hits) > 5 else ""
+        first = hits[0]
+        if code == "single-feature-shortcut":
+            if len(hits) == 1:
+                lead = f"The feature '{first.column}' alone predicts the label '{target}' almost "
+                lead += f"perfectly: {first.evidence}."
+            else:
+                lead = (
+                    f"{len(hits)} features each predict the label '{target}' almost perfectly "
+                    "on their own: "
+                    + "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
+                    + "".join(f"; '{r.column}'" for r in hits[3:5])
+                    + f"{more}."
+                )
+            message = (
+                lead + " Such a column is probably the outcome in another form, or recorded "
+                "because of it, and a model would read the answer from it instead of learning "
+                "the biology."
+            )
+            fix = (
+                "give it the role 'ignore' on the metadata page, or check how and when it was "
+                "measured: a value set by the outcome (a test's result, a visit that happens "
+                "only after the event) is no predictor."
+            )
+        elif code == "possible-confounder":
+            hinted = [r for r in hits if r.detail.get("looks_like")]
+            listed = "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
+            listed += "".join(f"; '{r.column}'" for r in hits[3:5]) + more
+            if hinted:
+                why = "; ".join(f"'{r.column}': {r.detail['looks_like']}" for r in hinted[:3])
+                reading = (
+                    f"This looks like where, when or how the samples were collected ({why}): a "
+                    "model could learn the place, the batch or the time instead of the biology."
+                )
+            else:
+                reading = (
+                    "It may say where, when or how the samples were collected (a place, a "
+                    "batch, a time) rather than anything biological; a model could learn that "
+                    "instead."
+                )
+            message = (
+                f"A categorical feature is strongly associated with the label '{target}' "
+                f"({listed}). {reading}"
+            )
+            fix = (
+                "if it records where, when or how samples were collected, give it the batch "
+                "role on the metadata page: it is then checked, and whole groups can be held "
+                "out when splitting; otherwise keep it out of the features or keep it knowingly."
+            )
+            measure = first.metric
+            detail.update(
+                {
+                    measure: first.detail.get(measure, first.score),
+                    "p_value": first.detail.get("p_value"),
+                    "suggested_role": "batch",
+                }
+            )
+        else:
+            listed = "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:5]) + more
+            message = (
+                f"A feature looks like a follow-up, survival or time-to-event duration and goes "
+                f"with the outcome ({listed}). A follow-up time is shaped by the outcome (an "
+                "event ends the follow-up early), so it tells the model the answer after the "
+                "fact; it must not be an input."
+            )
+            fix = (
+                "give it the role 'ignore' on the metadata page; if the question is how long "
+                "until an event, that is a survival analysis, not a classification."
+            )
+        findings.append(
+            Finding(
+                code=code,
+                severity="warning",
+                step=STEP,
+                message=message,
+                fix=fix,
+                columns=names[:50],
+                detail=detail,
+            )
+        )
+    return findings
 
 
 def run(

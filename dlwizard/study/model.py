@@ -260,6 +260,21 @@ class ShortcutCheck(_Model):
     above_chance: bool
 
 
+class FeatureScreen(_Model):
+    """One feature scored alone against the label, out of fold, and the flag it earned (only
+    flagged features and the strongest few are kept, never one row per feature of a wide
+    table)."""
+
+    column: str
+    kind: Literal["number", "category"]
+    # balanced_accuracy / r2: a single-feature model, out of fold; cramers_v / eta: association
+    metric: Literal["balanced_accuracy", "r2", "cramers_v", "eta"]
+    score: float
+    flag: Literal["single-feature-shortcut", "possible-confounder", "follow-up-time"] | None = None
+    evidence: str = ""  # in plain words: the score, the value and its counts, the pattern
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
 class ExploreSection(_Model):
     options: ExploreOptions = Field(default_factory=ExploreOptions)
     n_rows: int = 0
@@ -274,6 +289,8 @@ class ExploreSection(_Model):
     missing_share: float = 0.0
     column_missing: dict[str, float] = Field(default_factory=dict)  # the most-missing columns
     rows_mostly_missing: list[int] = Field(default_factory=list)
+    # Every feature alone against the label: the flagged ones, then the strongest (at most 10).
+    feature_screen: list[FeatureScreen] = Field(default_factory=list)
     done_at: str = Field(default_factory=now_iso)
 
 
