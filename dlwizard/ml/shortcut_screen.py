@@ -381,7 +381,8 @@ def _cv_number(x, codes, yv, task, n_classes, folds, seed) -> dict[str, float]:
                 above = x[te_ok] > cut
                 pred[te_ok] = np.where(above == up, 1, 0)
                 # The rank score with the direction learned on the training folds.
-                direction = 1.0 if (_auroc(codes[ok], x[ok]) or 0.5) >= 0.5 else -1.0
+                train_auc = _auroc(codes[ok], x[ok])
+                direction = -1.0 if train_auc is not None and train_auc < 0.5 else 1.0
                 # A missing value ranks beyond every value, on the side of its training class.
                 big = np.nanmax(np.abs(x)) + 1.0 if (~miss).any() else 1.0
                 score = np.where(miss[te], big if miss_cls == 1 else -big, direction * x[te])
@@ -601,12 +602,15 @@ def screen(
             res.flag = "single-feature-shortcut"
             res.evidence = "; ".join(evidence)
         elif j in follow:
+            # Out of fold, with the direction learned on the training folds.
             auc = scores.get("auroc", 0.5)
-            if max(auc, 1 - auc) >= FOLLOW_UP_AUROC:
+            if auc >= FOLLOW_UP_AUROC:
+                ok = ~np.isnan(x)
+                longer = (_auroc(codes[ok], x[ok]) or 0.5) >= 0.5
                 res.flag = "follow-up-time"
                 res.evidence = (
-                    f"out-of-fold AUROC {max(auc, 1 - auc):.2f}: "
-                    f"{'shorter' if auc < 0.5 else 'longer'} times go with '{classes[1]}'"
+                    f"out-of-fold AUROC {auc:.2f}; the '{classes[1]}' rows have "
+                    f"{'longer' if longer else 'shorter'} times"
                 )
         results[names[j]] = res
 

@@ -448,12 +448,11 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
         first = hits[0]
         if code == "single-feature-shortcut":
             if len(hits) == 1:
-                lead = f"The feature '{first.column}' alone predicts the label '{target}' almost "
-                lead += f"perfectly: {first.evidence}."
+                lead = f"The feature '{first.column}' alone gives the label '{target}' away: "
+                lead += f"{first.evidence}."
             else:
                 lead = (
-                    f"{len(hits)} features each predict the label '{target}' almost perfectly "
-                    "on their own: "
+                    f"{len(hits)} features each give the label '{target}' away on their own: "
                     + "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
                     + "".join(f"; '{r.column}'" for r in hits[3:5])
                     + f"{more}."
@@ -470,13 +469,28 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
             )
         elif code == "possible-confounder":
             hinted = [r for r in hits if r.detail.get("looks_like")]
-            listed = "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
-            listed += "".join(f"; '{r.column}'" for r in hits[3:5]) + more
+            if len(hits) == 1:
+                lead = (
+                    f"The categorical feature '{first.column}' is strongly associated with the "
+                    f"label '{target}': {first.evidence}."
+                )
+            else:
+                lead = (
+                    f"{len(hits)} categorical features are strongly associated with the label "
+                    f"'{target}': "
+                    + "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
+                    + "".join(f"; '{r.column}'" for r in hits[3:5])
+                    + f"{more}."
+                )
             if hinted:
-                why = "; ".join(f"'{r.column}': {r.detail['looks_like']}" for r in hinted[:3])
+                why = "; ".join(
+                    (r.detail["looks_like"] if len(hits) == 1 else f"'{r.column}': ")
+                    + ("" if len(hits) == 1 else r.detail["looks_like"])
+                    for r in hinted[:3]
+                )
                 reading = (
-                    f"This looks like where, when or how the samples were collected ({why}): a "
-                    "model could learn the place, the batch or the time instead of the biology."
+                    f"It looks like where, when or how the samples were collected ({why}), "
+                    "not biology: a model could learn the place, the batch or the time instead."
                 )
             else:
                 reading = (
@@ -484,10 +498,7 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
                     "batch, a time) rather than anything biological; a model could learn that "
                     "instead."
                 )
-            message = (
-                f"A categorical feature is strongly associated with the label '{target}' "
-                f"({listed}). {reading}"
-            )
+            message = f"{lead} {reading}"
             fix = (
                 "if it records where, when or how samples were collected, give it the batch "
                 "role on the metadata page: it is then checked, and whole groups can be held "
