@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,7 @@ _HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_TIME_NAME = _HINTS[3][1]
 _SPLIT_NAME = re.compile(
     r"^(split|set|subset|partition|fold|dataset_?split|train_?test|"
     r"data_?set|role|usage|is_?test|is_?train|holdout)$",
@@ -185,7 +187,8 @@ def profile_table(
 
     profiles: dict[str, ColumnProfile] = {}
     names = [str(c) for c in df.columns]
-    stats = _numeric_stats(df)
+    target_codes = _target_codes(df, target)
+    stats = _numeric_stats(df, target_codes)
     continuous = {c for c, st in stats.items() if st.continuous}
     id_hits, quasi = _identifier_scan(df, continuous, seed)
     others = _per_subject_columns(df, stats, target)
@@ -197,7 +200,7 @@ def profile_table(
             )
             continue
         st = stats.get(name)
-        nm = hint(name)
+        nm = hint(name) if st is None or not st.continuous or _TIME_NAME.match(name) else None
         if st is not None and (st.continuous or (budget <= 0 and name not in id_hits)):
             # A measurement (the thousands of genes of a wide table land here, fast).
             profiles[name] = p = ColumnProfile(name, "number", "feature", "a measurement")
@@ -219,7 +222,7 @@ def profile_table(
             df, pos, name, dtype, st, nm, id_hits.get(name), quasi.get(name), others, target, seed
         )
     _surnames_beside_first_names(df, profiles)
-    _mark_copies(df, profiles, stats, target)
+    _mark_copies(df, profiles, stats, target, target_codes)
     return profiles
 
 
@@ -478,9 +481,20 @@ class _NumStats:
     key: bytes  # hash of the values, to find copies
     adjacent_equal: int = 0  # rows whose value equals the row above
     row_number: tuple[str, str] | None = None
+    recodes_target: bool = False  # one value per class, a different one for each
 
 
-def _numeric_stats(df: pd.DataFrame) -> dict[str, _NumStats]:
+def _target_codes(df: pd.DataFrame, target: str | None) -> np.ndarray | None:
+    import pandas as pd
+
+    names = [str(c) for c in df.columns]
+    if target is None or str(target) not in names:
+        return None
+    codes, uniques = pd.factorize(df.iloc[:, names.index(str(target))])
+    return codes if 2 <= len(uniques) <= 50 else None
+
+
+def _numeric_stats(df: pd.DataFrame, target_codes: np.ndarray | None) -> dict[str, _NumStats]:
     """Range, fractions, adjacent repeats, a row-number test and a hash for every numeric
     column, a block of columns at a time."""
     import pandas as pd
@@ -492,29 +506,58 @@ def _numeric_stats(df: pd.DataFrame) -> dict[str, _NumStats]:
     ]
     out: dict[str, _NumStats] = {}
     n = len(df)
+    names = [str(c) for c in df.columns]
     for start in range(0, len(cols), CHUNK):
         part = cols[start : start + CHUNK]
         block = df.iloc[:, part].to_numpy(dtype=float, na_value=np.nan)
         fin = np.isfinite(block)
+        filled = np.where(fin, block, np.inf)  # one value for every kind of missing
         with np.errstate(invalid="ignore"):
             present = fin.sum(axis=0)
-            lo = np.min(np.where(fin, block, np.inf), axis=0)
-            hi = np.max(np.where(fin, block, -np.inf), axis=0)
-            frac = np.any(fin & (np.floor(block) != block), axis=0)
-            adjacent = np.sum(block[1:] == block[:-1], axis=0) if n > 1 else np.zeros(len(part))
-        keys = np.ascontiguousarray(np.where(fin, block, np.inf).T)
+            lo = filled.min(axis=0)
+            hi = np.where(fin, block, -np.inf).max(axis=0)
+            frac = np.any(np.floor(filled) != filled, axis=0)
+            adjacent = np.sum(filled[1:] == filled[:-1], axis=0) if n > 1 else np.zeros(len(part))
+        keys = np.ascontiguousarray(filled.T)
+        recodes = _recodes(block, fin, target_codes)
         for k, j in enumerate(part):
             st = _NumStats(
                 float(lo[k]),
                 float(hi[k]),
                 int(present[k]),
                 bool(frac[k]),
-                hashlib.blake2b(keys[k].tobytes(), digest_size=16).digest(),
+                hashlib.blake2b(keys[k].data, digest_size=16).digest(),
                 int(adjacent[k]),
+                recodes_target=bool(recodes[k]),
             )
-            out[str(df.columns[j])] = st
+            out[names[j]] = st
             if not st.continuous and present[k] == n and n >= MIN_ROWS:
                 st.row_number = _row_number(block[:, k], st)
+    return out
+
+
+def _recodes(block: np.ndarray, fin: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """Per column: whether it holds one value per class of the target, a different one each."""
+    out = np.zeros(block.shape[1], dtype=bool)
+    if codes is None or block.shape[1] == 0:
+        return out
+    labelled = codes >= 0
+    out[:] = fin[labelled].all(axis=0)  # a column missing where a label exists cannot copy it
+    k = int(codes.max()) + 1
+    lows = np.empty((k, block.shape[1]))
+    for c in range(k):
+        rows = block[codes == c]
+        if not len(rows):
+            return np.zeros(block.shape[1], dtype=bool)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns: NaN, no copy
+            lo, hi = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
+        out &= lo == hi
+        lows[c] = lo
+    if k > 1 and out.any():
+        srt = np.sort(lows[:, out], axis=0)
+        distinct = np.all(srt[1:] != srt[:-1], axis=0)
+        out[np.flatnonzero(out)] = distinct
     return out
 
 
@@ -563,8 +606,6 @@ def _dates_in_numbers(st: _NumStats, present: pd.Series, name: str) -> str | Non
 
 def _dates_in_text(text: pd.Series) -> str | None:
     """Text that parses as dates (several formats), e.g. '2005-06-23', '23/06/2005', 'Jun 2005'."""
-    import warnings
-
     import pandas as pd
 
     sample = text.iloc[:: max(1, len(text) // 300)]
@@ -668,43 +709,25 @@ def _mark_copies(
     profiles: dict[str, ColumnProfile],
     stats: dict[str, _NumStats],
     target: str | None,
+    target_codes: np.ndarray | None,
 ) -> None:
     """A column with the same values as an earlier one adds nothing; one with the same groups
     as the target under other names (e.g. 'AML'/'ALL' as 1/0) gives the answer away."""
     import pandas as pd
 
-    names = [str(c) for c in df.columns]
-    target_codes = None
-    if target is not None and str(target) in names:
-        codes, uniques = pd.factorize(df.iloc[:, names.index(str(target))])
-        if len(uniques) <= 50:
-            target_codes = codes
     seen: dict[bytes, str] = {}
-    for j, name in enumerate(names):
+    for j, name in enumerate(str(c) for c in df.columns):
         p = profiles[name]
-        if (
-            name == str(target)
-            or p.kind == "empty"
-            or any(d.code == "constant" for d in p.detections)
-        ):
+        if name == str(target) or p.kind == "empty" or p.role == "ignore":
             continue
         st = stats.get(name)
-        col = df.iloc[:, j]
-        if target_codes is not None and (st is None or not st.continuous):
-            codes, uniques = pd.factorize(col)
-            if len(uniques) == len(np.unique(target_codes[target_codes >= 0])) and np.array_equal(
-                codes, target_codes
-            ):
-                _set_aside(
-                    p,
-                    "copy-of-target",
-                    f"its values are the target '{target}' under other "
-                    "names (one value for each class): the answer in another form",
-                )
-                continue
         if st is not None:
+            copies_target = st.recodes_target
             key = b"n" + st.key
         else:
+            col = df.iloc[:, j]
+            codes = pd.factorize(col)[0]
+            copies_target = target_codes is not None and np.array_equal(codes, target_codes)
             key = (
                 b"t"
                 + hashlib.blake2b(
@@ -712,6 +735,10 @@ def _mark_copies(
                     digest_size=16,
                 ).digest()
             )
+        if copies_target:
+            _set_aside(p, "copy-of-target", f"its values are the target '{target}' under other "
+                       "names (one value for each class): the answer in another form")  # fmt: skip
+            continue
         first = seen.setdefault(key, name)
         if first != name and p.role == "feature":
             _set_aside(p, "copy", f"the same values as the column '{first}'")

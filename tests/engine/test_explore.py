@@ -263,7 +263,8 @@ roles = {{ target = "ignore" }}
     missing = _shortcut(project, "missingness")
     assert missing.above_chance and missing.score > 0.6
     assert "missingness-predicts-label" in _codes(project, "explore")
-    assert [b.column for b in project.study.explore.batch_effects] == ["site"]
+    # The site, and age and sex (sensitive: kept out of the model, scored as groups).
+    assert [b.column for b in project.study.explore.batch_effects] == ["site", "age", "sex"]
     assert project.study.explore.n_rows == 920
     assert "feature-reveals-label" not in _codes(project)  # 'target' is ignored
 
