@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
+    Signal,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -32,7 +36,7 @@ from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.io.profile import column_info
 from dlwizard.steps import metadata
-from dlwizard.study.model import ROLES, DerivedColumn
+from dlwizard.study.model import ROLES, ColumnDetection, DerivedColumn
 
 ROLE_NAMES = {
     "feature": "Feature (input to the model)",
@@ -59,7 +63,67 @@ REPLICATES = (
     ("both", "Both biological and technical"),
 )
 HEADERS = ("Column", "Role", "Kind", "Missing", "Distinct", "Examples", "Why this role")
+# A row holds the seven cells above, then the column's kind as read (numeric, integer, text...)
+# and what the column profiler saw in its values (metadata.detections).
+COL, ROLE, KIND, MISSING, DISTINCT, EXAMPLES, WHY, RAW_KIND, SEEN = range(9)
 META_COLOR = QColor("#eef4fb")
+# What the profiler saw, in a word or two for the Kind column ("integer · row number").
+KIND_WORDS = {
+    "row-index": "row number",
+    "running-number": "running number",
+    "repeated-id": "repeated ID",
+    "unique-id": "ID",
+    "person-identifier": "personal",
+    "free-text": "free text",
+    "many-values": "many values",
+    "date": "date",
+    "split-column": "earlier split",
+    "copy": "copy",
+    "copy-of-target": "label copy",
+    "demographic": "demographic",
+    "genotype": "genotype",
+    "constant": "constant",
+    "near-constant": "near-constant",
+}
+MAX_WRAPPED_ROWS = 300  # rows shown in full (wrapped); the rest, plain features, take one line
+WRAP_LINES = 3
+
+
+def short_role(role: str | None) -> str:
+    return ROLE_NAMES.get(role, str(role)).split(" (")[0]
+
+
+def kind_text(kind: str, seen: list[ColumnDetection]) -> str:
+    """The kind as read, with what the values showed: "integer · row number"."""
+    word = next((KIND_WORDS[d.code] for d in seen if d.code in KIND_WORDS), None)
+    if word is None:
+        return kind
+    if kind in word or (kind == "datetime" and word == "date"):
+        return word  # "free text", not "text · free text"
+    return f"{kind} · {word}"
+
+
+def flagged(row: list[Any]) -> bool:
+    """A feature whose values argue for another role: it is shown even among hidden features."""
+    return row[ROLE] == "feature" and any(d.role not in (None, "feature") for d in row[SEEN])
+
+
+def evidence_html(row: list[Any]) -> str:
+    """The column, its role, and everything its values showed (each with the role it argues
+    for), for the tooltip and the line under the table."""
+    e = html.escape
+    seen: list[ColumnDetection] = row[SEEN]
+    lines = [f"<b>{e(str(row[COL]))}</b> · {e(short_role(row[ROLE]))}"]
+    why = str(row[WHY] or "")
+    if why and all(d.evidence != why for d in seen):
+        lines.append(f"<i>Why this role:</i> {e(why)}")
+    if seen:
+        items = []
+        for d in seen:
+            argues = f" <i>(suggests {e(short_role(d.role))})</i>" if d.role else ""
+            items.append(f"• {e(d.evidence)}{argues}")
+        lines.append("<i>What its values show:</i><br>" + "<br>".join(items))
+    return "<br>".join(lines)
 
 
 class RolesModel(QAbstractTableModel):
@@ -90,17 +154,22 @@ class RolesModel(QAbstractTableModel):
         row = self.rows[index.row()]
         value = row[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 1:  # the short name; the editor and tooltip say more
-                return ROLE_NAMES.get(value, value).split(" (")[0]
+            if index.column() == ROLE:  # the short name; the editor and tooltip say more
+                return short_role(value)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.EditRole:
             return value
-        if role == Qt.ItemDataRole.BackgroundRole and row[1] not in ("feature", "ignore"):
+        if role == Qt.ItemDataRole.BackgroundRole and row[ROLE] not in ("feature", "ignore"):
             return META_COLOR
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (5, 6):
-            return str(value)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
-            return ROLE_NAMES.get(value, value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == EXAMPLES:
+                return str(value)
+            if row[SEEN]:  # every cell of the row: what the values showed, in full
+                return evidence_html(row)
+            if index.column() == WHY:
+                return str(value)
+            if index.column() == ROLE:
+                return ROLE_NAMES.get(value, value)
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
@@ -147,9 +216,26 @@ class RoleFilter(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         src = self.sourceModel().rows[row]
-        if self.text and self.text.lower() not in str(src[0]).lower():
+        if self.text and self.text.lower() not in str(src[COL]).lower():
             return False
-        return self.show_all or src[1] != "feature" or src[2] not in ("numeric", "integer")
+        # Hidden: plain numeric features only. Ignored columns (a row number is an integer),
+        # metadata and features whose values look like metadata always show.
+        return (
+            self.show_all
+            or src[ROLE] != "feature"
+            or src[RAW_KIND] not in ("numeric", "integer")
+            or flagged(src)
+        )
+
+
+class RolesView(QTableView):
+    """The roles table; tells the page when its width changed (the columns are refitted)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
 
 class DeriveDialog(QDialog):
@@ -262,24 +348,38 @@ class MetadataPage(Page):
         self.model.on_role_changed = self.set_role
         self.proxy = RoleFilter()
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = RolesView()
         self.table.setModel(self.proxy)
-        self.table.setItemDelegateForColumn(1, RoleDelegate(self.table))
+        self.table.setItemDelegateForColumn(ROLE, RoleDelegate(self.table))
         self.table.setEditTriggers(
             QTableView.EditTrigger.DoubleClicked
             | QTableView.EditTrigger.SelectedClicked
             | QTableView.EditTrigger.CurrentChanged
         )
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        # The first five columns as wide as their contents (capped below); Examples and "Why
-        # this role" share the rest, so the table never scrolls sideways (full text in tooltips).
+        # The first five columns as wide as their contents (capped below); Examples gets a
+        # quarter of the rest and "Why this role" the remainder, so the table never scrolls
+        # sideways. The rows of columns that are not plain features wrap (up to three lines),
+        # so their evidence reads in place; the line under the table and the tooltips hold it
+        # in full.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c in (5, 6):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(True)
         self.table.setMinimumHeight(300)
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_rows)
+        self.table.resized.connect(self._fit_columns)
+        self.table.selectionModel().currentRowChanged.connect(self._show_evidence)
         self.body.addWidget(self.table)
+        self.evidence = HelpLabel("")
+        self.evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.addWidget(self.evidence)
         self.hidden_note = HelpLabel("")
         self.body.addWidget(self.hidden_note)
         self.body.addWidget(
@@ -318,6 +418,9 @@ class MetadataPage(Page):
         self.body.addLayout(form)
         self._loading = False
         self.add_findings_section()
+        # A finding that names columns links to them: a click shows the column in the table.
+        self.findings.link_columns = True
+        self.findings.column_clicked.connect(self.show_column)
 
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -343,33 +446,42 @@ class MetadataPage(Page):
                 distinct = "many" if info.n_unique is None else f"{info.n_unique:,}"
                 why = m.role_reasons.get(col, "")
                 suggested = m.suggested_roles.get(col)
+                seen = list(m.detections.get(col, []))
                 if role == "target":
                     why = "chosen on the question page"
+                    seen = []
                 elif suggested is not None and suggested != role:
                     # The reason was for the suggestion, not for the user's own choice.
-                    first = ROLE_NAMES[suggested].split(" (")[0]
+                    first = short_role(suggested)
                     why = f"your choice (suggested: {first}" + (f", {why})" if why else ")")
                 rows.append(
                     [
                         col,
                         role,
-                        info.kind,
+                        kind_text(info.kind, seen),
                         f"{info.n_missing:,}",
                         distinct,
                         ", ".join(info.examples),
                         why,
+                        info.kind,
+                        seen,
                     ]
                 )
-            # Metadata first: the few columns that need a decision, then the measurements.
-            rows.sort(key=lambda r: r[1] == "feature")
+            # Metadata first: the few columns that need a decision (those the values set aside
+            # among them), then the features whose values look like metadata, then the
+            # measurements.
+            rows.sort(key=lambda r: (r[ROLE] == "feature", not flagged(r)))
             self.model.set_rows(rows)
             if len(rows) <= 200:
                 self.show_all.setChecked(True)
             self._filter()
-            for c in range(5):
+            for c in range(EXAMPLES):
                 self.table.resizeColumnToContents(c)
-            for c, width in ((0, 200), (1, 230)):
+            # Kind wraps in the wrapped rows ("integer ·" over "row number").
+            for c, width in ((COL, 200), (ROLE, 230), (KIND, 120)):
                 self.table.setColumnWidth(c, min(max(self.table.columnWidth(c), 80), width))
+            self._fit_columns()
+            self._show_evidence()
             counts: dict[str, int] = {}
             for role in m.roles.values():
                 counts[role] = counts.get(role, 0) + 1
@@ -419,6 +531,82 @@ class MetadataPage(Page):
             )
         else:
             self.hidden_note.setText("")
+        self._refit.start()
+
+    def _fit_columns(self) -> None:
+        """Examples gets a quarter of the width the first five columns leave, "Why this role"
+        the rest; then the rows are wrapped again to the new width."""
+        header = self.table.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in range(EXAMPLES))
+        free = max(self.table.viewport().width() - fixed, 0)
+        header.resizeSection(EXAMPLES, max(70, free // 4))
+        self._refit.start()
+
+    def _fit_rows(self) -> None:
+        """The rows of columns that are not plain features show their text on up to three
+        lines; plain features keep one line (thousands of them stay fast)."""
+        table = self.table
+        plain = table.verticalHeader().defaultSectionSize()
+        cap = WRAP_LINES * table.fontMetrics().lineSpacing() + 12
+        total = 0
+        for r in range(min(self.proxy.rowCount(), MAX_WRAPPED_ROWS)):
+            src = self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
+            height = plain
+            if src[ROLE] != "feature" or src[SEEN]:
+                height = min(max(table.sizeHintForRow(r) + 6, plain), max(cap, plain))
+            if table.rowHeight(r) != height:
+                table.setRowHeight(r, height)
+            total += height
+        # Tall enough for the wrapped rows and two more, within reason.
+        head = table.horizontalHeader().height()
+        want = min(total, 8 * plain + 2 * cap) + head + 2 * plain
+        table.setMinimumHeight(max(300, min(want, 520)))
+
+    def _current_row(self) -> list[Any] | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.rows[self.proxy.mapToSource(index).row()]
+
+    def _show_evidence(self, *_: Any) -> None:
+        row = self._current_row()
+        if row is None:
+            self.evidence.setText(
+                "Select a column to read why it has its role; the values' evidence is also in "
+                "each row's tooltip."
+                if self.model.rows
+                else ""
+            )
+            return
+        self.evidence.setText(evidence_html(row))
+
+    def show_column(self, name: str) -> None:
+        """Select and scroll to a column's row (a finding named it), clearing the search or
+        showing every measurement column where the row was filtered out."""
+        src = next((i for i, r in enumerate(self.model.rows) if r[COL] == name), None)
+        if src is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(src, COL))
+        if not index.isValid() and self.search.text():
+            self.search.clear()  # filters again
+            index = self.proxy.mapFromSource(self.model.index(src, COL))
+        if not index.isValid():
+            self.show_all.setChecked(True)
+            index = self.proxy.mapFromSource(self.model.index(src, COL))
+        if not index.isValid():
+            return
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index, QTableView.ScrollHint.PositionAtCenter)
+        # The findings are below the table: bring the row (and the line under the table that
+        # gives its evidence) into the page's view.
+        rect = self.table.visualRect(index)
+        at = self.table.viewport().mapTo(self.scroll.widget(), rect.center())
+        self.scroll.ensureVisible(at.x(), at.y(), 0, max(rect.height(), 120))
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- writing --------------------------------------------------------------------------------
     def _run_apply(self, message: str, **kwargs) -> None:

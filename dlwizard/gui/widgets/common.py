@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import UTC, datetime
 
@@ -151,8 +152,19 @@ def model_name(project, key: str | None) -> str:
     return family.replace("_", " ")
 
 
+MAX_COLUMN_LINKS = 8
+
+
 class FindingCard(QFrame):
-    def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
+    """One finding. With ``link_columns``, the columns it names are links ("Show in the table:
+    'age', 'site'"), and a click anywhere else on the card shows the first of them:
+    :attr:`column_clicked` says which."""
+
+    column_clicked = Signal(str)
+
+    def __init__(
+        self, finding: Finding, parent: QWidget | None = None, link_columns: bool = False
+    ) -> None:
         super().__init__(parent)
         fg, bg, word = SEVERITY_STYLE[finding.severity]
         self.finding = finding
@@ -176,13 +188,64 @@ class FindingCard(QFrame):
             fix.setWordWrap(True)
             fix.setObjectName("help")
             lay.addWidget(fix)
+        self.links: QLabel | None = None
+        if link_columns and finding.columns:
+            self.links = QLabel(column_links(finding.columns))
+            self.links.setObjectName("help")
+            self.links.setWordWrap(True)
+            self.links.setTextInteractionFlags(
+                Qt.TextInteractionFlag.LinksAccessibleByMouse
+                | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            )
+            self.links.linkActivated.connect(self._link)
+            lay.addWidget(self.links)
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            msg.setCursor(Qt.CursorShape.IBeamCursor)
+            self.setToolTip(f"Click to show '{finding.columns[0]}' in the table")
+
+    def _link(self, href: str) -> None:
+        if href.isdigit() and int(href) < len(self.finding.columns):
+            self.column_clicked.emit(self.finding.columns[int(href)])
+
+    def mousePressEvent(self, event) -> None:
+        if self.links is not None and event.button() == Qt.MouseButton.LeftButton:
+            event.accept()  # the release then comes here
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if (
+            self.links is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.rect().contains(event.position().toPoint())
+        ):
+            self.column_clicked.emit(self.finding.columns[0])
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
+def column_links(columns: list[str], limit: int = MAX_COLUMN_LINKS) -> str:
+    """ "Show in the table: 'a', 'b' and 3 more", each name a link whose target is its index."""
+    links = [f"<a href='{i}'>{html.escape(str(c))}</a>" for i, c in enumerate(columns[:limit])]
+    more = len(columns) - limit
+    return "Show in the table: " + ", ".join(links) + (f" and {more} more" if more > 0 else "")
 
 
 class FindingsPanel(QWidget):
-    """The checks of one or more steps, most severe first."""
+    """The checks of one or more steps, most severe first.
 
-    def __init__(self, parent: QWidget | None = None, empty_text: str = "") -> None:
+    With ``link_columns`` set, findings that name columns link to them, and
+    :attr:`column_clicked` says which column the user asked to see (a page with a table of
+    columns shows it; other pages leave it off)."""
+
+    column_clicked = Signal(str)
+
+    def __init__(
+        self, parent: QWidget | None = None, empty_text: str = "", link_columns: bool = False
+    ) -> None:
         super().__init__(parent)
+        self.link_columns = link_columns
         self._lay = QVBoxLayout(self)
         self._lay.setContentsMargins(0, 0, 0, 0)
         self._lay.setSpacing(6)
@@ -199,9 +262,11 @@ class FindingsPanel(QWidget):
             card.deleteLater()
         order = {"error": 0, "warning": 1, "info": 2}
         self.cards = [
-            FindingCard(f, self) for f in sorted(findings, key=lambda f: order[f.severity])
+            FindingCard(f, self, link_columns=self.link_columns)
+            for f in sorted(findings, key=lambda f: order[f.severity])
         ]
         for card in self.cards:
+            card.column_clicked.connect(self.column_clicked)
             self._lay.addWidget(card)
         self._empty.setVisible(not self.cards and bool(self._empty.text()))
 
