@@ -58,6 +58,11 @@ def test_clean_table_raises_no_false_alarm(name):
     _check(name, False)
 
 
+@pytest.mark.parametrize("name", _params(CLEAN, True))
+def test_clean_table_raises_no_false_alarm_with_neutral_names(name):
+    _check(name, True)
+
+
 def test_zoo_size_and_figures(capsys):
     """The issue's proof: at least 40 traps and 10 clean tables, most traps judged from the
     values; the figures for the closing note are printed (they are asserted entry by entry

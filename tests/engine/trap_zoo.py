@@ -11,6 +11,8 @@ trap: they must raise no false alarm.
 
 Names must not be needed: every entry judged from the values (``by_values=True``) is run a
 second time with every column renamed ``c1``, ``c2``, ... (the target and the trap column too).
+Clean tables are run renamed as well (counted apart): without names, an integer age or a count
+must still not be taken for an ID.
 The few entries that only a name can reveal (an ``age`` or ``sex`` coded as numbers, a ``fold``
 column of small integers, a follow-up time, a ``study`` numbered 1 to 4) say so with
 ``by_values=False`` and are run with their names only.
@@ -283,7 +285,7 @@ class Entry:
 
     def runs(self) -> list[bool]:
         """The 'renamed' flags this entry is run with."""
-        return [False, True] if (self.by_values and not self.clean) else [False]
+        return [False, True] if self.by_values else [False]
 
 
 def _shared(*parts: str) -> pd.DataFrame:
@@ -846,6 +848,34 @@ def clinical():
     return build
 
 
+def clinical_categories():
+    """Tumour characteristics: categories linked to the outcome the way biology links them
+    (moderately), and a Ki-67 percentage in whole numbers (its values repeat across patients)."""
+
+    def build():
+        rng = np.random.default_rng(35)
+        n = 300
+        y = rng.random(n) < 0.4
+        grade = np.where(
+            y,
+            rng.choice(["G1", "G2", "G3"], n, p=[0.15, 0.4, 0.45]),
+            rng.choice(["G1", "G2", "G3"], n, p=[0.35, 0.45, 0.2]),
+        )
+        return pd.DataFrame(
+            {
+                "grade": grade,
+                "histology": rng.choice(["ductal", "lobular", "mixed"], n, p=[0.7, 0.2, 0.1]),
+                "smoker": np.where(rng.random(n) < 0.25 + 0.1 * y, "yes", "no"),
+                "ki67_pct": np.clip(rng.normal(20 + 12 * y, 12, n), 1, 95).round(0).astype(int),
+                "tumour_size_mm": (18 + 6 * y + rng.gamma(2, 5, n)).round(1),
+                "nodes_positive": rng.poisson(0.8 + 1.2 * y),
+                "recurrence": np.where(y, "yes", "no"),
+            }
+        )
+
+    return build
+
+
 def repeated_counts():
     """Lesion counts (0 to 8, most 0 to 2: the same values again and again) beside lab values."""
 
@@ -1100,6 +1130,9 @@ def _entries() -> list[Entry]:
         e("clean-clinical-numbers", clinical(), "diabetes", "binary", None, None,
           "synthetic clinic", "age, BMI, blood pressure as plain numbers",
           allowed_roles={"age": AGE_SEX}),
+        e("clean-clinical-categories", clinical_categories(), "recurrence", "binary", None,
+          None, "synthetic pathology", "grade, histology, smoker: biology, moderately linked "
+          "to the outcome; Ki-67 % in whole numbers"),
         e("clean-repeated-counts", repeated_counts(), "relapse", "binary", None, None,
           "synthetic counts", "counts with many repeated values stay features"),
         e("clean-rnaseq-read-counts", rnaseq_qc(), "response", "binary", None, None,
@@ -1238,7 +1271,8 @@ def figures(results: list[Result]) -> dict[str, int]:
     traps = {z.name for z in TRAPS}
     plain = [r for r in ran if r.entry in traps and not r.renamed]
     renamed = [r for r in ran if r.entry in traps and r.renamed]
-    clean = [r for r in ran if r.entry not in traps]
+    clean = [r for r in ran if r.entry not in traps and not r.renamed]
+    clean_renamed = [r for r in ran if r.entry not in traps and r.renamed]
     return {
         "caught": sum(r.ok for r in plain),
         "planted": len(plain),
@@ -1246,6 +1280,8 @@ def figures(results: list[Result]) -> dict[str, int]:
         "planted_renamed": len(renamed),
         "false_alarms": sum(not r.ok for r in clean),
         "clean": len(clean),
+        "false_alarms_renamed": sum(not r.ok for r in clean_renamed),
+        "clean_renamed": len(clean_renamed),
         "skipped": len(results) - len(ran),
     }
 
@@ -1254,7 +1290,8 @@ def summary(results: list[Result]) -> str:
     f = figures(results)
     return (
         f"traps caught {f['caught']} / planted {f['planted']} (renamed: {f['caught_renamed']} / "
-        f"{f['planted_renamed']}), false alarms {f['false_alarms']} / clean tables {f['clean']}"
+        f"{f['planted_renamed']}), false alarms {f['false_alarms']} / clean tables {f['clean']} "
+        f"(renamed: {f['false_alarms_renamed']} / {f['clean_renamed']})"
         + (f" ({f['skipped']} run(s) skipped: shared data absent)" if f["skipped"] else "")
     )
 
@@ -1269,6 +1306,6 @@ if __name__ == "__main__":
         if not r.ok:
             print(r.message, "\n")
     print(f"{len(TRAPS)} trap entries, {len(CLEAN)} clean, "
-          f"{sum(len(z.runs()) - 1 for z in TRAPS)} renamed runs")  # fmt: skip
+          f"{sum(len(z.runs()) - 1 for z in ZOO)} renamed runs")  # fmt: skip
     print(summary(results))
     print(f"total {sum(r.seconds for r in results):.0f} s")
