@@ -355,6 +355,12 @@ def _profile_one(df, pos, name, dtype, st, nm, hit, q, others, target, seed) -> 
             p.kind = "identifier"
             p.argue("repeated-id", why, "subject")
             return p
+    if numeric and st is not None and n_unique == n_present >= 20:
+        why = _numbered_like_ids(present)
+        if why is not None:
+            p.kind = "identifier"
+            p.argue("unique-id", why, "sample_id")
+            return p
     if not numeric and n_unique >= 0.95 * n_present and n_present >= MIN_ROWS:
         if hit is not None and hit.kind in ("record_number", "unique_id"):
             why = _plain(hit.reason)
@@ -624,6 +630,26 @@ def _dates_in_text(text: pd.Series) -> str | None:
     return f"the text values are dates (e.g. '{first}')"
 
 
+def _numbered_like_ids(present: pd.Series) -> str | None:
+    """Distinct whole numbers of one length (4 digits or more), spread evenly over their range
+    like numbers handed out to samples; counts and other measurements pile up instead."""
+    from scipy.stats import kstest
+
+    x = present.to_numpy(dtype=float)
+    if x.min() < 1000:
+        return None
+    digits = np.floor(np.log10(x)).astype(int) + 1
+    if digits.min() != digits.max():
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo or kstest((x - lo) / (hi - lo), "uniform").pvalue < 0.05:
+        return None
+    return (
+        f"{len(x)} distinct {digits[0]}-digit whole numbers, spread evenly from {lo:.0f} to "
+        f"{hi:.0f} like numbers handed out to samples: an ID, not a measurement"
+    )
+
+
 def _per_subject_columns(
     df: pd.DataFrame, stats: dict[str, _NumStats], target: str | None
 ) -> list[tuple[str, np.ndarray, float]]:
@@ -637,7 +663,8 @@ def _per_subject_columns(
         if str(name) == str(target) or (st is not None and st.continuous):
             continue
         codes, uniques = pd.factorize(df.iloc[:, j])
-        if not 2 <= len(uniques) <= 20:
+        # Few values (sex, site), or whole numbers that repeat (an age in years).
+        if not (2 <= len(uniques) <= 20 or (st is not None and len(uniques) <= 0.7 * len(df))):
             continue
         freq = np.bincount(codes[codes >= 0]) / max(1, int((codes >= 0).sum()))
         out.append((str(name), codes, float(np.sum(freq**2))))
