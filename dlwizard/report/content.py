@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 TITLE = "Methods report"
 ID_ROLES = ("sample_id", "subject", "sensitive")
 REDACTED = "[redacted]"
+MAX_LEFT_OUT = 30  # columns left out of the model named one by one; the rest are counted
 MAX_IMPORTANCES = 20
 MAX_BATCH_VALUES = 12
 MIN_SUBGROUP_SHOWN = 5  # subgroups with fewer test rows are counted, not named
@@ -207,6 +208,13 @@ class Redactor:
         cols: set[str] = set()
         if s.metadata is not None:
             cols |= {c for c, r in s.metadata.roles.items() if r in ID_ROLES}
+            # Names, e-mails, record numbers: whatever role they were given, their values
+            # identify people (the metadata step's evidence quotes some).
+            cols |= {
+                c
+                for c, seen in s.metadata.detections.items()
+                if any(d.code == "person-identifier" for d in seen)
+            }
         if s.data is not None and s.data.options.sample_id_column:
             cols.add(s.data.options.sample_id_column)
         if s.privacy is not None:
@@ -965,6 +973,7 @@ def _metadata(ctx: _Context) -> Section:
             widths=[1, 3],
         ),
     )
+    sec.add(*_left_out(ctx))
     if m.derived:
         sec.add(
             Table(
@@ -987,6 +996,113 @@ def _metadata(ctx: _Context) -> Section:
             )
         )
     return sec
+
+
+ROLE_PURPOSE = {
+    "sample_id": "names each sample",
+    "subject": "the subject each row came from; its rows are kept together when splitting",
+    "batch": "the batch, site or run; checked for its association with the label",
+    "time_point": "when the sample was taken",
+    "replicate": "which replicate the row is",
+    "sensitive": "kept out of the model; used for results per group and the privacy check",
+    "ignore": "not used",
+}
+
+
+def _without_examples(text: str) -> str:
+    """Evidence without the example values it quotes ("first names (e.g. 'Anna')"): the report
+    prints no cell of the table."""
+    text = re.sub(r"\s*\(e\.g\.[^)]*\)", "", text)
+    text = re.sub(r",\s*e\.g\.[^)]*(?=\))", "", text)
+    return re.sub(r"\s*\be\.g\.\s*'[^']*'(?:,\s*'[^']*')*", "", text)
+
+
+def _left_out_reason(m, col: str, role: str, derived: dict) -> str:
+    """Why a column is not a model input: what its values showed, the user's choice, or what
+    its role is for."""
+    seen = m.detections.get(col, [])
+    suggested = m.suggested_roles.get(col, role)
+    reason = _without_examples(m.role_reasons.get(col, "")).strip()
+    if col in derived:
+        d = derived[col]
+        return f"derived from '{d.source}' (pattern {d.pattern}): {ROLE_PURPOSE.get(role, '')}"
+    if suggested != role:
+        text = f"set by the user (suggested: {ROLE_WORDS.get(suggested, suggested)})"
+        shown = [_without_examples(d.evidence) for d in seen]
+        return text + (f"; the values show {shown[0]}" if shown else "")
+    if reason and (seen or role == "ignore"):
+        return reason
+    purpose = ROLE_PURPOSE.get(role, "")
+    return f"{reason}: {purpose}" if reason and purpose else reason or purpose
+
+
+def _left_out(ctx: _Context) -> list[Block]:
+    """Every column that is not a model input, with the reason: the ignored ones first (they
+    are not used at all), then the metadata; constant and empty columns counted, and a wide
+    table's list capped."""
+    m = ctx.s.metadata
+    derived = {d.name: d for d in m.derived}
+    ignored: list[list[str]] = []
+    metadata: list[list[str]] = []
+    constant: list[str] = []
+    empty: list[str] = []
+    for col, role in m.roles.items():
+        if role in ("feature", "target"):
+            continue
+        codes = {d.code for d in m.detections.get(col, [])}
+        user_choice = m.suggested_roles.get(col, role) != role
+        if role == "ignore" and not user_choice and "constant" in codes:
+            constant.append(col)
+            continue
+        if (
+            role == "ignore"
+            and not user_choice
+            and not codes
+            and (m.role_reasons.get(col) == "the column is empty")
+        ):
+            empty.append(col)
+            continue
+        why = _left_out_reason(m, col, role, derived)
+        row = [col, ROLE_WORDS.get(role, role.replace("_", " ")), why]
+        (ignored if role == "ignore" else metadata).append(row)
+    rows = [*ignored, *metadata]
+    n_total = len(rows) + len(constant) + len(empty)
+    if not n_total:
+        return [Paragraph("Every column except the target is a model input.", style="note")]
+    shown = rows[:MAX_LEFT_OUT]
+    more = rows[MAX_LEFT_OUT:]
+    if more:
+        by_role: dict[str, int] = {}
+        for _, role, _ in more:
+            by_role[role] = by_role.get(role, 0) + 1
+        counts = ", ".join(f"{n} {role}" for role, n in by_role.items())
+        shown.append(["…", "", f"and {len(more)} more columns ({counts})"])
+    for names, what in ((constant, "constant"), (empty, "empty")):
+        if names:
+            why = (
+                "every row has the same value: nothing to learn from"
+                if what == "constant"
+                else "no value in any row"
+            )
+            shown.append(
+                [
+                    f"{len(names)} {what} column" + ("s" if len(names) > 1 else ""),
+                    "ignored",
+                    f"{why} ({_words_list([f'{c}' for c in names], 5)})",
+                ]
+            )
+    n_ignored = len(ignored) + len(constant) + len(empty)
+    return [
+        Table(
+            ["Column", "Role", "Why it is not a model input"],
+            shown,
+            caption=f"The {n_total} column(s) left out of the model, and why: "
+            f"{n_ignored} ignored (not used at all), {len(metadata)} metadata (not inputs, but "
+            "they decide how the data are split and which checks run). The reasons are what "
+            "each column's values showed on the Metadata page, or the user's choice.",
+            widths=[1.3, 0.8, 4],
+        )
+    ]
 
 
 def _checks(ctx: _Context) -> Section:

@@ -8,6 +8,7 @@ test-set looks in the audit log, and a planted sample ID that must never be prin
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 
@@ -447,3 +448,66 @@ def test_content_and_checklists_import_no_qt():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+FIRST_NAMES = ["Anna", "James", "Maria", "John", "Emma", "Robert", "Olivia", "Michael"]
+
+
+def _left_out_project(tmp_path, roles=None, n_constant=0):
+    """A cohort with a row number, first names, an earlier split column and constants."""
+    import pandas as pd
+
+    from tests.engine.synthetic import cohort, project_from_frame
+
+    df = cohort(n=80, n_features=40, seed=2)
+    df.insert(0, "Unnamed: 0", range(1, len(df) + 1))
+    df["first_name"] = [FIRST_NAMES[i % len(FIRST_NAMES)] for i in range(len(df))]
+    df["set"] = ["Train", "Test", "Train", "Train"] * (len(df) // 4)
+    for k in range(n_constant):
+        df[f"flat{k}"] = 1.0
+    return project_from_frame(tmp_path, pd.DataFrame(df), roles=roles)
+
+
+def _left_out_table(section):
+    tables = [b for b in section.blocks if isinstance(b, Table)]
+    return next(t for t in tables if "model input" in t.columns[-1])
+
+
+def test_data_section_lists_every_column_left_out_and_why(tmp_path):
+    project = _left_out_project(tmp_path, n_constant=3)
+    m = project.study.metadata
+    assert m.roles["Unnamed: 0"] == "ignore" and m.roles["first_name"] == "ignore"
+    report = build_report(project)
+    section = report.find("data.metadata")
+    table = _left_out_table(section)
+    why = {row[0]: (row[1], row[2]) for row in table.rows}
+    assert why["Unnamed: 0"] == ("ignored", m.role_reasons["Unnamed: 0"])
+    assert "consecutive whole numbers 1 to 80" in why["Unnamed: 0"][1]
+    assert "a row number" in why["Unnamed: 0"][1]
+    assert why["set"][0] == "ignored" and "train/test split" in why["set"][1]
+    assert why["first_name"][0] == "ignored" and "first names" in why["first_name"][1]
+    assert why["sample"][0] == "sample ID"  # metadata: not an input either, and said why
+    assert "3 constant columns" in why and "same value" in why["3 constant columns"][1]
+    assert not any(c.startswith("flat") for c in why)  # counted, not listed one by one
+    assert list(why)[:3] == ["Unnamed: 0", "first_name", "set"]  # ignored first, file order
+    assert "left out of the model" in table.caption
+    # The evidence quotes no value of the table, and the names are blanked everywhere.
+    text = to_text(report)
+    assert not any(re.search(rf"\b{name}\b", text) for name in FIRST_NAMES), [
+        n for n in FIRST_NAMES if re.search(rf"\b{n}\b", text)
+    ]
+
+
+def test_left_out_list_of_a_wide_table_is_capped_and_says_the_users_choice(tmp_path):
+    ignored = {f"g{j}": "ignore" for j in range(2, 40)}
+    project = _left_out_project(tmp_path, roles=ignored)
+    section = build_report(project).find("data.metadata")
+    table = _left_out_table(section)
+    assert len(table.rows) == 31  # 30 named, then the count of the rest
+    last = table.rows[-1]
+    assert last[0] == "…" and re.fullmatch(r"and \d+ more columns \(.*\)", last[2])
+    why = {row[0]: row[2] for row in table.rows}
+    assert why["g2"] == "set by the user (suggested: feature)"
+    n_named = 30 + int(re.search(r"and (\d+) more", last[2]).group(1))
+    assert n_named == len([r for r in project.study.metadata.roles.values()
+                           if r not in ("feature", "target")])  # fmt: skip
