@@ -104,6 +104,9 @@ _FOLLOW_UP_WORDS = {
     "censoring", "stime", "dtime", "obstime",
 }  # fmt: skip
 _FOLLOW_UP_PREFIXES = ("follow", "surviv", "duration", "censor", "dayssince", "timeto")
+_FOLLOW_UP_QUICK = re.compile(
+    "|".join(sorted(_FOLLOW_UP_WORDS | set(_FOLLOW_UP_PREFIXES), key=len)), re.IGNORECASE
+)
 
 
 @dataclass
@@ -164,6 +167,8 @@ def looks_like_place_batch_time(name: str, values: pd.Series | None = None) -> s
 
 def looks_like_follow_up(name: str) -> bool:
     """A name that hints a follow-up, survival or time-to-event duration (a hint only)."""
+    if not _FOLLOW_UP_QUICK.search(str(name)):  # most names (genes): no need to tokenise
+        return False
     tokens = _tokens(name)
     if "age" in tokens:  # age_months, age in days: an age, not a follow-up
         return False
@@ -178,125 +183,280 @@ class _Pre:
     n_valid: np.ndarray
     point_mass: dict[int, dict[str, Any]]  # column -> the point mass found
     n_distinct: np.ndarray
-    integer: np.ndarray  # bool: every value a whole number
+    association: np.ndarray  # integer codes: bias-corrected Cramér's V or η (else NaN)
+    level_key: dict[int, bytes]  # integer codes: their set of values (to find panels)
 
 
-def _average_ranks(s: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _average_ranks(
+    s: np.ndarray, valid: np.ndarray, need_ranks: bool = True
+) -> tuple[np.ndarray | None, np.ndarray]:
     """1-based ranks of sorted rows (m x n, NaN last), ties averaged; run lengths of ties."""
     m, n = s.shape
     pos = np.broadcast_to(np.arange(n, dtype=np.int32), (m, n))
     eq = np.zeros((m, n), bool)
     eq[:, 1:] = (s[:, 1:] == s[:, :-1]) & valid[:, 1:]
     if not eq.any():
-        return pos + 1.0, np.ones((m, n), np.int32)
+        return (pos + 1.0 if need_ranks else None), np.ones((m, n), np.int32)
     start = np.maximum.accumulate(np.where(eq, 0, pos), axis=1)
     ends_here = np.ones((m, n), bool)
     ends_here[:, :-1] = ~eq[:, 1:]
     end = np.where(ends_here, pos, n)
     end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]
-    return (start + end) / 2.0 + 1.0, (end - start + 1).astype(np.int32)
+    runs = (end - start + 1).astype(np.int32)
+    return ((start + end) / 2.0 + 1.0 if need_ranks else None), runs
 
 
 def _prefilter(
-    x: np.ndarray, codes: np.ndarray | None, yrank: np.ndarray | None, n_classes: int, job
+    x: np.ndarray,
+    codes: np.ndarray | None,
+    yv: np.ndarray | None,
+    yrank: np.ndarray | None,
+    n_classes: int,
+    job,
 ) -> _Pre:
+    """One pass over all numeric columns, CHUNK at a time (Cancel is checked between chunks).
+
+    Each chunk is sorted once. Columns of a few whole numbers (codes, counts) are judged from
+    their table of value x class counts; the others from their ranks (ties averaged).
+    """
     p = x.shape[1]
-    score = np.zeros(p)
-    n_valid = np.zeros(p, int)
-    n_distinct = np.zeros(p, int)
-    integer = np.zeros(p, bool)
-    point_mass: dict[int, dict[str, Any]] = {}
+    pre = _Pre(
+        score=np.zeros(p),
+        n_valid=np.zeros(p, int),
+        point_mass={},
+        n_distinct=np.zeros(p, int),
+        association=np.full(p, np.nan),
+        level_key={},
+    )
     for a in range(0, p, CHUNK):
         if job is not None:
             job.check()
-        t = np.ascontiguousarray(x[:, a : a + CHUNK].T)  # columns as rows: fast sorting
-        order = np.argsort(t, axis=1)
+        t = np.array(x[:, a : a + CHUNK].T, order="C")  # a copy, columns as rows: fast sorting
+        holes = np.isnan(t)
+        if holes.any():
+            t[holes] = np.inf  # sorts last like NaN, but numpy sorts NaN far more slowly
+        del holes
+        # Whole numbers (counts, codes) tie a lot, where a stable sort is several times faster.
+        with np.errstate(invalid="ignore"):
+            whole = bool(np.all(np.isinf(t) | (t == np.round(t))))
+        order = np.argsort(t, axis=1, kind="stable" if whole else None)
         s = np.take_along_axis(t, order, axis=1)
         del t
+        s[np.isinf(s)] = np.nan  # infinite values are missing, as the import reads them
         valid = ~np.isnan(s)
         nv = valid.sum(axis=1)
-        n_valid[a : a + CHUNK] = nv
-        ranks, runs = _average_ranks(s, valid)
+        pre.n_valid[a : a + CHUNK] = nv
         first = np.ones_like(valid)
         first[:, 1:] = s[:, 1:] != s[:, :-1]
-        n_distinct[a : a + CHUNK] = (first & valid).sum(axis=1)
+        first &= valid
+        nd = first.sum(axis=1)
+        pre.n_distinct[a : a + CHUNK] = nd
         with np.errstate(invalid="ignore"):
-            integer[a : a + CHUNK] = np.all(~valid | (s == np.round(s)), axis=1)
-        if codes is not None:
-            lab = codes[order]
-            class_present = np.stack(
-                [((lab == c) & valid).sum(axis=1) for c in range(n_classes)], axis=1
-            )
-            if n_classes == 2:
-                pos = (lab == 1) & valid
-                npos = pos.sum(axis=1)
-                nneg = nv - npos
-                u = np.where(pos, ranks, 0.0).sum(axis=1) - npos * (npos + 1) / 2.0
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    auc = u / (npos * nneg)
-                score[a : a + CHUNK] = np.nan_to_num(np.maximum(auc, 1 - auc), nan=0.5)
-            else:
-                # Neighbours in value order that share a class, beyond what chance gives: 1 when
-                # the classes lie in separate intervals, 0 for a feature unrelated to the label.
-                same = ((lab[:, 1:] == lab[:, :-1]) & valid[:, 1:]).sum(axis=1)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    share = same / (nv - 1)
-                    props = class_present / nv[:, None]
-                    chance = (props**2).sum(axis=1)
-                    runs_score = (share - chance) / (1 - chance)
-                score[a : a + CHUNK] = np.nan_to_num(runs_score, nan=0.0)
-            _point_masses(s, lab, valid, runs, class_present, a, point_mass)
-        elif yrank is not None:
-            yr = np.where(valid, yrank[order], 0.0)
-            xr = np.where(valid, ranks, 0.0)
+            integer = np.all(~valid | (s == np.round(s)), axis=1)
+        is_few = integer & (nd >= 2) & (nd <= MAX_LEVELS)
+        few = np.flatnonzero(is_few)
+        for j in few:
+            pre.level_key[a + int(j)] = s[j, first[j]].tobytes()
+        if codes is None:  # a numeric label: |Spearman| from ranks; η for the codes
+            if few.size:
+                pre.association[a + few] = _eta_levels(first[few], valid[few], yv[order[few]])
+            ranks, _ = _average_ranks(s, valid)
+            pre.score[a : a + CHUNK] = _spearman(ranks, valid, nv, yrank[order])
+            continue
+        lab = codes[order]
+        if few.size:
+            table = _level_table(first[few], valid[few], lab[few], n_classes)
+            pre.association[a + few] = _cramers_v_table(table)
+            pre.score[a + few] = _table_score(table)
+            _table_point_masses(s[few], first[few], table, a + few, pre.point_mass)
+        rest = np.flatnonzero(~is_few)
+        if not rest.size:
+            continue
+        s, lab, valid, nv = s[rest], lab[rest], valid[rest], nv[rest]
+        class_present = np.stack(
+            [((lab == c) & valid).sum(axis=1) for c in range(n_classes)], axis=1
+        )
+        ranks, runs = _average_ranks(s, valid, need_ranks=n_classes == 2)
+        if n_classes == 2:
+            pos = (lab == 1) & valid
+            npos = class_present[:, 1]
+            u = (ranks * pos).sum(axis=1) - npos * (npos + 1) / 2.0
             with np.errstate(invalid="ignore", divide="ignore"):
-                xm = xr.sum(axis=1) / nv
-                ym = yr.sum(axis=1) / nv
-                xc = np.where(valid, xr - xm[:, None], 0.0)
-                yc = np.where(valid, yr - ym[:, None], 0.0)
-                rho = (xc * yc).sum(axis=1) / np.sqrt((xc**2).sum(axis=1) * (yc**2).sum(axis=1))
-            score[a : a + CHUNK] = np.nan_to_num(np.abs(rho), nan=0.0)
-    return _Pre(score, n_valid, point_mass, n_distinct, integer)
+                auc = u / (npos * class_present[:, 0])
+            pre.score[a + rest] = np.nan_to_num(np.maximum(auc, 1 - auc), nan=0.5)
+        else:
+            # Neighbours in value order that share a class, beyond what chance gives: 1 when
+            # the classes lie in separate intervals, 0 for a feature unrelated to the label.
+            same = ((lab[:, 1:] == lab[:, :-1]) & valid[:, 1:]).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = same / (nv - 1)
+                chance = ((class_present / nv[:, None]) ** 2).sum(axis=1)
+                runs_score = (share - chance) / (1 - chance)
+            pre.score[a + rest] = np.nan_to_num(runs_score, nan=0.0)
+        _point_masses(s, lab, valid, runs, class_present, a + rest, pre.point_mass)
+    return pre
 
 
-def _point_masses(s, lab, valid, runs, class_present, offset: int, out: dict) -> None:
+def _spearman(ranks, valid, nv, yr_sorted) -> np.ndarray:
+    """|Spearman| of every column with the label (the label's ranks over all labelled rows: a
+    prefilter, not a test)."""
+    yr = np.where(valid, yr_sorted, 0.0)
+    xr = np.where(valid, ranks, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm = xr.sum(axis=1) / nv
+        ym = yr.sum(axis=1) / nv
+        xc = np.where(valid, xr - xm[:, None], 0.0)
+        yc = np.where(valid, yr - ym[:, None], 0.0)
+        rho = (xc * yc).sum(axis=1) / np.sqrt((xc**2).sum(axis=1) * (yc**2).sum(axis=1))
+    return np.nan_to_num(np.abs(rho), nan=0.0)
+
+
+def _cells(first: np.ndarray) -> np.ndarray:
+    """Cell ids (column x value index) of each sorted row."""
+    level = np.cumsum(first, axis=1) - 1
+    return np.arange(first.shape[0])[:, None] * MAX_LEVELS + level
+
+
+def _level_table(first, valid, lab, k: int) -> np.ndarray:
+    """Counts of value x class per column (m x MAX_LEVELS x k), values in ascending order."""
+    m = first.shape[0]
+    idx = (_cells(first) * k + lab)[valid]
+    return np.bincount(idx, minlength=m * MAX_LEVELS * k).reshape(m, MAX_LEVELS, k)
+
+
+def _cramers_v_table(table: np.ndarray) -> np.ndarray:
+    """Bias-corrected Cramér's V of every table at once (the formula of
+    ``association.cramers_v``, Bergsma 2013)."""
+    tot = table.sum(axis=(1, 2)).astype(float)
+    rows = table.sum(axis=2)
+    cols = table.sum(axis=1)
+    r = (rows > 0).sum(axis=1)
+    kk = (cols > 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = rows[:, :, None] * cols[:, None, :] / tot[:, None, None]
+        chi2 = np.where(expected > 0, (table - expected) ** 2 / expected, 0.0).sum(axis=(1, 2))
+        phi2 = chi2 / tot
+        phi2c = np.maximum(0.0, phi2 - (kk - 1) * (r - 1) / np.maximum(tot - 1, 1))
+        rc = r - (r - 1) ** 2 / np.maximum(tot - 1, 1)
+        kc = kk - (kk - 1) ** 2 / np.maximum(tot - 1, 1)
+        denom = np.minimum(kc - 1, rc - 1)
+        v = np.where(denom > 0, np.sqrt(phi2c / np.where(denom > 0, denom, 1)), 0.0)
+    return np.nan_to_num(np.minimum(v, 1.0), nan=0.0)
+
+
+def _table_score(table: np.ndarray) -> np.ndarray:
+    """The prefilter score of columns of codes, from their tables: max(AUROC, 1 - AUROC) for
+    two classes; for more, the in-sample balanced accuracy of the best value -> class map,
+    beyond chance (0 unrelated, 1 each value belongs to one class)."""
+    k = table.shape[2]
+    class_n = table.sum(axis=1).astype(float)  # m x k
+    if k == 2:
+        neg, pos = table[:, :, 0], table[:, :, 1]
+        below = np.cumsum(neg, axis=1) - neg
+        u = (pos * (below + 0.5 * neg)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = u / (class_n[:, 0] * class_n[:, 1])
+        return np.nan_to_num(np.maximum(auc, 1 - auc), nan=0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.nan_to_num(table / class_n[:, None, :])  # each class weighted equally
+        n_present = np.maximum((class_n > 0).sum(axis=1), 1)
+        best = share.max(axis=2).sum(axis=1) / n_present
+        chance = 1.0 / n_present
+        return np.nan_to_num((best - chance) / (1 - chance), nan=0.0)
+
+
+def _table_point_masses(s, first, table, columns, out: dict) -> None:
+    """Point masses of columns of codes, from their tables (the rule of _point_masses)."""
+    present = table.sum(axis=1)  # m x k
+    per_value = table.sum(axis=2)  # m x L
+    need = np.maximum(POINT_MASS_ROWS, np.ceil(POINT_MASS_SHARE * present.min(axis=1)))
+    for i in np.flatnonzero(per_value.max(axis=1) >= need):
+        by_value = per_value[i]
+        mode = int(by_value.argmax())
+        length = int(by_value[mode])
+        second = int(np.delete(by_value, mode).max())
+        counts = table[i, mode]
+        c = int(counts.argmax())
+        others = int(present[i].sum() - present[i, c])
+        other_count = length - int(counts[c])
+        if (
+            others > 0
+            and length >= POINT_MASS_STANDS_OUT * second
+            and counts[c] >= max(POINT_MASS_ROWS, POINT_MASS_SHARE * present[i, c])
+            and other_count <= OTHER_SHARE * others
+        ):
+            n_values = int((by_value > 0).sum())
+            edge = "lowest" if mode == 0 else "highest" if mode == n_values - 1 else ""
+            out[int(columns[i])] = {
+                "value": float(s[i, first[i]][mode]),
+                "class_code": c,
+                "count": int(counts[c]),
+                "class_rows": int(present[i, c]),
+                "other_count": other_count,
+                "edge": edge,
+            }
+
+
+def _eta_levels(first, valid, ysorted) -> np.ndarray:
+    """Correlation ratio η of every column of codes with a numeric label, all at once."""
+    m = first.shape[0]
+    cell = _cells(first)[valid]
+    w = np.where(valid, ysorted, 0.0)
+    cnt = np.bincount(cell, minlength=m * MAX_LEVELS).reshape(m, MAX_LEVELS)
+    sums = np.bincount(cell, w[valid], minlength=m * MAX_LEVELS).reshape(m, MAX_LEVELS)
+    nv = cnt.sum(axis=1)
+    mean = sums.sum(axis=1) / np.maximum(nv, 1)
+    total = (np.where(valid, w - mean[:, None], 0.0) ** 2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = (sums**2 / np.where(cnt > 0, cnt, np.inf)).sum(axis=1) - nv * mean**2
+        eta = np.sqrt(np.clip(between / total, 0, 1))
+    return np.nan_to_num(eta, nan=0.0)
+
+
+def _point_masses(s, lab, valid, runs, class_present, columns, out: dict) -> None:
     """Exact values held by at least half of one class and (almost) no row of the others.
 
-    ``class_present``: rows with a value per column and class (m x k). Only columns with a tie
-    long enough to be half of their smallest class are looked at one by one.
+    ``class_present``: rows with a value per column and class (m x k). Such a value stands out
+    from the column's other values (at least POINT_MASS_STANDS_OUT times as frequent as any
+    other: a grid of rounded values, such as petal widths to 0.1 cm, is no point mass), so only
+    each column's commonest value can be one: all columns are judged at once.
     """
     need = np.maximum(POINT_MASS_ROWS, np.ceil(POINT_MASS_SHARE * class_present.min(axis=1)))
-    rows = np.flatnonzero(((runs >= need[:, None]) & valid).any(axis=1))
-    for j in rows:
-        present = class_present[j]
-        nv = int(present.sum())
-        col = s[j, :nv]
-        starts = np.flatnonzero((runs[j, :nv] >= need[j]) & np.r_[True, col[1:] != col[:-1]])
-        for lo in starts:
-            hi = int(np.searchsorted(col, col[lo], side="right"))
-            counts = np.bincount(lab[j, lo:hi], minlength=len(present))
-            c = int(counts.argmax())
-            others = int(present.sum() - present[c])
-            other_count = int(counts.sum() - counts[c])
-            # A point mass stands out from the column's other values (a grid of rounded
-            # values, such as petal widths to 0.1 cm, is no point mass).
-            rest = np.r_[runs[j, :lo], runs[j, hi:nv]]
-            if (
-                others > 0
-                and hi - lo >= POINT_MASS_STANDS_OUT * (rest.max() if rest.size else 0)
-                and counts[c] >= max(POINT_MASS_ROWS, POINT_MASS_SHARE * present[c])
-                and other_count <= OTHER_SHARE * others
-            ):
-                edge = "lowest" if lo == 0 else "highest" if hi == nv else ""
-                out[offset + int(j)] = {
-                    "value": float(col[lo]),
-                    "class_code": c,
-                    "count": int(counts[c]),
-                    "class_rows": int(present[c]),
-                    "other_count": other_count,
-                    "edge": edge,
-                }
-                break
+    runs = np.where(valid, runs, 0)
+    top = runs.max(axis=1)
+    cand = np.flatnonzero(top >= need)
+    if not cand.size:
+        return
+    s, lab, valid, runs, present = s[cand], lab[cand], valid[cand], runs[cand], class_present[cand]
+    at = runs.argmax(axis=1)
+    value = s[np.arange(len(cand)), at]
+    mask = (s == value[:, None]) & valid
+    length = mask.sum(axis=1)
+    second = np.where(mask, 0, runs).max(axis=1)
+    counts = np.stack([(mask & (lab == c)).sum(axis=1) for c in range(present.shape[1])], axis=1)
+    c = counts.argmax(axis=1)
+    rows = np.arange(len(cand))
+    held = counts[rows, c]
+    others = present.sum(axis=1) - present[rows, c]
+    other_count = length - held
+    ok = (
+        (others > 0)
+        & (length >= POINT_MASS_STANDS_OUT * second)
+        & (held >= np.maximum(POINT_MASS_ROWS, POINT_MASS_SHARE * present[rows, c]))
+        & (other_count <= OTHER_SHARE * others)
+    )
+    for i in np.flatnonzero(ok):
+        lo = int(mask[i].argmax())
+        nv = int(valid[i].sum())
+        edge = "lowest" if lo == 0 else "highest" if lo + length[i] == nv else ""
+        out[int(columns[cand[i]])] = {
+            "value": float(value[i]),
+            "class_code": int(c[i]),
+            "count": int(held[i]),
+            "class_rows": int(present[i, c[i]]),
+            "other_count": int(other_count[i]),
+            "edge": edge,
+        }
 
 
 # -- out-of-fold single-feature models -------------------------------------------------------------
@@ -554,7 +714,7 @@ def screen(
         from scipy.stats import rankdata
 
         yrank = rankdata(yv)
-    pre = _prefilter(values, codes, yrank, n_classes, job)
+    pre = _prefilter(values, codes, yv, yrank, n_classes, job)
     progress(0.6, "Scoring the strongest features out of fold")
     miss_flags = _missingness(values, codes, yv, n_classes)
 
@@ -617,18 +777,18 @@ def screen(
     # 2. Categories: out-of-fold label per value, and the association with the label. Numbers
     # with a few integer codes count as categories for the association.
     progress(0.85, "Scoring the categorical features")
+    # The vectorised V (or η) is exact; the association module recomputes it, with its
+    # p-value, for the few columns that could pass the lowest bar.
     int_codes = [
         j
         for j in range(n_num)
-        if pre.integer[j] and 3 <= pre.n_distinct[j] <= min(MAX_LEVELS, n // 5)
+        if 3 <= pre.n_distinct[j] <= min(MAX_LEVELS, n // 5)
+        and pre.association[j] >= CONFOUNDER_V_HINTED - 0.01
     ]
-    panels = _panel_value_sets(values, int_codes, categories)
+    panels = _panel_value_sets(pre.level_key, categories)
     for j in int_codes:
         res = results.get(names[j])
-        if res is not None and res.flag:
-            continue
-        levels = frozenset(np.unique(values[~np.isnan(values[:, j]), j]).tolist())
-        if panels.get(levels, 0) > PANEL_SIZE:
+        if (res is not None and res.flag) or panels.get(pre.level_key[j], 0) > PANEL_SIZE:
             continue
         conf = _confounder(pd.Series(values[:, j]), names[j], y, task, codes=True)
         if conf is not None:
@@ -646,13 +806,13 @@ def screen(
     return out
 
 
-def _panel_value_sets(values: np.ndarray, int_codes: list[int], cats) -> dict[frozenset, int]:
+def _panel_value_sets(level_key: dict[int, bytes], cats) -> dict:
     """How many features share each set of values: many columns over the same few values are
     a panel of measurements (bases of a sequence, genotypes 0/1/2, a questionnaire), not a
-    record of where or when samples were taken."""
-    sets: dict[frozenset, int] = {}
-    for j in int_codes:
-        key = frozenset(np.unique(values[~np.isnan(values[:, j]), j]).tolist())
+    record of where or when samples were taken. Keys: the bytes of a numeric column's sorted
+    values, or the frozenset of a text column's values."""
+    sets: dict = {}
+    for key in level_key.values():
         sets[key] = sets.get(key, 0) + 1
     if cats is not None:
         for col in cats.columns:

@@ -182,6 +182,50 @@ def test_a_collection_site_that_tracks_the_label_is_a_possible_confounder(tmp_pa
     assert "its name 'site' suggests a place" in _finding(named, "possible-confounder").message
 
 
+def test_a_site_written_as_number_codes_is_still_a_possible_confounder(tmp_path):
+    """Sites coded 1, 2, 3: number codes need a stronger association (V >= 0.7) than text,
+    since a code is usually a graded measurement; this one almost determines the label."""
+    df = _collection_site(seed=17)
+    df["site"] = df["site"].map({"Leeds": 1, "Bristol": 2, "Oxford": 3})
+    df, mapping = _neutral(df)
+    project = _explored(tmp_path, df, roles={mapping["site"]: "feature"})
+    warning = _finding(project, "possible-confounder")
+    assert warning.columns == [mapping["site"]] and warning.detail["cramers_v"] >= 0.7
+
+
+def test_the_vectorised_scores_equal_the_library_ones():
+    """Cramér's V, η and the AUROC of many columns at once are those of association.py and
+    scikit-learn, column by column (missing values included)."""
+    from sklearn.metrics import roc_auc_score
+
+    from dlwizard.ml.association import correlation_ratio, cramers_v
+
+    rng = np.random.default_rng(18)
+    n = 300
+    y3 = pd.Series(rng.choice(["a", "b", "c"], n))
+    y2 = pd.Series(rng.choice(["a", "b"], n))
+    yr = rng.normal(size=n)
+    x = rng.integers(0, 4, size=(n, 6)).astype(float)
+    x[:, 0] = np.where(y3 == "a", 0, rng.integers(1, 4, n))
+    x[:, 5] = rng.normal(size=n)  # continuous: ranks, not a table
+    x[rng.random(x.shape) < 0.05] = np.nan
+    codes3 = np.unique(y3, return_inverse=True)[1]
+    codes2 = np.unique(y2, return_inverse=True)[1]
+    pre = shortcut_screen._prefilter(x, codes3, None, None, 3, None)
+    for j in range(5):
+        assert pre.association[j] == pytest.approx(cramers_v(pd.Series(x[:, j]), y3).score)
+    ranks = pd.Series(yr).rank().to_numpy()
+    pre = shortcut_screen._prefilter(x, None, yr, ranks, 0, None)
+    for j in range(5):
+        eta = correlation_ratio(pd.Series(x[:, j]), pd.Series(yr)).score
+        assert pre.association[j] == pytest.approx(eta)
+    pre = shortcut_screen._prefilter(x, codes2, None, None, 2, None)
+    for j in range(6):
+        ok = ~np.isnan(x[:, j])
+        auc = roc_auc_score(codes2[ok], x[ok, j])
+        assert pre.score[j] == pytest.approx(max(auc, 1 - auc))
+
+
 def test_a_weaker_association_needs_a_place_batch_or_time_to_be_named():
     """At V about 0.35 a category is flagged when it looks like a place, a batch or a time (by
     name or values), not when it is just some text (the bar is then V >= 0.5)."""
