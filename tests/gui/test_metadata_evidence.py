@@ -112,6 +112,22 @@ def test_row_number_shows_its_evidence_and_findings_select_their_column(qtbot, w
     m.show_column("g3")
     assert m.show_all.isChecked() and _current_column(m) == "g3"
 
+    # Given the feature role back, the row number stays in view (its values still say what it
+    # is) and stays selected, and the warning about it links to it.
+    m.show_all.setChecked(False)
+    m.show_column("Unnamed: 0")
+    src = next(i for i, row in enumerate(m.model.rows) if row[0] == "Unnamed: 0")
+    m.model.setData(m.model.index(src, ROLE), "feature")
+    wait_idle(qtbot, window)
+    assert window.project.study.metadata.roles["Unnamed: 0"] == "feature"
+    assert _current_column(m) == "Unnamed: 0"
+    m.show_all.setChecked(False)  # a small table shows every column again after a change
+    r = _proxy_row(m, "Unnamed: 0")
+    assert r is not None and _proxy_row(m, "g0") is None
+    assert cell(ROLE) == "Feature" and cell(WHY).startswith("your choice (suggested: Ignore")
+    warning = next(c for c in m.findings.cards if c.finding.code == "feature-looks-like-metadata")
+    assert warning.finding.columns == ["Unnamed: 0"] and warning.links is not None
+
     # Pages without a table of columns keep plain cards.
     assert not _page(window, "data").findings.link_columns
     assert all(c.links is None for c in _page(window, "question").findings.cards)

@@ -471,6 +471,7 @@ class MetadataPage(Page):
             # among them), then the features whose values look like metadata, then the
             # measurements.
             rows.sort(key=lambda r: (r[ROLE] == "feature", not flagged(r)))
+            current = self._current_row()
             self.model.set_rows(rows)
             if len(rows) <= 200:
                 self.show_all.setChecked(True)
@@ -481,6 +482,8 @@ class MetadataPage(Page):
             for c, width in ((COL, 200), (ROLE, 230), (KIND, 120)):
                 self.table.setColumnWidth(c, min(max(self.table.columnWidth(c), 80), width))
             self._fit_columns()
+            if current is not None:  # a role was changed: the row stays selected
+                self._select(current[COL])
             self._show_evidence()
             counts: dict[str, int] = {}
             for role in m.roles.values():
@@ -580,26 +583,39 @@ class MetadataPage(Page):
             return
         self.evidence.setText(evidence_html(row))
 
-    def show_column(self, name: str) -> None:
-        """Select and scroll to a column's row (a finding named it), clearing the search or
-        showing every measurement column where the row was filtered out."""
+    def _select(self, name: str) -> QModelIndex | None:
+        """Select a column's row if the filters show it; its index, or None."""
         src = next((i for i, r in enumerate(self.model.rows) if r[COL] == name), None)
         if src is None:
-            return
+            return None
         index = self.proxy.mapFromSource(self.model.index(src, COL))
-        if not index.isValid() and self.search.text():
-            self.search.clear()  # filters again
-            index = self.proxy.mapFromSource(self.model.index(src, COL))
         if not index.isValid():
-            self.show_all.setChecked(True)
-            index = self.proxy.mapFromSource(self.model.index(src, COL))
-        if not index.isValid():
-            return
+            return None
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
+        self.table.scrollTo(index)
+        return index
+
+    def show_column(self, name: str) -> None:
+        """Select and scroll to a column's row (a finding named it), clearing the search or
+        showing every measurement column where the row was filtered out."""
+        if not any(r[COL] == name for r in self.model.rows):
+            return
+        index = self._select(name)
+        if index is None and self.search.text():
+            self.search.clear()  # filters again
+            index = self._select(name)
+        if index is None:
+            self.show_all.setChecked(True)
+            index = self._select(name)
+        if index is None:
+            return
+        if self._refit.isActive():  # the filter changed: row heights first, then the scroll
+            self._refit.stop()
+            self._fit_rows()
         self.table.scrollTo(index, QTableView.ScrollHint.PositionAtCenter)
         # The findings are below the table: bring the row (and the line under the table that
         # gives its evidence) into the page's view.
