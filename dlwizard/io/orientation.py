@@ -84,6 +84,8 @@ def detect(df: pd.DataFrame) -> Orientation:
     id_col = None
     for c in text_cols:
         s = df[c].dropna().astype(str)
+        if float(s.head(500).str.strip().str.contains(r"\s", regex=True).mean()) > 0.2:
+            continue  # sentences (comments, names) name no gene and no probe
         if len(s) == n_rows and s.is_unique:
             id_col = c
             sample = s.head(500)

@@ -77,6 +77,7 @@ _ETHNICITY = frozenset(
 _APOE = re.compile(
     r"^(?:apoe)?\s*[eε][234]\s*[/|-]?\s*(?:[eε])?[234]$|^(?:apoe)?\s*[eε][234]$", re.IGNORECASE
 )
+_EXAMPLES = re.compile(r"\s*\(e\.g\. [^)]*\)")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _DATE_SEP = re.compile(
     r"^\s*(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[ -]?[A-Za-z]{3,9}[ -,]+\d{2,4}"
@@ -164,6 +165,9 @@ class ColumnProfile:
 
     def argue(self, code: str, evidence: str, role: str | None) -> None:
         """Record what the values show; the first detection with a role decides the role."""
+        if code in ("person-identifier", "free-text", "date"):
+            # Never repeat a person's data: findings, the report and the audit carry evidence.
+            evidence = _EXAMPLES.sub("", evidence)
         self.detections.append(Detection(code, evidence, role))
         if role is not None and not any(d.role for d in self.detections[:-1]):
             self.role, self.reason = role, evidence
