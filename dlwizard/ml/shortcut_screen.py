@@ -785,7 +785,10 @@ def screen(
         if 3 <= pre.n_distinct[j] <= min(MAX_LEVELS, n // 5)
         and pre.association[j] >= CONFOUNDER_V_HINTED - 0.01
     ]
-    panels = _panel_value_sets(pre.level_key, categories)
+    cat_pre = None
+    if categories is not None and categories.shape[1]:
+        cat_pre = _category_prefilter(categories, codes, yv, n_classes, job)
+    panels = _panel_value_sets(pre.level_key, cat_pre.keys if cat_pre else {})
     for j in int_codes:
         res = results.get(names[j])
         if (res is not None and res.flag) or panels.get(pre.level_key[j], 0) > PANEL_SIZE:
@@ -796,7 +799,9 @@ def screen(
                 conf.detail.update(res.detail)
             results[names[j]] = conf
     results.update(
-        _categories(categories, codes, yv, y, task, n_classes, folds, job, not_shortcuts, panels)
+        _categories(
+            categories, cat_pre, codes, yv, y, task, n_classes, folds, job, not_shortcuts, panels
+        )
     )
 
     flagged = [r for r in results.values() if r.flag]
@@ -806,20 +811,14 @@ def screen(
     return out
 
 
-def _panel_value_sets(level_key: dict[int, bytes], cats) -> dict:
+def _panel_value_sets(level_key: dict[int, bytes], cat_keys: dict[int, frozenset]) -> dict:
     """How many features share each set of values: many columns over the same few values are
     a panel of measurements (bases of a sequence, genotypes 0/1/2, a questionnaire), not a
     record of where or when samples were taken. Keys: the bytes of a numeric column's sorted
     values, or the frozenset of a text column's values."""
     sets: dict = {}
-    for key in level_key.values():
+    for key in [*level_key.values(), *cat_keys.values()]:
         sets[key] = sets.get(key, 0) + 1
-    if cats is not None:
-        for col in cats.columns:
-            levels = cats[col].dropna().astype(str).unique()
-            if 2 <= len(levels) <= MAX_LEVELS:
-                key = frozenset(levels.tolist())
-                sets[key] = sets.get(key, 0) + 1
     return sets
 
 
@@ -902,22 +901,160 @@ def _missingness(values, codes, yv, n_classes: int) -> dict[int, Any]:
     return out
 
 
-def _categories(cats, codes, yv, y, task, n_classes, folds, job, not_shortcuts, panels):
+@dataclass
+class _CatPre:
+    score: np.ndarray  # leave-one-out balanced accuracy (or R²) of the label per value
+    association: np.ndarray  # bias-corrected Cramér's V (or η), missing values left out
+    n_levels: np.ndarray  # distinct values, missing left out
+    keys: dict[int, frozenset]  # the values of columns with 2..MAX_LEVELS of them (panels)
+
+
+def _category_prefilter(cats, codes, yv, n_classes: int, job) -> _CatPre:
+    """Every categorical column at once (CHUNK at a time): the values of all columns are
+    factorised together, and each (column, value) pair counted by class (or summed, for a
+    numeric label). From these counts: a leave-one-out score of the label-per-value model (the
+    same model the out-of-fold check fits) and the association with the label."""
+    import pandas as pd
+
+    n, p = cats.shape
+    pre = _CatPre(np.zeros(p), np.zeros(p), np.zeros(p, int), {})
+    for a in range(0, p, CHUNK):
+        if job is not None:
+            job.check()
+        block = cats.iloc[:, a : a + CHUNK]
+        m = block.shape[1]
+        flat = block.astype(object).to_numpy().ravel(order="F")
+        g, uniq = pd.factorize(flat, use_na_sentinel=True)
+        missing_code = len(uniq)
+        g = np.where(g < 0, missing_code, g).astype(np.int64)
+        width = missing_code + 1
+        col = np.repeat(np.arange(m, dtype=np.int64), n)
+        pairs, inv = np.unique(col * width + g, return_inverse=True)
+        pair_col = pairs // width
+        pair_code = pairs % width
+        real = pair_code != missing_code
+        n_levels = np.bincount(pair_col[real], minlength=m)
+        pre.n_levels[a : a + m] = n_levels
+        for j in np.flatnonzero((n_levels >= 2) & (n_levels <= MAX_LEVELS)):
+            values = uniq[pair_code[(pair_col == j) & real]]
+            pre.keys[a + int(j)] = frozenset(str(v) for v in values)
+        if codes is None:
+            pre.score[a : a + m], pre.association[a : a + m] = _category_numeric_label(
+                inv, pair_col, real, np.tile(yv, m), m, n
+            )
+            continue
+        k = n_classes
+        table = np.bincount(inv * k + np.tile(codes, m), minlength=len(pairs) * k)
+        table = table.reshape(-1, k).astype(float)
+        class_n = np.bincount(codes, minlength=k).astype(float)
+        pre.score[a : a + m] = _loo_balanced_accuracy(table, pair_col, class_n, m)
+        pre.association[a : a + m] = _pairs_cramers_v(table[real], pair_col[real], m)
+    return pre
+
+
+def _loo_balanced_accuracy(table, pair_col, class_n, m: int) -> np.ndarray:
+    """Leave-one-out balanced accuracy of "the class whose rows hold this value most often
+    (each class weighted equally); an unseen value gets the majority class", per column."""
+    k = table.shape[1]
+    majority = int(class_n.argmax())
+    eye = np.eye(k)
+    correct = np.zeros((len(table), k))
+    for c in range(k):  # leave out one row of class c from each pair that has one
+        t = table - eye[c]
+        nn = class_n - eye[c]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pred = np.argmax(t / np.where(nn > 0, nn, np.inf), axis=1)
+        pred = np.where(t.sum(axis=1) > 0, pred, majority)
+        correct[:, c] = np.where(pred == c, table[:, c], 0.0)
+    per_class = np.stack([np.bincount(pair_col, correct[:, c], minlength=m) for c in range(k)])
+    return (per_class / class_n[:, None]).mean(axis=0)
+
+
+def _pairs_cramers_v(table, pair_col, m: int) -> np.ndarray:
+    """Bias-corrected Cramér's V per column from (value, class) counts (``association``'s
+    formula; values absent from a column are no rows of its table)."""
+    k = table.shape[1]
+    col_tot = np.stack([np.bincount(pair_col, table[:, c], minlength=m) for c in range(k)], 1)
+    tot = col_tot.sum(axis=1)
+    row_tot = table.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = row_tot[:, None] * col_tot[pair_col] / tot[pair_col][:, None]
+        cells = np.where(expected > 0, (table - expected) ** 2 / expected, 0.0).sum(axis=1)
+        chi2 = np.bincount(pair_col, cells, minlength=m)
+        r = np.bincount(pair_col, minlength=m).astype(float)
+        kk = (col_tot > 0).sum(axis=1)
+        phi2c = np.maximum(0.0, chi2 / tot - (kk - 1) * (r - 1) / np.maximum(tot - 1, 1))
+        rc = r - (r - 1) ** 2 / np.maximum(tot - 1, 1)
+        kc = kk - (kk - 1) ** 2 / np.maximum(tot - 1, 1)
+        denom = np.minimum(kc - 1, rc - 1)
+        v = np.where(denom > 0, np.sqrt(phi2c / np.where(denom > 0, denom, 1)), 0.0)
+    return np.nan_to_num(np.minimum(v, 1.0), nan=0.0)
+
+
+def _category_numeric_label(inv, pair_col, real, y, m: int, n: int):
+    """Leave-one-out R² of "the mean label of the value" and η (missing left out), per column."""
+    cnt = np.bincount(inv).astype(float)
+    sums = np.bincount(inv, y)
+    mean = y[:n].mean()
+    own = inv
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # an unseen value gets the training mean (every other row)
+        rest_mean = (y[:n].sum() - y) / (n - 1)
+        loo = np.where(cnt[own] > 1, (sums[own] - y) / (cnt[own] - 1), rest_mean)
+    col = np.repeat(np.arange(m), n)
+    ss_res = np.bincount(col, (y - loo) ** 2, minlength=m)
+    ss_tot = float(((y[:n] - mean) ** 2).sum())
+    r2 = 1 - ss_res / ss_tot if ss_tot > 0 else np.zeros(m)
+    # η over the rows with a value
+    keep = real[own]
+    rc = col[keep]
+    n_c = np.bincount(rc, minlength=m).astype(float)
+    s_c = np.bincount(rc, y[keep], minlength=m)
+    mu = s_c / np.maximum(n_c, 1)
+    total = np.bincount(rc, (y[keep] - mu[rc]) ** 2, minlength=m)
+    pair_keep = real
+    between = (
+        np.bincount(
+            pair_col[pair_keep],
+            np.where(cnt[pair_keep] > 0, sums[pair_keep] ** 2 / np.maximum(cnt[pair_keep], 1), 0),
+            minlength=m,
+        )
+        - n_c * mu**2
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eta = np.sqrt(np.clip(between / total, 0, 1))
+    return r2, np.nan_to_num(eta, nan=0.0)
+
+
+def _categories(cats, pre, codes, yv, y, task, n_classes, folds, job, not_shortcuts, panels):
+    """Categorical features: the vectorised prefilter for all, then the out-of-fold model for
+    those that could be near-perfect (and the strongest few, to record), and the association
+    check for those that could pass its lowest bar."""
     results: dict[str, FeatureResult] = {}
     if cats is None or cats.shape[1] == 0:
         return results
     n = len(cats)
-    for i, col in enumerate(cats.columns):
-        if job is not None and i % 20 == 0:
+    ranked = np.argsort(-pre.score, kind="stable")
+    bar = 0.9  # leave-one-out: the out-of-fold score cannot be near-perfect below this
+    chosen = [int(j) for j in ranked[:TOP_CV] if pre.score[j] >= bar]
+    chosen += [int(j) for j in ranked[:KEEP_TOP]]
+    confounders = [
+        j
+        for j in range(cats.shape[1])
+        if 2 <= pre.n_levels[j] <= min(MAX_LEVELS, max(2, n // 5))
+        and pre.association[j] >= CONFOUNDER_V_HINTED - 0.01
+        and panels.get(pre.keys.get(j), 0) <= PANEL_SIZE
+    ]
+    for i, j in enumerate(dict.fromkeys(chosen + confounders)):
+        if job is not None and i % 10 == 0:
             job.check()
+        col = cats.columns[j]
         s = cats[col]
         text = s.astype(str).where(s.notna(), "(missing)").to_numpy()
         scores = _cv_category(text, codes, yv, task, n_classes, folds)
         metric = "r2" if task == "regression" else "balanced_accuracy"
         res = FeatureResult(str(col), "category", metric, round(float(scores[metric]), 4))
         res.detail.update({k: round(float(v), 4) for k, v in scores.items()})
-        levels = s.dropna().astype(str).unique()
-        n_levels = len(levels)
         if (
             _near_perfect(scores, task)
             and str(col) not in not_shortcuts
@@ -925,10 +1062,7 @@ def _categories(cats, codes, yv, y, task, n_classes, folds, job, not_shortcuts, 
         ):
             res.flag = "single-feature-shortcut"
             res.evidence = _score_words(scores, task) + "; " + _value_table(s, y, task)
-        elif (
-            2 <= n_levels <= min(MAX_LEVELS, max(2, n // 5))
-            and panels.get(frozenset(levels.tolist()), 0) <= PANEL_SIZE
-        ):
+        elif j in confounders:
             conf = _confounder(s, str(col), y, task, codes=False)
             if conf is not None:
                 conf.detail.update(res.detail)

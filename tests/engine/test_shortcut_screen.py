@@ -226,6 +226,51 @@ def test_the_vectorised_scores_equal_the_library_ones():
         assert pre.score[j] == pytest.approx(max(auc, 1 - auc))
 
 
+def test_the_vectorised_category_scores_equal_the_column_by_column_ones():
+    """All categorical columns at once: the leave-one-out score equals the out-of-fold model
+    fitted with one row left out at a time, and V / η equal association.py's."""
+    from dlwizard.ml.association import correlation_ratio, cramers_v
+
+    rng = np.random.default_rng(19)
+    n = 120
+    y = pd.Series(rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]))
+    codes = np.unique(y, return_inverse=True)[1]
+    yr = rng.normal(size=n)
+    cats = pd.DataFrame({"a": rng.choice(list("xyzw"), n), "b": [f"id{i}" for i in range(n)]})
+    cats.loc[codes == 2, "a"] = "q"
+    cats.loc[rng.random(n) < 0.1, "a"] = None
+    loo = [(np.flatnonzero(np.arange(n) != i), np.array([i])) for i in range(n)]
+    pre = shortcut_screen._category_prefilter(cats, codes, None, 3, None)
+    pre_r = shortcut_screen._category_prefilter(cats, None, yr, 0, None)
+    for j, col in enumerate(cats.columns):
+        text = cats[col].astype(str).where(cats[col].notna(), "(missing)").to_numpy()
+        by_one = shortcut_screen._cv_category(text, codes, None, "multiclass", 3, loo)
+        assert pre.score[j] == pytest.approx(by_one["balanced_accuracy"])
+        by_one = shortcut_screen._cv_category(text, None, yr, "regression", 0, loo)
+        assert pre_r.score[j] == pytest.approx(by_one["r2"])
+        assert pre.association[j] == pytest.approx(cramers_v(cats[col], y).score)
+        eta = correlation_ratio(cats[col], pd.Series(yr)).score
+        assert pre_r.association[j] == pytest.approx(eta)
+    assert pre.keys[0] == {"x", "y", "z", "w", "q"} and 1 not in pre.keys  # IDs: no panel key
+
+
+def test_a_wide_table_of_genotype_text_is_quick_and_clean():
+    """5,000 genotype calls as text ('AA', 'AG', 'GG') for 400 rows, one a true strong effect,
+    screened at once (a panel, so no confounder) within a few seconds."""
+    rng = np.random.default_rng(20)
+    n, p = 400, 5000
+    y = pd.Series(rng.choice(["case", "control"], n))
+    calls = rng.choice(["AA", "AG", "GG"], size=(n, p))
+    cats = pd.DataFrame(calls, columns=[f"rs{j}" for j in range(p)])
+    case = (y == "case").to_numpy()
+    cats["rs0"] = np.where(case, rng.choice(["AG", "GG"], n, p=[0.2, 0.8]), "AA")
+    t0 = time.perf_counter()
+    result = shortcut_screen.screen(np.empty((n, 0)), [], cats, y, "binary")
+    assert time.perf_counter() - t0 < 10
+    assert [r.flag for r in result.results if r.flag] == ["single-feature-shortcut"]
+    assert result.results[0].column == "rs0"  # AA exactly for every control: near-perfect
+
+
 def test_a_weaker_association_needs_a_place_batch_or_time_to_be_named():
     """At V about 0.35 a category is flagged when it looks like a place, a batch or a time (by
     name or values), not when it is just some text (the bar is then V >= 0.5)."""
