@@ -1,8 +1,11 @@
 """Step 4, explore (Tip 1): look at the data before modelling it.
 
-Class balance, missing values, duplicates, outliers, an embedding of the samples, a batch-effect
-score for every metadata column, and whether the label can be predicted from metadata or from
-the pattern of missing values alone. Every finding becomes a warning with a stable code.
+Class balance, missing values, duplicates (and identical samples with different labels),
+outliers, an embedding of the samples, a batch-effect score for every metadata column, whether
+the label can be predicted from metadata or from the pattern of missing values alone, and every
+feature scored alone against the label (Tips 4 and 7: a feature that gives the label away, a
+category that records where or when samples were collected, a follow-up time). Every finding
+becomes a warning with a stable code.
 """
 
 from __future__ import annotations
