@@ -461,9 +461,10 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
                     + f"{more}."
                 )
             message = (
-                lead + " Such a column is probably the outcome in another form, or recorded "
-                "because of it, and a model would read the answer from it instead of learning "
-                "the biology."
+                lead + " A column this close to the label is usually the outcome in another "
+                "form, or recorded because of it, and a model would read the answer from it "
+                "instead of learning the biology. Only a known marker of the label's own "
+                "biology (a sex-chromosome gene when the label is sex) is this good for real."
             )
             fix = (
                 "give it the role 'ignore' on the metadata page, or check how and when it was "
