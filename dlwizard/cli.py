@@ -68,7 +68,11 @@ def _parser() -> argparse.ArgumentParser:
         help="export against the privacy verdict; the typed justification is recorded in the "
         "project's audit log and report (the project file is saved)",
     )
-    rp = sub.add_parser("report", help="write the PDF methods report (headless)")
+    rp = sub.add_parser(
+        "report",
+        help="write the PDF methods report (headless); the export is recorded in the project's "
+        "audit log (the project file is saved)",
+    )
     rp.add_argument("project", type=Path, help="the project file (.dlwiz)")
     rp.add_argument("-o", "--out", required=True, type=Path, help="PDF file to write")
     i = sub.add_parser("inspect", help="print a project's summary")
@@ -175,11 +179,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawn headless, no window opens
     from dlwizard.jobs import Job
     from dlwizard.report.pdf import write_pdf
+    from dlwizard.steps import report as report_step
+    from dlwizard.study import container
 
     project = load_project(args.project)
     t0 = time.perf_counter()
     out = write_pdf(project, args.out, job=Job(_progress))
     _end_progress()
+    report_step.record_export(project, out)
+    container.save(project, args.project)  # the step and the export are in the audit log
     print(f"Methods report written to {out.resolve()} in {time.perf_counter() - t0:.1f} s")
     return 0
 

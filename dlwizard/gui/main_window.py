@@ -520,8 +520,9 @@ class MainWindow(QMainWindow):
             self.progress.cancel_button.show()
             self.progress.end()
             QApplication.restoreOverrideCursor()
-        self.project.mark_done("report")
-        self.project.audit("report-exported", path=str(out))
+        from dlwizard.steps import report as report_step
+
+        report_step.record_export(self.project, out)
         self.statusBar().showMessage(f"Methods report written to {out}", 10000)
         self.after_change()
         return out

@@ -40,6 +40,7 @@ from dlwizard.steps import (
     question,
     split,
 )
+from dlwizard.steps import report as report_step
 from dlwizard.steps import test as test_step
 from dlwizard.study import container
 from dlwizard.study.model import (
@@ -368,6 +369,7 @@ AFTER_THE_SPLIT = {
     "predict.predict_file": lambda p: _predict_tune_rows(p),
     "summary.summary": lambda p: json.dumps(summary.summary(p), default=str),
     "summary.text": lambda p: summary.text(p),
+    "report.record_export": lambda p: report_step.record_export(p, "methods.pdf"),
 }
 
 

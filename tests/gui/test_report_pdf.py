@@ -284,6 +284,13 @@ def test_cli_report_command(project, tmp_path, tmp_path_factory):
     assert "Methods report written to" in done.stdout
     pages = pdf_pages(out.read_bytes())
     assert "Appendix C  Audit log" in "\n".join(pages)
+    # As from the wizard: the report step is done and the export is in the saved audit log.
+    from dlwizard.study import container
+
+    reopened = container.load(src, PASSWORD)
+    assert reopened.is_done("report")
+    last = reopened.log[-1]
+    assert last.action == "report-exported" and last.detail["path"] == str(out.resolve())
 
 
 def test_table_headers_never_break_inside_a_word(tmp_path):
