@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.evaluation import EvaluationPanel
+from dlwizard.gui.widgets.options import OptionFields
 from dlwizard.ml import metrics
 from dlwizard.ml.models import families
 from dlwizard.ml.tuning import settings_text
@@ -74,16 +74,11 @@ class BaselinesPage(Page):
         # Two rows: one row of three settings is wider than the window at 1024 x 640.
         bl = QGridLayout(budget)
         bl.setContentsMargins(0, 0, 0, 0)
-        self.trials_box = QSpinBox()
-        self.trials_box.setRange(1, 500)
-        self.trials_box.setValue(20)
-        self.seconds_box = QSpinBox()
-        self.seconds_box.setRange(5, 7200)
-        self.seconds_box.setValue(120)
-        self.seconds_box.setSuffix(" s")
-        self.perm_box = QSpinBox()
-        self.perm_box.setRange(0, 999)
-        self.perm_box.setValue(19)
+        # Bound to BaselineOptions by field name: ranges and defaults are the model's.
+        self.fields = OptionFields(BaselineOptions)
+        self.trials_box = self.fields.spin("trials")
+        self.seconds_box = self.fields.spin("seconds_per_family", suffix=" s")
+        self.perm_box = self.fields.spin("permutations")
         for i, (text, w) in enumerate(
             (
                 ("Trials per family", self.trials_box),
@@ -217,9 +212,7 @@ class BaselinesPage(Page):
             self.family_checks[key] = cb
             self.fam_layout.addWidget(cb, i // 2, i % 2)  # two columns: three are too wide
         if b is not None:
-            self.trials_box.setValue(b.options.trials)
-            self.seconds_box.setValue(int(b.options.seconds_per_family))
-            self.perm_box.setValue(b.options.permutations)
+            self.fields.set_values(b.options)
         self.run_button.setEnabled(self.project.study.split is not None)
         self._show_results()
         self.show_findings()
@@ -396,9 +389,7 @@ class BaselinesPage(Page):
         chosen = [k for k, cb in self.family_checks.items() if cb.isChecked()]
         return BaselineOptions(
             families=chosen if len(chosen) < len(self.family_checks) else [],
-            trials=self.trials_box.value(),
-            seconds_per_family=float(self.seconds_box.value()),
-            permutations=self.perm_box.value(),
+            **self.fields.values(),
         )
 
     def run_baselines(self) -> None:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.options import OptionFields
 from dlwizard.ml import metrics
 from dlwizard.ml.nets import LADDER
 from dlwizard.steps import networks
@@ -84,12 +84,10 @@ class NetworksPage(Page):
         tl = QHBoxLayout(train)
         tl.setContentsMargins(0, 0, 0, 0)
         self.trials_label = QLabel()
-        self.epochs_box = QSpinBox()
-        self.epochs_box.setRange(5, 2000)
-        self.epochs_box.setValue(200)
-        self.seeds_box = QSpinBox()
-        self.seeds_box.setRange(1, 20)
-        self.seeds_box.setValue(5)
+        # Bound to NetworkOptions by field name: ranges and defaults are the model's.
+        self.fields = OptionFields(NetworkOptions)
+        self.epochs_box = self.fields.spin("max_epochs")
+        self.seeds_box = self.fields.spin("seeds")
         self.device_combo = QComboBox()
         for text, value in (
             ("Automatic (GPU when present)", "auto"),
@@ -238,8 +236,7 @@ class NetworksPage(Page):
         o = n.options
         for key, cb in self.rung_checks.items():
             cb.setChecked(key in o.rungs)
-        self.epochs_box.setValue(o.max_epochs)
-        self.seeds_box.setValue(o.seeds)
+        self.fields.set_values(o)
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(o.device), 0))
         self.deterministic.setChecked(o.deterministic)
         self.mixed.setChecked(o.mixed_precision)
@@ -314,8 +311,7 @@ class NetworksPage(Page):
     def options(self) -> NetworkOptions:
         return NetworkOptions(
             rungs=[k for k, cb in self.rung_checks.items() if cb.isChecked()],
-            max_epochs=self.epochs_box.value(),
-            seeds=self.seeds_box.value(),
+            **self.fields.values(),
             device=self.device_combo.currentData(),
             deterministic=self.deterministic.isChecked(),
             mixed_precision=self.mixed.isChecked(),

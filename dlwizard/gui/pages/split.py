@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import FindingsPanel, HelpLabel, SectionTitle, field_with_help
+from dlwizard.gui.widgets.options import SEED_RANGE, OptionFields
 from dlwizard.steps import split
 from dlwizard.study.model import SplitOptions
 
@@ -32,14 +32,6 @@ BEFORE_CODES = {
 }  # fmt: skip
 SETS = ("train", "tune", "test")
 SET_NAMES = {"train": "Training", "tune": "Tuning", "test": "Test (sealed)"}
-
-
-def _percent_box(value: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(5, 60)
-    box.setSuffix(" %")
-    box.setValue(value)
-    return box
 
 
 class SplitPage(Page):
@@ -66,20 +58,24 @@ class SplitPage(Page):
         sizes = QWidget()
         sl = QHBoxLayout(sizes)
         sl.setContentsMargins(0, 0, 0, 0)
-        self.tune_box = _percent_box(20)
-        self.test_box = _percent_box(20)
+        # Bound to SplitOptions by field name: ranges and defaults are the model's.
+        self.fields = OptionFields(SplitOptions)
+        self.tune_box = self.fields.spin("tune_fraction", percent=True, decimals=1)
+        self.test_box = self.fields.spin("test_fraction", percent=True, decimals=1)
         self.train_label = QLabel()
         for w in (QLabel("Tuning"), self.tune_box, QLabel("Test"), self.test_box, self.train_label):
             sl.addWidget(w)
         sl.addStretch(1)
         self.tune_box.valueChanged.connect(self._update_train)
         self.test_box.valueChanged.connect(self._update_train)
+        tune, test = (100 * self.fields[n].default for n in ("tune_fraction", "test_fraction"))
         field_with_help(
             form,
             "Set sizes",
             sizes,
-            "The default 60 / 20 / 20 suits most studies. With few samples the test "
-            "estimate is uncertain whatever you choose; the report gives intervals.",
+            f"The default {100 - tune - test:g} / {tune:g} / {test:g} suits most studies. With "
+            "few samples the test estimate is uncertain whatever you choose; the report gives "
+            "intervals.",
         )
         self.group_check = QCheckBox()
         self.group_check.setChecked(True)
@@ -122,12 +118,8 @@ class SplitPage(Page):
         more = QWidget()
         ml = QHBoxLayout(more)
         ml.setContentsMargins(0, 0, 0, 0)
-        self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2**31 - 1)
-        self.seed_box.setValue(42)
-        self.folds_box = QSpinBox()
-        self.folds_box.setRange(2, 20)
-        self.folds_box.setValue(5)
+        self.seed_box = self.fields.spin("seed", unbounded=SEED_RANGE)
+        self.folds_box = self.fields.spin("n_folds")
         for w in (
             QLabel("Random seed"),
             self.seed_box,
@@ -200,10 +192,7 @@ class SplitPage(Page):
         s = p.study.split
         if s is not None:
             o = s.options
-            self.tune_box.setValue(round(o.tune_fraction * 100))
-            self.test_box.setValue(round(o.test_fraction * 100))
-            self.seed_box.setValue(o.seed)
-            self.folds_box.setValue(o.n_folds)
+            self.fields.set_values(o)
             self.group_check.setChecked(o.group_by_subject or subject is None)
             self.reason_edit.setText(o.ungrouped_reason)
             self.holdout_check.setChecked(bool(o.hold_out_column))
@@ -308,8 +297,8 @@ class SplitPage(Page):
 
     # -- widgets --------------------------------------------------------------------------------
     def _update_train(self) -> None:
-        train = 100 - self.tune_box.value() - self.test_box.value()
-        self.train_label.setText(f"→ Training {train} %")
+        train = round(100 - self.tune_box.value() - self.test_box.value(), 6)
+        self.train_label.setText(f"→ Training {train:g} %")
 
     def _grouping_toggled(self, on: bool) -> None:
         subject = split.subject_column(self.project)
@@ -349,10 +338,7 @@ class SplitPage(Page):
         ]
         subject = split.subject_column(self.project)
         return SplitOptions(
-            tune_fraction=self.tune_box.value() / 100,
-            test_fraction=self.test_box.value() / 100,
-            seed=self.seed_box.value(),
-            n_folds=self.folds_box.value(),
+            **self.fields.values(),
             group_by_subject=self.group_check.isChecked() or subject is None,
             ungrouped_reason=self.reason_edit.text().strip(),
             hold_out_column=self.holdout_combo.currentData() if hold else None,
