@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from dlwizard.errors import DlwizardError, PlanError
 from dlwizard.jobs import Job
+from dlwizard.study import registry
 from dlwizard.study.model import (
     BaselineOptions,
     Ceiling,
@@ -31,39 +32,12 @@ from dlwizard.study.model import (
 )
 from dlwizard.study.project import STEP_ORDER, Project
 
-IMPLEMENTED = (
-    "question", "data", "metadata", "explore", "split", "baselines", "networks", "compare",
-    "test", "interpret", "privacy",
-)  # fmt: skip
-
+# The steps a plan runs, and the keys of their tables, from the step registry.
+IMPLEMENTED = tuple(s.key for s in registry.STEPS if s.headless)
 KEYS: dict[str, set[str]] = {
     "project": {"name"},
-    "question": {
-        "target", "task", "positive_class", "unit", "unit_other", "intended_use", "ceiling",
-    },
-    "data": {
-        "path", "paths", "sheet", "delimiter", "decimal", "encoding", "na_values", "transpose",
-        "feature_id_column", "drop_columns", "sample_id_column", "sample_sheet", "source", "doi",
-        "date_obtained", "version", "notes",
-    },
-    "metadata": {"roles", "derive", "design", "replicate_kind", "suggest_subject"},
-    "explore": {"embedding", "seed"},
-    "split": {
-        "tune_fraction", "test_fraction", "seed", "group_by_subject", "ungrouped_reason",
-        "hold_out_column", "hold_out_values", "n_folds",
-    },
-    "baselines": {"families", "trials", "seconds_per_family", "permutations", "bootstrap", "seed"},
-    "networks": {
-        "rungs", "trials", "seconds_per_rung", "max_epochs", "patience", "seeds", "device",
-        "mixed_precision", "deterministic", "seed", "bootstrap",
-    },
-    "compare": {"model", "reason"},
-    "test": {"confirm", "version", "reason", "bootstrap"},
-    "interpret": {"set", "repeats", "correlation", "max_features", "panel_k", "seed"},
-    "privacy": {
-        "human_subjects", "health_records", "genomic", "identifiable", "sharing_restricted",
-    },
-}  # fmt: skip
+    **{s.key: set(s.plan_keys) for s in registry.STEPS if s.headless},
+}
 SUBKEYS = {
     ("question", "ceiling"): {"kind", "value", "note"},
     ("data", "sample_sheet"): {"path", "sheet", "key", "data_key"},

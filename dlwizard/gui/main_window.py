@@ -29,6 +29,7 @@ from dlwizard.errors import DlwizardError
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import ProgressPanel
 from dlwizard.gui.workers import JobRunner, cancel_all
+from dlwizard.study import registry
 from dlwizard.study.project import Project
 
 AUTOSAVE_MS = 60_000
@@ -66,20 +67,15 @@ class MainWindow(QMainWindow):
         self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.steps.currentRowChanged.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
-        self.pages: list[Page] = [
-            QuestionPage(self),
-            DataPage(self),
-            MetadataPage(self),
-            ExplorePage(self),
-            SplitPage(self),
-            BaselinesPage(self),
-            NetworksPage(self),
-            ComparePage(self),
-            TestPage(self),
-            InterpretPage(self),
-            PrivacyPage(self),
-            ReportPage(self),
-        ]
+        # One page per step of the registry, in its order (each page class names its step).
+        by_step = {
+            cls.step: cls
+            for cls in (
+                QuestionPage, DataPage, MetadataPage, ExplorePage, SplitPage, BaselinesPage,
+                NetworksPage, ComparePage, TestPage, InterpretPage, PrivacyPage, ReportPage,
+            )
+        }  # fmt: skip
+        self.pages: list[Page] = [by_step[key](self) for key in registry.ORDER]
         for i, page in enumerate(self.pages, 1):
             self.stack.addWidget(page)
             item = QListWidgetItem(f"{i}  {page.title}")

@@ -29,6 +29,7 @@ from dlwizard.report.document import (
     Section,
     Table,
 )
+from dlwizard.study import registry
 from dlwizard.study.model import Evaluation, MetricInterval, Study
 
 if TYPE_CHECKING:
@@ -41,20 +42,7 @@ MAX_LEFT_OUT = 30  # columns left out of the model named one by one; the rest ar
 MAX_IMPORTANCES = 20
 MAX_BATCH_VALUES = 12
 MIN_SUBGROUP_SHOWN = 5  # subgroups with fewer test rows are counted, not named
-STEP_PAGES = {
-    "question": "Question",
-    "data": "Data",
-    "metadata": "Metadata",
-    "explore": "Explore",
-    "split": "Split",
-    "baselines": "Baselines",
-    "networks": "Networks",
-    "compare": "Compare",
-    "test": "Test",
-    "interpret": "Interpret",
-    "privacy": "Privacy",
-    "report": "Report",
-}
+STEP_PAGES = {key: registry.title(key) for key in registry.ORDER}  # as the wizard names them
 DESIGNS = {
     "unknown": "not stated",
     "randomised_trial": "randomised trial",

@@ -13,27 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from dlwizard import __version__
 from dlwizard.study.model import Finding, StepRecord, Study, now_iso
+from dlwizard.study.registry import ORDER
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from dlwizard.study.crypto import ProjectKey
 
-# The wizard's steps in order (DESIGN.md §1). Later steps depend on earlier ones.
-STEP_ORDER: tuple[str, ...] = (
-    "question",
-    "data",
-    "metadata",
-    "explore",
-    "split",
-    "baselines",
-    "networks",
-    "compare",
-    "test",
-    "interpret",
-    "privacy",
-    "report",
-)
+# The wizard's steps in order (DESIGN.md §1), from the registry. Later steps depend on earlier ones.
+STEP_ORDER: tuple[str, ...] = ORDER
 
 
 def current_user() -> str:

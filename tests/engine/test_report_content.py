@@ -427,7 +427,7 @@ def test_steps_not_done_say_so(tmp_path):
 
     project = demo_project(through="metadata")
     text = to_text(build_report(project))
-    for step in ("Split", "Baselines", "Networks", "Compare", "Test", "Interpret", "Privacy"):
+    for step in ("Split", "Baselines", "Networks", "Compare and choose", "Test", "Interpret"):
         assert f"Not done: the {step} step has not been completed" in text, step
     assert "[The test set has not been opened yet: no test result can be reported.]" in text
     assert "not yet: " in text and "Test step not done" in text

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.errors import DlwizardError
 from dlwizard.gui.widgets.common import FindingsPanel, SectionTitle
+from dlwizard.study import registry
 
 if TYPE_CHECKING:
     from dlwizard.gui.main_window import MainWindow
@@ -41,10 +42,16 @@ class Banner(QLabel):
 
 
 class Page(QWidget):
-    step = ""
+    step = ""  # the step's key; its title and tips come from the step registry
     title = ""
     tips = ""
     intro = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.step:
+            found = registry.spec(cls.step)
+            cls.title, cls.tips = found.title, found.tips
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()

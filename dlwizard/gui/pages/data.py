@@ -69,8 +69,6 @@ def _select(c: QComboBox, value) -> None:
 
 class DataPage(Page):
     step = "data"
-    title = "Data"
-    tips = "Tip 4: know your data"
     intro = (
         "Import the measurements as they arrived: CSV or TSV, Excel, or Parquet; one file or "
         "several with the same columns; labels and sample information from a separate sample "

@@ -29,8 +29,6 @@ TWO_COLUMNS_FROM = 1000  # page width (px) from which importance and panel sit s
 
 class InterpretPage(Page):
     step = "interpret"
-    title = "Interpret"
-    tips = "Tips 8, 9: explain carefully, and find where the model fails"
     intro = (
         "Which measurements does the final model rely on? Each feature (or group of features "
         "that move together) is shuffled, and the loss in score shows how much the model needs "

@@ -308,8 +308,6 @@ class DeriveDialog(QDialog):
 
 class MetadataPage(Page):
     step = "metadata"
-    title = "Metadata"
-    tips = "Tips 4 and 7: know your data; beware of leakage and confounding"
     intro = (
         "Tell dlwizard what each column is. Measurements are features; the columns that say "
         "who a sample came from and how it was processed are not inputs, but they decide how "

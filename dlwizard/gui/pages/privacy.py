@@ -57,8 +57,6 @@ QUASI_NOTE = (
 
 class PrivacyPage(Page):
     step = "privacy"
-    title = "Privacy"
-    tips = "Tip 10: do not share models trained on sensitive data"
     intro = (
         "A model can give away the data it learned from: some models keep the training rows "
         "inside themselves, and even the others can reveal whether a person was in the training "

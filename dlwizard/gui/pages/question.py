@@ -50,8 +50,6 @@ def _apply_in_job(project, job=None, **answers) -> None:
 
 class QuestionPage(Page):
     step = "question"
-    title = "The question"
-    tips = "Tips 1 and 4: know your question and your data"
     intro = (
         "Say what the model should predict and for whom. A clear question decides which data, "
         "which split and which measure of success make sense, so it comes before any model."

@@ -8,21 +8,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.pages.privacy import VERDICT_STYLE
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle
+from dlwizard.study import registry
 from dlwizard.study.project import STEP_ORDER
 
-STEP_NAMES = {
-    "question": "The question",
-    "data": "Data",
-    "metadata": "Metadata",
-    "explore": "Explore",
-    "split": "Split",
-    "baselines": "Baselines",
-    "networks": "Networks",
-    "compare": "Compare and choose",
-    "test": "Test",
-    "interpret": "Interpret",
-    "privacy": "Privacy",
-}
+STEP_NAMES = {s.key: s.title for s in registry.STEPS if s.key != "report"}
 VERDICTS = {
     "shareable": "shareable: the model may be exported",
     "shareable_after_changes": "shareable after changes: export refused until they are made "
@@ -33,8 +22,6 @@ VERDICTS = {
 
 class ReportPage(Page):
     step = "report"
-    title = "Report"
-    tips = "All tips: leave a record a reviewer can check"
     intro = (
         "What the study leaves behind: the project file (every answer, result, model and the "
         "audit log), a PDF methods report written from it, predictions for new samples, and the "
