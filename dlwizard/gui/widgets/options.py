@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSpinBox
 
 Number = int | float
@@ -28,6 +29,7 @@ Number = int | float
 WIDGET_LIMIT = 2**31 - 1
 # Seeds: the model sets no bound; numpy and scikit-learn need a non-negative 32-bit integer.
 SEED_RANGE: tuple[Number, Number] = (0, WIDGET_LIMIT)
+OPEN_END_TEXT = "99999"  # the width of a box where the model sets no end
 _MAX_DECIMALS = 12
 _TOLERANCE = 1e-9
 
@@ -110,8 +112,39 @@ def decimals_needed(value: float, at_least: int = 0) -> int:
     return _MAX_DECIMALS
 
 
-class DecimalBox(QDoubleSpinBox):
+class _OpenEnded:
+    """A spin box as wide as five digits where the model sets no end (not as wide as the
+    widget's limit, 2147483647); a longer value still fits, it scrolls."""
+
+    open_ended = False
+
+    def sizeHint(self) -> QSize:
+        return self._fit(super().sizeHint())  # type: ignore[misc]
+
+    def minimumSizeHint(self) -> QSize:
+        return self._fit(super().minimumSizeHint())  # type: ignore[misc]
+
+    def _fit(self, hint: QSize) -> QSize:
+        box: Any = self
+        if self.open_ended:
+            fm = box.fontMetrics()
+            widest = max(fm.horizontalAdvance(box.textFromValue(v)) for v in box.ends())
+            hint.setWidth(hint.width() - widest + fm.horizontalAdvance(OPEN_END_TEXT))
+        return hint
+
+
+class IntBox(_OpenEnded, QSpinBox):
+    """A QSpinBox for an integer field."""
+
+    def ends(self) -> tuple[int, int]:
+        return self.minimum(), self.maximum()
+
+
+class DecimalBox(_OpenEnded, QDoubleSpinBox):
     """A QDoubleSpinBox that drops trailing zeros: 20 %, 3 %, 12.5 % (never 20.0 %)."""
+
+    def ends(self) -> tuple[float, float]:
+        return self.minimum(), self.maximum()
 
     def textFromValue(self, value: float) -> str:
         loc = self.locale()
@@ -147,7 +180,7 @@ class FieldSpin:
         self.scale = 100 if percent else 1
         self.base_decimals = 0 if self.kind is int else decimals
         self.unbounded = unbounded
-        self.widget: QSpinBox | QDoubleSpinBox = QSpinBox() if self.kind is int else DecimalBox()
+        self.widget: IntBox | DecimalBox = IntBox() if self.kind is int else DecimalBox()
         if percent or suffix:
             self.widget.setSuffix(suffix or " %")
         self._shown: tuple[float, Number] | None = None  # (shown in the box, the model value)
@@ -177,6 +210,7 @@ class FieldSpin:
             w.setDecimals(decimals)
         lo = -WIDGET_LIMIT if low is None else low * self.scale
         hi = WIDGET_LIMIT if high is None else high * self.scale
+        w.open_ended = low is None or high is None
         if self.kind is int:
             w.setRange(int(lo), int(hi))
         else:
