@@ -21,7 +21,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 Number = int | float
 
@@ -224,6 +224,8 @@ class FieldSpin:
 
     def show(self, value: Number) -> None:
         """Show ``value`` exactly: with more decimals or a wider range when it needs them."""
+        if value is None:  # e.g. NetworkOptions.trials, None = "the baselines' budget"
+            raise TypeError(f"{self.model.__name__}.{self.name} is None: a spin box cannot say so")
         shown = value * self.scale
         decimals = 0 if self.kind is int else decimals_needed(shown, self.base_decimals)
         self._apply(decimals)
@@ -255,7 +257,7 @@ class OptionFields:
         self.model = model
         self.bound: dict[str, FieldSpin] = {}
 
-    def spin(self, name: str, **kwargs: Any) -> QAbstractSpinBox:
+    def spin(self, name: str, **kwargs: Any) -> IntBox | DecimalBox:
         """A spin box for the field ``name`` (see :class:`FieldSpin` for the keywords)."""
         binding = FieldSpin(self.model, name, **kwargs)
         self.bound[name] = binding
