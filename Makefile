@@ -1,5 +1,6 @@
-# dlwizard: `make run` opens the wizard on the demo study, `make test` runs the whole suite.
-# Both create the virtual environment in .venv and install the pinned dependencies first.
+# dlwizard: `make run` opens the wizard on the demo study, `make test` runs the whole suite,
+# `make lint` checks the style (ruff) and the import contracts (import-linter).
+# Each creates the virtual environment in .venv and installs the pinned dependencies first.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -31,9 +32,11 @@ demo: venv
 test: venv
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
+# ruff, then the import contracts of pyproject.toml [tool.importlinter] (docs/architecture.md).
 lint: venv
 	$(BIN)/ruff check dlwizard tests benchmarks
 	$(BIN)/ruff format --check dlwizard tests benchmarks
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: venv
 	@for b in benchmarks/*.py; do \
