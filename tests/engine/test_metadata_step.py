@@ -66,7 +66,6 @@ def test_roles_from_names():
             "ethnicity": ["p", "q"] * 20,
             "rep": [1, 2, 3, 4] * 10,
             "dx": ["a"] * 20 + ["b"] * 20,  # not the alternating pattern of 'Batch' or 'visit'
-
             **_features(),
         }
     )

@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QAbstractSpinBox
 from dlwizard.gui.widgets.options import FieldSpin, OptionFields, field_range
 from dlwizard.study.model import (
     BaselineOptions,
+    BaselinesSection,
     InterpretOptions,
+    InterpretSection,
     NetworkOptions,
+    NetworksSection,
     SplitOptions,
 )
 from tests.gui.conftest import wait_idle
@@ -179,3 +182,22 @@ def test_baselines_page_offers_the_engines_trial_budget(qtbot, window):
     assert b.trials_box.value() == most
     assert b.options().trials == most
     assert b.perm_box.maximum() == _bound(BaselineOptions, "permutations", "le")
+
+
+def test_a_rerun_keeps_the_options_a_page_does_not_show(window):
+    """A plan's bootstrap and seeds are not reset to the defaults by 'Run again' in the wizard:
+    the fields a page does not show are carried over from the previous run."""
+    from dlwizard.demo import DEMO_BASELINES, demo_project
+
+    project = demo_project(through="metadata")
+    study = project.study
+    study.baselines = BaselinesSection(options=BaselineOptions(**DEMO_BASELINES, seed=5))
+    study.networks = NetworksSection(options=NetworkOptions(patience=3, seed=9, bootstrap=250))
+    study.interpret = InterpretSection(options=InterpretOptions(max_features=77, seed=4))
+    window.set_project(project)
+    assert _page(window, "baselines").options().seed == 5
+    assert _page(window, "baselines").options().bootstrap == DEMO_BASELINES["bootstrap"]
+    net = _page(window, "networks").options()
+    assert (net.patience, net.seed, net.bootstrap) == (3, 9, 250)
+    inter = _page(window, "interpret").options()
+    assert (inter.max_features, inter.seed) == (77, 4)

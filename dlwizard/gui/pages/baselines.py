@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.evaluation import EvaluationPanel
-from dlwizard.gui.widgets.options import OptionFields
+from dlwizard.gui.widgets.options import OptionFields, carried
 from dlwizard.ml import metrics
 from dlwizard.ml.models import families
 from dlwizard.ml.tuning import settings_text
@@ -59,8 +59,6 @@ def _local_time(iso: str) -> str:
 
 class BaselinesPage(Page):
     step = "baselines"
-    title = "Baselines"
-    tips = "Tip 2: tune simple models fully, and compare them fairly"
     intro = (
         "Before any neural network, fit well-understood models and tune each one with exactly "
         "the same effort. A deep model is only worth it if it beats these; and a comparison "
@@ -387,7 +385,10 @@ class BaselinesPage(Page):
     # -- actions --------------------------------------------------------------------------------
     def options(self) -> BaselineOptions:
         chosen = [k for k, cb in self.family_checks.items() if cb.isChecked()]
-        return BaselineOptions(
+        previous = self.project.study.baselines
+        return carried(
+            BaselineOptions,
+            previous.options if previous else None,
             families=chosen if len(chosen) < len(self.family_checks) else [],
             **self.fields.values(),
         )

@@ -21,8 +21,6 @@ from dlwizard.steps import compare
 
 class ComparePage(Page):
     step = "compare"
-    title = "Compare and choose"
-    tips = "Tips 1, 2: choose on the tuning set, then freeze"
     intro = (
         "Every model you tuned, side by side on the tuning set, with its uncertainty. Choose "
         "the final model here, before the test set is opened: once it is frozen, nothing about "

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, run_in_steps
+from dlwizard.gui.widgets.options import carried
 from dlwizard.jobs import Job
 from dlwizard.steps import explore
 from dlwizard.study.model import ExploreOptions
@@ -57,8 +58,6 @@ def run_and_view(project, options: ExploreOptions, job: Job | None = None):
 
 class ExplorePage(Page):
     step = "explore"
-    title = "Explore"
-    tips = "Tip 1: look at your data before you model it"
     intro = (
         "Before any model, look at the samples: how the classes are balanced, where values are "
         "missing, which samples are duplicates or outliers, and above all whether the main "
@@ -460,7 +459,12 @@ class ExplorePage(Page):
 
     # -- actions --------------------------------------------------------------------------------
     def run_exploration(self) -> None:
-        options = ExploreOptions(embedding=self.method_combo.currentData())
+        previous = self.project.study.explore
+        options = carried(
+            ExploreOptions,
+            previous.options if previous else None,
+            embedding=self.method_combo.currentData(),
+        )
         self.run_job(
             run_and_view,
             self.project,

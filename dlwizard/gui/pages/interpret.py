@@ -7,11 +7,9 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QLabel,
-    QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
+from dlwizard.gui.widgets.options import OptionFields, carried
 from dlwizard.ml import metrics
 from dlwizard.steps import interpret
 from dlwizard.study.model import InterpretOptions
@@ -46,16 +45,12 @@ class InterpretPage(Page):
         self.set_box = QComboBox()
         self.set_box.addItem("Tuning set", "tune")
         self.set_box.addItem("Test set (after it was opened)", "test")
-        self.repeats = QSpinBox()
-        self.repeats.setRange(2, 500)
-        self.repeats.setValue(20)
-        self.correlation = QDoubleSpinBox()
-        self.correlation.setRange(0.5, 1.0)
+        # Ranges and defaults from InterpretOptions (gui.widgets.options).
+        self.fields = OptionFields(InterpretOptions)
+        self.repeats = self.fields.spin("repeats")
+        self.correlation = self.fields.spin("correlation", decimals=2)
         self.correlation.setSingleStep(0.05)
-        self.correlation.setValue(0.8)
-        self.panel_k = QSpinBox()
-        self.panel_k.setRange(1, 500)
-        self.panel_k.setValue(5)
+        self.panel_k = self.fields.spin("panel_k")
         for i, (text, w) in enumerate(
             (
                 ("Measured on", self.set_box),
@@ -175,9 +170,7 @@ class InterpretPage(Page):
         if section is not None:
             o = section.options
             self.set_box.setCurrentIndex(0 if o.set == "tune" else 1)
-            self.repeats.setValue(o.repeats)
-            self.correlation.setValue(o.correlation)
-            self.panel_k.setValue(o.panel_k)
+            self.fields.set_values(o)
         shown = section is not None and bool(section.importances)
         # The plots stay on the page (empty until computed): shown for the first time at the
         # end of the job, their layout and first paint would stall the window.
@@ -310,11 +303,12 @@ class InterpretPage(Page):
         return final.name if final is not None and final.key == key else key
 
     def options(self) -> InterpretOptions:
-        return InterpretOptions(
+        previous = self.project.study.interpret
+        return carried(
+            InterpretOptions,
+            previous.options if previous else None,
             set=self.set_box.currentData(),
-            repeats=self.repeats.value(),
-            correlation=round(self.correlation.value(), 3),
-            panel_k=self.panel_k.value(),
+            **self.fields.values(),
         )
 
     def run_interpret(self) -> None:

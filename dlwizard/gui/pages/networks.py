@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
-from dlwizard.gui.widgets.options import OptionFields
+from dlwizard.gui.widgets.options import OptionFields, carried
 from dlwizard.ml import metrics
 from dlwizard.ml.nets import LADDER
 from dlwizard.steps import networks
@@ -46,8 +46,6 @@ def _train_networks(project, options, job=None, live=None):
 
 class NetworksPage(Page):
     step = "networks"
-    title = "Networks"
-    tips = "Tips 3, 5, 6, 7: start small, tune fairly, fight overfitting, repeat with seeds"
     intro = (
         "Neural networks, from the smallest to larger ones, each tuned with exactly the budget "
         "every baseline family had. The ladder is climbed only while a bigger network does "
@@ -309,7 +307,10 @@ class NetworksPage(Page):
 
     # -- actions --------------------------------------------------------------------------------
     def options(self) -> NetworkOptions:
-        return NetworkOptions(
+        previous = self.project.study.networks
+        return carried(
+            NetworkOptions,
+            previous.options if previous else None,
             rungs=[k for k, cb in self.rung_checks.items() if cb.isChecked()],
             **self.fields.values(),
             device=self.device_combo.currentData(),

@@ -36,8 +36,6 @@ SET_NAMES = {"train": "Training", "tune": "Tuning", "test": "Test (sealed)"}
 
 class SplitPage(Page):
     step = "split"
-    title = "Split"
-    tips = "Tips 1 and 7: keep the test set apart; beware of leakage"
     intro = (
         "Divide the samples into a training set (to fit models), a tuning set (to choose "
         "between them) and a test set that stays sealed until the very end. Rows that belong "

@@ -53,8 +53,6 @@ def _fit_columns(table, stretch: tuple[int, ...]) -> None:
 class TestPage(Page):
     __test__ = False  # not a pytest test class
     step = "test"
-    title = "Test"
-    tips = "Tip 1: the test set is used once, for the final model"
     intro = (
         "The test set has been sealed since the split: no model has seen it and no choice was "
         "made with it. Open it now, once, for the frozen final model; its score here is the "

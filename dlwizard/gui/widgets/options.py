@@ -276,3 +276,10 @@ class OptionFields:
     def values(self) -> dict[str, Number]:
         """Field name -> value, ready for ``Model(**values, ...)``."""
         return {name: binding.read() for name, binding in self.bound.items()}
+
+
+def carried(model: type[BaseModel], previous: BaseModel | None, **shown: Any) -> BaseModel:
+    """Options for a re-run: what the page shows, and every field it does not show kept from
+    the previous run (a plan's bootstrap or seed is not reset to the default by the wizard)."""
+    base = previous.model_dump() if isinstance(previous, model) else {}
+    return model(**{**base, **shown})
