@@ -118,9 +118,13 @@ def distro_family(os_release: str | None = None) -> str | None:
 
 def xcb_plugin_files() -> list[Path]:
     """Qt's X11 platform plugin and the library it loads, as bundled with PySide6."""
-    import PySide6
+    import importlib.util
 
-    qt = Path(PySide6.__file__).resolve().parent / "Qt"
+    # Only the folder is needed: finding the package does not load Qt.
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    qt = Path(next(iter(spec.submodule_search_locations))).resolve() / "Qt"
     candidates = [qt / "plugins" / "platforms" / "libqxcb.so"]
     candidates += sorted((qt / "lib").glob("libQt6XcbQpa.so*"))[:1]
     return [p for p in candidates if p.exists()]
