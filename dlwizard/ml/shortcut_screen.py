@@ -796,6 +796,8 @@ def screen(
         res = results.get(names[j])
         if (res is not None and res.flag) or panels.get(pre.level_key[j], 0) > PANEL_SIZE:
             continue
+        if names[j] in not_shortcuts:
+            continue  # already reported as the label in another form: not a second reading
         conf = _confounder(pd.Series(values[:, j]), names[j], y, task, codes=True)
         if conf is not None:
             if res is not None:
@@ -1065,7 +1067,7 @@ def _categories(cats, pre, codes, yv, y, task, n_classes, folds, job, not_shortc
         ):
             res.flag = "single-feature-shortcut"
             res.evidence = _score_words(scores, task) + "; " + _value_table(s, y, task)
-        elif j in confounders:
+        elif j in confounders and str(col) not in not_shortcuts:
             conf = _confounder(s, str(col), y, task, codes=False)
             if conf is not None:
                 conf.detail.update(res.detail)

@@ -664,12 +664,12 @@ def _profile_findings(df: pd.DataFrame, section: MetadataSection) -> list[Findin
             findings.append(
                 Finding(
                     code="label-in-another-column",
-                    severity="info",
+                    severity="warning",
                     step=STEP,
                     message=f"'{col}' holds the label in another form (one value for each "
                     "class), so it was set aside: as an input it would give the answer away.",
-                    fix="keep it ignored; if it is the column you meant to predict, choose it as "
-                    "the target on the question page.",
+                    fix="keep it ignored, and check how it was made; if it is the column you "
+                    "meant to predict, choose it as the target on the question page.",
                     columns=[col],
                 )
             )

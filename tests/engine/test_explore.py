@@ -271,9 +271,14 @@ roles = {{ target = "ignore" }}
 
 @pytest.mark.shared_data
 def test_heart_disease_severity_score_reveals_the_label(tmp_path):
-    """'disease' is 'target > 0': left as a feature, the 0-4 score is the label in disguise."""
+    """'disease' is 'target > 0': the 0-4 score is the label in disguise. Its values show it, so
+    it is set aside with a warning; given the feature role by hand, it is warned about again."""
     path = shared("heart_disease_uci", "heart_disease_4sites_combined.csv")
-    project = _run(tmp_path, f"[question]\ntarget = 'disease'\n[data]\npath = '{path}'\n[metadata]")
+    plan = f"[question]\ntarget = 'disease'\n[data]\npath = '{path}'\n[metadata]"
+    project = _run(tmp_path, plan)
+    assert project.study.metadata.roles["target"] == "ignore"
+    assert _finding(project, "label-in-another-column").columns == ["target"]
+    project = _run(tmp_path, plan + "\nroles = {target = 'feature'}")
     assert project.study.metadata.roles["target"] == "feature"
     assert _finding(project, "feature-reveals-label").columns == ["target"]
 
