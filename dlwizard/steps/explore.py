@@ -558,3 +558,40 @@ def run(
         warnings=[f.code for f in findings if f.severity != "info"],
     )
     return emb
+
+
+def labelled_rows(project: Project) -> pd.DataFrame:
+    """The rows the exploration looks at: those with a label (every row without a target)."""
+    return _labelled(project)[0]
+
+
+def feature_matrix(project: Project, df: pd.DataFrame | None = None):
+    """The numeric feature columns of ``df`` (default: the labelled rows), as the step uses."""
+    df = labelled_rows(project) if df is None else df
+    return numeric_features(df, project.study.metadata.roles)
+
+
+def view(
+    project: Project, options: ExploreOptions, job: Job | None = None
+) -> tuple[pd.DataFrame, embedding.Embedding] | None:
+    """The labelled rows and their embedding, for drawing a recorded exploration again (a
+    reopened project). Nothing in the project changes."""
+    df = labelled_rows(project)
+    feats = numeric_features(df, project.study.metadata.roles)
+    if feats.values.shape[1] < 2 or len(df) < 4:
+        return None
+    emb = embedding.embed(impute_scale(feats.values), options.embedding, options.seed, job)
+    return df, emb
+
+
+def run_and_view(
+    project: Project, options: ExploreOptions | None = None, job: Job | None = None
+) -> tuple[pd.DataFrame, embedding.Embedding] | None:
+    """Run the step, and return what the page draws: the step's own embedding, not a second."""
+    emb = run(project, options, job)
+    return None if emb is None else (labelled_rows(project), emb)
+
+
+def embedding_methods() -> list[str]:
+    """The embeddings this installation offers (UMAP only when umap-learn is installed)."""
+    return embedding.available_methods()

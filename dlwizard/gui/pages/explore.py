@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, run_in_steps
 from dlwizard.gui.widgets.options import carried
-from dlwizard.jobs import Job
 from dlwizard.steps import explore
 from dlwizard.study.model import ExploreOptions
 
@@ -32,28 +31,6 @@ METHOD_NAMES = {"pca": "PCA (fast, linear)", "tsne": "t-SNE (slower, local struc
                 "umap": "UMAP (installed)"}  # fmt: skip
 # Text colours of the batch verdicts: dark red-brown, amber, grey (never red beside green).
 VERDICT_COLORS = {"strong": "#b3261e", "moderate": "#8a5a00", "weak": "#5f6b76"}
-
-
-def compute_view(project, options: ExploreOptions, job: Job | None = None):
-    """The embedding (and its colouring table) for drawing; runs in a worker thread."""
-    from dlwizard.ml import embedding
-    from dlwizard.ml.features import impute_scale, numeric_features
-
-    df = project.table
-    target = project.study.question.target
-    if target in df.columns:
-        df = df[df[target].notna()]
-    feats = numeric_features(df, project.study.metadata.roles)
-    if feats.values.shape[1] < 2 or len(df) < 4:
-        return None
-    emb = embedding.embed(impute_scale(feats.values), options.embedding, options.seed, job)
-    return df, emb
-
-
-def run_and_view(project, options: ExploreOptions, job: Job | None = None):
-    job = job or Job()
-    explore.run(project, options, job.sub(0.0, 0.7))
-    return compute_view(project, options, job.sub(0.7, 1.0))
 
 
 class ExplorePage(Page):
@@ -72,9 +49,7 @@ class ExplorePage(Page):
         self.hover_tree = None
         bar = QHBoxLayout()
         self.method_combo = QComboBox()
-        from dlwizard.ml.embedding import available_methods
-
-        for m in available_methods():
+        for m in explore.embedding_methods():
             self.method_combo.addItem(METHOD_NAMES[m], m)
         self.run_button = QPushButton("Explore the data")
         self.run_button.setObjectName("primary")
@@ -195,7 +170,7 @@ class ExplorePage(Page):
         if self.project.study.explore is not None and self.view is None:
             options = self.project.study.explore.options
             self.run_job(
-                compute_view,
+                explore.view,
                 self.project,
                 options,
                 message="Drawing the map…",
@@ -354,10 +329,8 @@ class ExplorePage(Page):
         )
 
     def _fill_features(self) -> None:
-        from dlwizard.ml.features import numeric_features
-
         df = self.view[0]
-        feats = numeric_features(df, self.project.study.metadata.roles)
+        feats = explore.feature_matrix(self.project, df)
         with np.errstate(invalid="ignore"):
             var = np.nanvar(feats.values, axis=0) if feats.values.size else np.array([])
         order = np.argsort(-np.nan_to_num(var, nan=-1.0))[:300]
@@ -466,7 +439,7 @@ class ExplorePage(Page):
             embedding=self.method_combo.currentData(),
         )
         self.run_job(
-            run_and_view,
+            explore.run_and_view,
             self.project,
             options,
             message="Exploring the data…",
