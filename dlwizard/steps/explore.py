@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STEP = "explore"
+MAP = "explore_map"  # the map's coordinates per row, kept so a reopened project draws at once
 META_ROLES = ("batch", "time_point", "replicate", "sensitive", "subject")
 OUTLIER_Z = 4.0  # robust z of a sample's log distance to its neighbours: beyond, it stands out
 
@@ -550,6 +551,7 @@ def run(
     section, findings, emb = compute(project, options, job)
     job.check()
     project.study.explore = section
+    _store_map(project, emb)
     project.replace_findings(STEP, findings)
     project.mark_done(STEP)
     project.audit(
@@ -571,11 +573,42 @@ def feature_matrix(project: Project, df: pd.DataFrame | None = None):
     return numeric_features(df, project.study.metadata.roles)
 
 
+def _store_map(project: Project, emb: embedding.Embedding | None) -> None:
+    import pandas as pd
+
+    if emb is None:
+        project.frames.pop(MAP, None)
+        return
+    rows = labelled_rows(project).index.to_numpy()
+    project.frames[MAP] = pd.DataFrame({"row": rows, "x": emb.coords[:, 0], "y": emb.coords[:, 1]})
+
+
+def stored_view(project: Project) -> tuple[pd.DataFrame, embedding.Embedding] | None:
+    """The recorded map of the samples, as the step drew it, for the rows still in the table
+    (the sealed test rows are not shown once the split is made); None if none is recorded."""
+    section = project.study.explore
+    frame = project.frames.get(MAP)
+    if section is None or frame is None or project.table is None:
+        return None
+    df = labelled_rows(project)
+    where = frame.set_index("row")
+    if not df.index.isin(where.index).all():
+        return None  # rows the map was not drawn for: draw it again
+    coords = where.loc[df.index, ["x", "y"]].to_numpy(dtype=float)
+    emb = embedding.Embedding(
+        section.options.embedding, coords, coords, list(section.explained_variance)
+    )
+    return df, emb
+
+
 def view(
     project: Project, options: ExploreOptions, job: Job | None = None
 ) -> tuple[pd.DataFrame, embedding.Embedding] | None:
     """The labelled rows and their embedding, for drawing a recorded exploration again (a
-    reopened project). Nothing in the project changes."""
+    reopened project): the stored map, or computed when none is stored. Nothing changes."""
+    stored = stored_view(project)
+    if stored is not None:
+        return stored
     df = labelled_rows(project)
     feats = numeric_features(df, project.study.metadata.roles)
     if feats.values.shape[1] < 2 or len(df) < 4:

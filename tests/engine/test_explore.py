@@ -314,3 +314,27 @@ def test_stemcells_study_is_the_strongest_batch(tmp_path):
     assert strongest.pc_variance_share > e.label_effect.pc_variance_share
     assert strongest.silhouette > e.label_effect.silhouette
     assert _finding(project, "batch-stronger-than-label").columns == ["study"]
+
+
+def test_the_map_is_stored_and_a_reopened_project_draws_it_without_computing(tmp_path):
+    """The map of the samples is saved with the project: reopening draws the explored map at
+    once (the pages are not locked while it is computed again), and after the split it shows
+    the rows still in the table, at the coordinates the exploration gave them."""
+    from dlwizard.steps import split
+    from dlwizard.study import container
+
+    project = project_from_frame(tmp_path, cohort(120))
+    emb = explore.run(project, ExploreOptions(seed=3))
+    path = container.save(project, tmp_path / "p.dlwiz")
+    reopened = container.load(path)
+    df, stored = explore.stored_view(reopened)
+    assert np.array_equal(stored.coords, emb.coords)
+    assert list(df.index) == list(explore.labelled_rows(project).index)
+    assert stored.explained == project.study.explore.explained_variance
+    assert explore.view(reopened, reopened.study.explore.options)[1].coords is not None
+
+    split.run(reopened)
+    df2, after = explore.stored_view(reopened)
+    assert set(df2.index) == set(reopened.table.index)  # no sealed test row is drawn
+    where = {r: i for i, r in enumerate(df.index)}
+    assert np.array_equal(after.coords, emb.coords[[where[r] for r in df2.index]])

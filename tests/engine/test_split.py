@@ -339,6 +339,7 @@ AFTER_THE_SPLIT = {
     "explore.labelled_rows": lambda p: explore.labelled_rows(p),
     "explore.feature_matrix": lambda p: explore.feature_matrix(p),
     "explore.view": lambda p: explore.view(p, p.study.explore.options),
+    "explore.stored_view": lambda p: explore.stored_view(p),
     "explore.run_and_view": lambda p: explore.run_and_view(p),
     "split.subject_column": lambda p: split.subject_column(p),
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),

@@ -168,6 +168,10 @@ class ExplorePage(Page):
 
     def on_enter(self) -> None:
         if self.project.study.explore is not None and self.view is None:
+            stored = explore.stored_view(self.project)
+            if stored is not None:  # drawn at once: the pages stay free to use
+                self._view_ready(stored)
+                return
             options = self.project.study.explore.options
             self.run_job(
                 explore.view,
