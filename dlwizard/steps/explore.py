@@ -40,8 +40,7 @@ OUTLIER_Z = 4.0  # robust z of a sample's log distance to its neighbours: beyond
 def describe_rows(project: Project, ids: list[int], limit: int = 4) -> str:
     """Rows named as the user knows them: by sample ID when there is one."""
     df = project.table
-    roles = project.study.metadata.roles if project.study.metadata else {}
-    sid = next((c for c, r in roles.items() if r == "sample_id"), None)
+    sid = project.column_with("sample_id", in_table=False)
     shown = ids[:limit]
     if sid and df is not None and sid in df.columns:
         names = [str(df.at[i, sid]) for i in shown if i in df.index]
@@ -146,7 +145,7 @@ def compute(
     dup = duplicates.find_duplicates(feats_all.values, df_all[extra_cols] if extra_cols else None)
     section.exact_duplicates = [_row_ids(df_all, g) for g in dup.exact][:500]
     section.near_duplicates = [_row_ids(df_all, g) for g in dup.near][:500]
-    sid = next((c for c, r in roles.items() if r == "sample_id" and c in df_all.columns), None)
+    sid = project.column_with("sample_id")
     for kind, groups, text in (
         ("exact-duplicates", section.exact_duplicates, "identical feature values"),
         (
@@ -333,7 +332,7 @@ def _metric(name: str) -> str:
 def _shortcuts(project, df, target, roles, seed: int, job: Job) -> list[ShortcutCheck]:
     q = project.study.question
     task = q.task or "binary"
-    subject = next((c for c, r in roles.items() if r == "subject" and c in df.columns), None)
+    subject = project.column_with("subject")
     groups = df[subject].astype(str).to_numpy() if subject else None
     y = df[target]
     out = []
@@ -408,7 +407,7 @@ def _conflicting_labels(project: Project, groups: list[list[int]]) -> list[Findi
 def _feature_screen(project, df, target, roles, feats, seed: int, job: Job):
     """Every feature alone against the label (``feats``: the numeric features of ``df``)."""
     q = project.study.question
-    subject = next((c for c, r in roles.items() if r == "subject" and c in df.columns), None)
+    subject = project.column_with("subject")
     groups = df[subject].astype(str).to_numpy() if subject else None
     numeric = set(feats.columns)
     cat_cols = [

@@ -27,10 +27,7 @@ MIN_GROUPS_PER_FOLD = 2
 
 
 def subject_column(project: Project) -> str | None:
-    m = project.study.metadata
-    if m is None:
-        return None
-    return next((c for c, r in m.roles.items() if r == "subject"), None)
+    return project.column_with("subject", in_table=False)
 
 
 def test_hash(ids: list[int], names: list[str]) -> str:
@@ -315,7 +312,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         }
         for col in batch_cols
     }
-    sid = next((c for c, r in roles.items() if r == "sample_id"), None)
+    sid = project.column_with("sample_id", in_table=False)
     names = [str(v) for v in work.loc[sets["test"], sid]] if sid else [str(i) for i in sets["test"]]
     train_pos = np.flatnonzero(a.sets == "train")
     section = SplitSection(

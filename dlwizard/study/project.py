@@ -125,6 +125,24 @@ class Project:
     def n_sealed(self) -> int:
         return 0 if self._sealed is None else len(self._sealed)
 
+    def sealed_rows(self) -> pd.DataFrame | None:
+        """The sealed test rows, or None before the split. The only reader: the test step, which
+        opens them once (and refuses before), and the project file, which stores them."""
+        return self._sealed
+
+    def column_with(self, role: str, *, in_table: bool = True) -> str | None:
+        """The first column with ``role`` on the metadata page (and, by default, in the
+        working table), or None: the subject, the sample ID, the target..."""
+        return next(iter(self.columns_with(role, in_table=in_table)), None)
+
+    def columns_with(self, role: str, *, in_table: bool = True) -> list[str]:
+        """Every column with ``role``, in the metadata page's order."""
+        m = self.study.metadata
+        if m is None:
+            return []
+        have = set(self.table.columns) if in_table and self.table is not None else None
+        return [c for c, r in m.roles.items() if r == role and (have is None or c in have)]
+
     def seal(self, test_ids: list[int]) -> None:
         """Move the test rows out of the working table."""
         import pandas as pd

@@ -426,8 +426,7 @@ class ExplorePage(Page):
 
     def describe_point(self, i: int) -> str:
         df = self.view[0]
-        m = self.project.study.metadata
-        sid = next((c for c, r in m.roles.items() if r == "sample_id"), None)
+        sid = self.project.column_with("sample_id", in_table=False)
         row = df.iloc[i]
         name = str(row[sid]) if sid else f"row {int(df.index[i]) + 2}"
         col = self.colour_combo.currentData()
