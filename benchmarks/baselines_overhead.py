@@ -177,14 +177,15 @@ def bare_run(data, families: list[str], trials: int) -> dict[str, tuple[float, n
 
 
 def check_same_work(project, bare: dict[str, tuple[float, np.ndarray]]) -> list[str]:
-    from dlwizard.steps import baselines
+    from dlwizard.steps import modelling
 
     section = project.study.baselines
-    preds = project.frames[baselines.PREDICTIONS].set_index("row_id")
     lines = []
     for r in section.results:
         cv, proba = bare[r.key]
-        engine_proba = preds.loc[project.study.split.tune, r.key].to_numpy()
+        _, engine_proba = modelling.stored_predictions(
+            project, r.key, rows=project.study.split.tune
+        )
         same = np.isclose(cv, r.cv_mean) and np.allclose(proba, engine_proba)
         lines.append(
             f"  {r.key}: best CV AUROC engine {r.cv_mean:.4f}, bare {cv:.4f}; tuning-set "

@@ -321,16 +321,10 @@ class _Context:
         return min(sum(1 for f in sp.folds if f != k) for k in ids)
 
     def best_baseline(self):
-        b = self.s.baselines
-        if b is None:
-            return None
-        scored = [r for r in b.results if _finite(_score(r.tune, b.metric))]
-        if not scored:
-            return None
-        from dlwizard.ml import metrics
+        from dlwizard.steps.modelling import best_baseline
 
-        higher = metrics.HIGHER_IS_BETTER.get(b.metric, True)
-        return max(scored, key=lambda r: _score(r.tune, b.metric) * (1 if higher else -1))
+        b = self.s.baselines
+        return best_baseline(b.results, b.metric) if b is not None else None
 
     def family_name(self, key: str) -> str:
         b = self.s.baselines
@@ -1538,28 +1532,20 @@ def _interval_panel(items, label: str, highlight: str | None = None, reference=N
 def _tune_curves(ctx: _Context) -> Figure | None:
     """ROC, precision-recall and calibration of the recommended (or frozen) baseline on the
     tuning set, from the stored tuning-set predictions."""
+    from dlwizard.errors import StepError
+    from dlwizard.steps.modelling import stored_predictions
+
     s = ctx.s
     b = s.baselines
-    project = ctx.project
-    frame = project.frames.get("tune_predictions")
     final = s.compare.final if s.compare else None
     key = final.family if final is not None and final.kind == "baseline" else b.recommended
-    if frame is None or key is None or project.table is None or not s.question.target:
+    if key is None or ctx.task not in ("binary", "regression"):
         return None
     try:
-        from dlwizard.steps.baselines import encode_labels
-
-        rows = frame["row_id"].to_numpy()
-        if not set(rows).issubset(set(project.table.index)):
-            return None
-        y = encode_labels(project.table.loc[rows, s.question.target], ctx.task, list(b.classes))
-        if ctx.task == "binary" or ctx.task == "regression":
-            if key not in frame.columns:
-                return None
-            out = frame[key].to_numpy(dtype=float)
-        else:
-            return None
-    except (KeyError, ValueError):
+        y, out = stored_predictions(ctx.project, key)
+    except (StepError, KeyError, ValueError):
+        return None
+    if out.ndim != 1:
         return None
     name = ctx.family_name(key)
     r = next((r for r in b.results if r.key == key), None)
@@ -1993,20 +1979,22 @@ def _classes(ctx: _Context) -> list[str]:
 
 
 def _test_curves(ctx: _Context) -> Figure | None:
-    frame = ctx.project.frames.get("test_predictions")
+    from dlwizard.errors import StepError
+    from dlwizard.steps.modelling import TEST_PREDICTIONS, stored_predictions
+
+    frame = ctx.project.frames.get(TEST_PREDICTIONS)
     t = ctx.s.test
     if frame is None or t is None or not t.looks or "label" not in frame.columns:
         return None
-    cols = [c for c in frame.columns if c == "final" or c.startswith("final:")]
-    if len(cols) != 1:
+    try:
+        y, out = stored_predictions(ctx.project, "final", name=TEST_PREDICTIONS)
+    except (StepError, KeyError):
+        return None
+    if out.ndim != 1:
         return None
     look = t.looks[-1]
     return _curve_figure(
-        ctx,
-        frame["label"].to_numpy(),
-        frame[cols[0]].to_numpy(dtype=float),
-        look.final,
-        f"final model on the test set ({look.version})",
+        ctx, y, out.astype(float), look.final, f"final model on the test set ({look.version})"
     )
 
 

@@ -5,19 +5,19 @@ training set; the best settings are refitted on all training rows and scored on 
 with bootstrap intervals. Controls run every time: a majority-class (or mean) predictor, a
 metadata-only model, and the best baseline trained on shuffled labels (a permutation p-value).
 Models are not pickled: they are refitted from the recorded settings and seeds when needed,
-and the refit is checked against the stored predictions.
+and the refit is checked against the stored predictions (``modelling.refit``). What the later
+steps share with this one (prepared data, evaluation, the choice of a model, the stored
+predictions) is in :mod:`dlwizard.steps.modelling`.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dlwizard.errors import Cancelled, StepError
-from dlwizard.jobs import Job, run_interruptible
+from dlwizard.jobs import Job
 from dlwizard.ml import metrics
 from dlwizard.ml.models import families, pipeline
 from dlwizard.ml.tuning import (
@@ -28,11 +28,19 @@ from dlwizard.ml.tuning import (
     model_output,
     tune_family,
 )
+from dlwizard.steps.modelling import (
+    Prepared,
+    best_baseline,
+    evaluation,
+    prepare,
+    simplest_within_noise,
+    store_predictions,
+    tune_value,
+)
 from dlwizard.study.model import (
     BaselineOptions,
     BaselinesSection,
     Control,
-    Evaluation,
     FamilyResult,
     Finding,
     LedgerEntry,
@@ -40,131 +48,10 @@ from dlwizard.study.model import (
 )
 from dlwizard.study.project import Project
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 STEP = "baselines"
-PREDICTIONS = "tune_predictions"
-# From simplest to most complex: the recommendation prefers the first within noise of the best.
-SIMPLICITY = ("naive_bayes", "logistic", "linear", "knn", "svm", "random_forest",
-              "gradient_boosting")  # fmt: skip
-
-
-@dataclass
-class Prepared:
-    task: str
-    classes: list[str]
-    numeric: list[str]
-    categorical: list[str]
-    x_train: Any
-    y_train: np.ndarray
-    folds: np.ndarray
-    x_tune: Any
-    y_tune: np.ndarray
-    groups_tune: np.ndarray | None
-    tune_ids: list[int]
-    meta_cols: list[str]
-    meta_train: Any
-    meta_tune: Any
-
-
-def feature_columns(project: Project) -> tuple[list[str], list[str]]:
-    import pandas as pd
-
-    df = project.table
-    roles = project.study.metadata.roles
-    numeric, categorical = [], []
-    for col, role in roles.items():
-        if role != "feature" or col not in df.columns:
-            continue
-        dtype = df[col].dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            categorical.append(col)
-        else:
-            numeric.append(col)
-    return numeric, categorical
-
-
-def encode_labels(values: pd.Series, task: str, classes: list[str]) -> np.ndarray:
-    if task == "regression":
-        return values.to_numpy(dtype=float)
-    from dlwizard.steps.question import class_labels
-
-    index = {c: i for i, c in enumerate(classes)}
-    return class_labels(values).map(index).to_numpy(dtype=int)
-
-
-def prepare(project: Project) -> Prepared:
-    s = project.study
-    if s.split is None or project.table is None:
-        raise StepError("split the data before tuning baselines")
-    from dlwizard.steps.metadata import require_target_role
-
-    require_target_role(project, "train a model")
-    q = s.question
-    task = q.task or "binary"
-    classes = list(q.classes)
-    if task == "binary" and q.positive_class in classes:
-        # Index 1 is the class of interest, so probabilities are for it.
-        classes = [c for c in classes if c != q.positive_class] + [q.positive_class]
-    numeric, categorical = feature_columns(project)
-    if not numeric and not categorical:
-        raise StepError("no column has the feature role", fix="set roles on the metadata page.")
-    df = project.table
-    train = df.loc[s.split.train]
-    tune = df.loc[s.split.tune]
-    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
-    meta = [c for c, r in s.metadata.roles.items() if r in ("batch", "time_point")
-            and c in df.columns]  # fmt: skip
-    return Prepared(
-        task=task,
-        classes=classes,
-        numeric=numeric,
-        categorical=categorical,
-        x_train=train[numeric + categorical],
-        y_train=encode_labels(train[q.target], task, classes),
-        folds=np.asarray(s.split.folds, dtype=int),
-        x_tune=tune[numeric + categorical],
-        y_tune=encode_labels(tune[q.target], task, classes),
-        groups_tune=tune[subject].astype(str).to_numpy() if subject else None,
-        tune_ids=[int(i) for i in tune.index],
-        meta_cols=meta,
-        meta_train=train[meta].astype("str"),
-        meta_tune=tune[meta].astype("str"),
-    )
-
-
-def interval(iv: metrics.Interval) -> MetricInterval:
-    return MetricInterval(value=iv.value, low=iv.low, high=iv.high, reason=iv.reason)
-
-
-def as_evaluation(ev: metrics.Evaluation, which: str) -> Evaluation:
-    """The bootstrap's result as the Study records it, for the tuning or the test set."""
-    return Evaluation(
-        set=which,
-        n=ev.n,
-        metrics={k: interval(v) for k, v in ev.metrics.items()},
-        prevalence=ev.prevalence,
-        confusion=ev.confusion,
-    )
-
-
-def evaluation(p: Prepared, out: np.ndarray, n_boot: int, seed: int) -> Evaluation:
-    ev = metrics.bootstrap(p.task, p.y_tune, out, p.groups_tune, n_boot=n_boot, seed=seed)
-    return as_evaluation(ev, "tune")
-
-
-def _store_predictions(frame: dict[str, np.ndarray], p: Prepared, key: str, out: np.ndarray):
-    if out.ndim == 1:
-        frame[key] = out
-    else:
-        for i, c in enumerate(p.classes):
-            frame[f"{key}:{c}"] = out[:, i]
 
 
 def run(project: Project, options: BaselineOptions | None = None, job: Job | None = None):
-    import pandas as pd
-
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
@@ -181,7 +68,6 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
     metric = SELECTION_METRIC[p.task]
     results: list[FamilyResult] = []
     ledger: list[LedgerEntry] = []
-    preds: dict[str, np.ndarray] = {"row_id": np.asarray(p.tune_ids)}
     runs: dict[str, FamilyRun] = {}
     cancelled = False
     failed: list[tuple[str, str]] = []
@@ -226,7 +112,6 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
             failed.append((fam.name, str(exc)))
             continue
         runs[key] = r
-        _store_predictions(preds, p, key, r.tune_output)
         results.append(
             FamilyResult(
                 key=key,
@@ -262,7 +147,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
             controls = _controls(p, runs, results, options, job.sub(len(chosen) / n_steps, 1.0))
         except Cancelled:
             cancelled = True
-    best = _best(results, metric)
+    best = best_baseline(results, metric)
     recommended, text = _recommend(results, metric)
     section = BaselinesSection(
         options=options,
@@ -288,7 +173,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
             )
         )
     project.study.baselines = section
-    project.frames[PREDICTIONS] = pd.DataFrame(preds)
+    store_predictions(project, p.tune_ids, {k: r.tune_output for k, r in runs.items()}, p.classes)
     project.replace_findings(STEP, findings)
     if not cancelled:
         project.mark_done(STEP)
@@ -359,37 +244,25 @@ def zero_width_note(iv: MetricInterval, n: int | None, label: str) -> str:
     return text + " The sealed test set gives the estimate that counts."
 
 
-def _score(r: FamilyResult | Control, metric: str) -> float:
-    if r.tune is None or metric not in r.tune.metrics:
-        return float("nan")
-    return r.tune.metrics[metric].value
-
-
-def _best(results: list[FamilyResult], metric: str) -> FamilyResult | None:
-    scored = [r for r in results if np.isfinite(_score(r, metric))]
-    return max(scored, key=lambda r: _score(r, metric)) if scored else None
-
-
 def _recommend(results: list[FamilyResult], metric: str) -> tuple[str | None, str]:
-    best = _best(results, metric)
+    """The simplest baseline within noise of the best (the modelling layer's choice), and why,
+    in words."""
+    best, simplest = simplest_within_noise(results, metric)
     if best is None:
         return None, ""
     low = best.tune.metrics[metric].low
-    within = [r for r in results if np.isfinite(_score(r, metric)) and _score(r, metric) >= low]
-    rank = {k: i for i, k in enumerate(SIMPLICITY)}
-    simplest = min(within, key=lambda r: rank.get(r.key, 99))
     label = metrics.LABELS[metric]
     iv = best.tune.metrics[metric]
     zero = zero_width_note(iv, best.tune.n, label)
     if simplest.key == best.key:
         text = (
             f"{best.name} scored best on the tuning set ({label} "
-            f"{_score(best, metric):.3f}), and no simpler model came within its interval."
+            f"{tune_value(best, metric):.3f}), and no simpler model came within its interval."
         )
     else:
         text = (
-            f"{simplest.name} ({label} {_score(simplest, metric):.3f}) is within the "
-            f"uncertainty of the best, {best.name} ({_score(best, metric):.3f}; 95% interval "
+            f"{simplest.name} ({label} {tune_value(simplest, metric):.3f}) is within the "
+            f"uncertainty of the best, {best.name} ({tune_value(best, metric):.3f}; 95% interval "
             f"from {low:.3f}), and simpler: prefer it unless later steps show otherwise."
         )
     if zero:
@@ -431,7 +304,7 @@ def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) ->
                 tune=evaluation(p, out, options.bootstrap, options.seed),
             )
         )
-    best = _best(results, SELECTION_METRIC[p.task])
+    best = best_baseline(results, SELECTION_METRIC[p.task])
     if best is not None and options.permutations:
         from dlwizard.ml.models import families as fams
 
@@ -500,7 +373,7 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
     label = metrics.LABELS[metric]
     for c in section.controls:
         if c.kind == "metadata_only" and best is not None and c.tune is not None:
-            meta_score = _score(c, metric)
+            meta_score = tune_value(c, metric)
             chance = 0.0 if metric == "r2" else 0.5
             if np.isfinite(meta_score) and meta_score > chance + 0.1:
                 findings.append(
@@ -509,8 +382,8 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
                         severity="warning",
                         step=STEP,
                         message=f"The metadata-only control reaches {label} {meta_score:.3f} "
-                        f"(the best baseline: {_score(best, metric):.3f}). Part of what the models "
-                        "learn may be the batch or site, not the biology.",
+                        f"(the best baseline: {tune_value(best, metric):.3f}). Part of what the "
+                        "models learn may be the batch or site, not the biology.",
                         fix="compare every model with this control, and test on held-out sites.",
                     )
                 )
@@ -547,35 +420,3 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
                 )
             )
     return findings
-
-
-def refit(project: Project, key: str, job: Job | None = None):
-    """Rebuild a tuned baseline from its recorded settings and seed (models are never pickled),
-    and check that it reproduces the stored tuning-set predictions exactly."""
-    job = job or Job()
-    section = project.study.baselines
-    if section is None:
-        raise StepError("tune the baselines first")
-    result = next((r for r in section.results if r.key == key and r.tune is not None), None)
-    if result is None:
-        raise StepError(f"there is no tuned baseline '{key}'")
-    p = prepare(project)
-    fam = families(p.task)[key]
-    model = pipeline(fam, result.best_params, p.numeric, p.categorical, section.options.seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run_interruptible(lambda: model.fit(p.x_train, p.y_train), job)
-    out = model_output(model, p.x_tune, p.task, len(p.classes))
-    stored = project.frames.get(PREDICTIONS)
-    if stored is not None:
-        cols = [key] if out.ndim == 1 else [f"{key}:{c}" for c in p.classes]
-        expected = stored.set_index("row_id").loc[p.tune_ids, cols].to_numpy()
-        got = out.reshape(len(out), -1)
-        if not np.allclose(expected, got, rtol=1e-7, atol=1e-9):
-            raise StepError(
-                f"refitting {fam.name} from its recorded settings did not reproduce the stored "
-                "predictions",
-                fix="the software versions differ from those that tuned it; tune the baselines "
-                "again with this version.",
-            )
-    return model

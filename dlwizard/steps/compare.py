@@ -16,7 +16,7 @@ from dlwizard.errors import StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import frozen, metrics
 from dlwizard.ml.tuning import SELECTION_METRIC
-from dlwizard.steps import baselines as bl
+from dlwizard.steps import modelling
 from dlwizard.study.model import Candidate, CompareSection, FinalModel
 from dlwizard.study.project import Project
 
@@ -30,7 +30,7 @@ def _rank(key: str) -> int:
         from dlwizard.ml.nets import LADDER
 
         return NETWORK_RANK + list(LADDER).index(name) if name in LADDER else NETWORK_RANK
-    return bl.SIMPLICITY.index(name) if name in bl.SIMPLICITY else NETWORK_RANK - 1
+    return modelling.simplicity(name)  # every baseline family comes before the networks
 
 
 def candidates(project: Project) -> list[Candidate]:
@@ -77,13 +77,9 @@ def candidates(project: Project) -> list[Candidate]:
 
 def recommend(cands: list[Candidate], metric: str) -> tuple[str | None, str]:
     """The simplest candidate inside the best one's 95% interval, and why, in words."""
-    scored = [c for c in cands if c.tune is not None and np.isfinite(c.tune.value)]
-    if not scored:
+    best, within = modelling.within_noise_of_best(cands, lambda c: c.tune, metric)
+    if best is None:
         return None, ""
-    higher = metrics.HIGHER_IS_BETTER[metric]
-    best = max(scored, key=lambda c: c.tune.value if higher else -c.tune.value)
-    bound = best.tune.low if higher else best.tune.high
-    within = [c for c in scored if (c.tune.value >= bound if higher else c.tune.value <= bound)]
     simplest = min(within, key=lambda c: _rank(c.key))
     label = metrics.LABELS[metric]
     if simplest.key == best.key:
@@ -142,11 +138,11 @@ def freeze(project: Project, key: str | None = None, reason: str = "", job: Job 
             f"{cand.name} is not the recommended model, so say why you choose it",
             fix="write a short reason; it is printed in the report beside the recommendation.",
         )
-    p = bl.prepare(project)
+    p = modelling.prepare(project)
     kind, _, family = key.partition(":")
     job.progress(0.1, f"Freezing {cand.name}")
     if kind == "baseline":
-        model = bl.refit(project, family, job.sub(0.1, 0.8))
+        model = modelling.refit(project, family, job.sub(0.1, 0.8))
         files = {frozen.PIPELINE: frozen.dump_sklearn(model)}
         result = next(r for r in project.study.baselines.results if r.key == family)
         params, tune = dict(result.best_params), result.tune
@@ -193,7 +189,7 @@ def freeze(project: Project, key: str | None = None, reason: str = "", job: Job 
     return final
 
 
-def _freeze_network(project: Project, p: bl.Prepared, rung: str):
+def _freeze_network(project: Project, p: modelling.Prepared, rung: str):
     """The chosen network's weights plus its preprocessing, fitted again on the same rows
     (deterministic), checked against the tuning-set score recorded when it was trained."""
     from dlwizard.ml import nets

@@ -19,7 +19,7 @@ from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import frozen, importance, metrics
 from dlwizard.ml.models import families, pipeline
 from dlwizard.ml.tuning import SELECTION_METRIC, model_output
-from dlwizard.steps import baselines as bl
+from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
 from dlwizard.study.model import (
     Finding,
@@ -60,10 +60,10 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     options = options or InterpretOptions()
     s = project.study
     final = final_model(project)
-    p = bl.prepare(project)
+    p = modelling.prepare(project)
     rows = _eval_rows(project, options.set)
     x = rows[p.numeric + p.categorical]
-    y = bl.encode_labels(rows[s.question.target], p.task, p.classes)
+    y = modelling.encode_labels(rows[s.question.target], p.task, p.classes)
     subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
     subjects = rows[subject].astype(str).to_numpy() if subject else None
     metric = SELECTION_METRIC[p.task]
@@ -121,7 +121,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         ],
         coefficients=coefficients if not per_class else {},
         class_coefficients=coefficients if per_class else {},
-        full_score=bl.interval(full_iv),
+        full_score=modelling.interval(full_iv),
     )
     job.progress(0.7, "Biomarker panel")
     section.panel_family, section.panel = _panel(project, p, results, x, y, subjects, options, job)
@@ -300,8 +300,7 @@ def panel_family(project: Project) -> str:
     tuned = [r.key for r in project.study.baselines.results if r.tune is not None]
     if not tuned:
         raise StepError("no baseline was tuned; the panel refits the simplest one")
-    rank = {k: i for i, k in enumerate(bl.SIMPLICITY)}
-    return min(tuned, key=lambda k: rank.get(k, 99))
+    return min(tuned, key=modelling.simplicity)
 
 
 def _panel(project, p, results, x, y, subjects, options, job):
@@ -324,7 +323,7 @@ def _panel(project, p, results, x, y, subjects, options, job):
             out = model_output(model, x[chosen], p.task, len(p.classes))
         ev = metrics.bootstrap(p.task, y, out, subjects, n_boot=300, seed=options.seed)
         iv = ev.metrics[SELECTION_METRIC[p.task]]
-        points.append(PanelPoint(k=k, features=chosen, score=bl.interval(iv)))
+        points.append(PanelPoint(k=k, features=chosen, score=modelling.interval(iv)))
     return result.name, points
 
 

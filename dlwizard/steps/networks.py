@@ -20,8 +20,9 @@ from dlwizard.errors import Cancelled, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import metrics, nets
 from dlwizard.ml.models import preprocessor
+from dlwizard.ml.nets import LADDER  # the rungs (the networks page lists them from here)
 from dlwizard.ml.tuning import SELECTION_METRIC, suggest
-from dlwizard.steps.baselines import Prepared, evaluation, prepare
+from dlwizard.steps.modelling import Prepared, best_baseline, evaluation, prepare
 from dlwizard.study.model import (
     Finding,
     LedgerEntry,
@@ -48,7 +49,7 @@ def _matrices(p: Prepared, train_rows: np.ndarray, other):
 
 
 def _config(rung: str, params: dict[str, Any], options: NetworkOptions) -> nets.NetConfig:
-    spec = nets.LADDER[rung]
+    spec = LADDER[rung]
     return nets.NetConfig(
         **{**spec["fixed"], **params},
         max_epochs=options.max_epochs,
@@ -134,7 +135,7 @@ def _tune_rung(
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    spec = nets.LADDER[rung]
+    spec = LADDER[rung]
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=options.seed)
     )
@@ -184,13 +185,13 @@ def _tune_rung(
 
 def _names(keys) -> str:
     """Rung names in plain words: "A", "A and B", "A, B and C"."""
-    names = [nets.LADDER[k]["name"] for k in keys]
+    names = [LADDER[k]["name"] for k in keys]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def ladder_summary(chosen_rungs: list[str], tried: list[str]) -> str:
     """Which rungs were tried, which the ladder did not reach, and which the user left out."""
-    left_out = [k for k in nets.LADDER if k not in chosen_rungs]
+    left_out = [k for k in LADDER if k not in chosen_rungs]
     not_reached = [k for k in chosen_rungs if k not in tried]
     if not left_out and not not_reached:
         return f"Every rung of the ladder was tried ({_names(tried)})."
@@ -245,10 +246,10 @@ def run(
         raise StepError("tune the baselines first: a network is judged against them")
     p = prepare(project)
     metric = SELECTION_METRIC[p.task]
-    unknown = [r for r in options.rungs if r not in nets.LADDER]
+    unknown = [r for r in options.rungs if r not in LADDER]
     if unknown:
         raise StepError(
-            f"unknown ladder rung '{unknown[0]}'", fix=f"choose from: {', '.join(nets.LADDER)}."
+            f"unknown ladder rung '{unknown[0]}'", fix=f"choose from: {', '.join(LADDER)}."
         )
     trials = options.trials or s.baselines.options.trials
     seconds = options.seconds_per_rung or s.baselines.options.seconds_per_family
@@ -366,11 +367,7 @@ def run(
     limits = [t for t in limits if t]
     if limits:
         section.stopped_because = " ".join([section.stopped_because, *limits]).strip()
-    bl = max(
-        (r for r in s.baselines.results if r.tune is not None),
-        key=lambda r: r.tune.metrics[metric].value,
-        default=None,
-    )
+    bl = best_baseline(s.baselines.results, metric)
     if bl is not None and best_rung is not None:
         section.best_baseline = bl.key
         bl_iv = bl.tune.metrics[metric]

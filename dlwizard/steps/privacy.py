@@ -26,7 +26,7 @@ import numpy as np
 from dlwizard.errors import StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import frozen, identifiers, membership
-from dlwizard.steps import baselines as bl
+from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
 from dlwizard.study.model import (
     ExportOverride,
@@ -243,7 +243,7 @@ def _final_memorises(project: Project, final: FinalModel) -> bool:
 
 
 def _audit(project: Project, final: FinalModel, job: Job) -> MembershipAudit:
-    p = bl.prepare(project)
+    p = modelling.prepare(project)
     model = frozen.load(final, project.models)
     note = ""
     members = np.arange(len(p.x_train))

@@ -15,7 +15,7 @@ from dlwizard.errors import StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import frozen, metrics
 from dlwizard.ml.tuning import SELECTION_METRIC
-from dlwizard.steps import baselines as bl
+from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
 from dlwizard.steps.split import value_keys
 from dlwizard.study.model import (
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STEP = "test"
-PREDICTIONS = "test_predictions"
 PRIMARY = "primary analysis"
 SUBGROUP_ROLES = ("batch", "sensitive")
 MIN_SUBGROUP = 5  # fewer test rows than this in a subgroup: not scored, too noisy
@@ -60,7 +59,7 @@ def opened_rows(project: Project) -> pd.DataFrame:
 
 def _evaluation(task: str, y, out, groups, n_boot: int, seed: int) -> Evaluation:
     ev = metrics.bootstrap(task, y, out, groups, n_boot=n_boot, seed=seed)
-    return bl.as_evaluation(ev, "test")
+    return modelling.as_evaluation(ev, "test")
 
 
 def unseal(
@@ -120,9 +119,9 @@ def unseal(
     test = test.loc[s.split.test]
     job.progress(0.05, "Loading the frozen final model")
     model = frozen.load(final, project.models)
-    p = bl.prepare(project)
+    p = modelling.prepare(project)
     x = test[p.numeric + p.categorical]
-    y = bl.encode_labels(test[s.question.target], p.task, p.classes)
+    y = modelling.encode_labels(test[s.question.target], p.task, p.classes)
     subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
     groups = test[subject].astype(str).to_numpy() if subject and s.split.group_column else None
     job.progress(0.2, "Scoring the final model on the test set")
@@ -131,11 +130,11 @@ def unseal(
     final_eval = _evaluation(p.task, y, out, groups, bootstrap, seed)
     metric = SELECTION_METRIC[p.task]
     # The best baseline beside it: the yardstick the final model has to be read against.
-    best = bl._best(s.baselines.results, metric)
+    best = modelling.best_baseline(s.baselines.results, metric)
     base_key, base_eval, base_out = None, None, None
     if best is not None and f"baseline:{best.key}" != final.key:
         job.progress(0.4, f"Scoring the best baseline ({best.name})")
-        pipe = bl.refit(project, best.key, job.sub(0.4, 0.6))
+        pipe = modelling.refit(project, best.key, job.sub(0.4, 0.6))
         from dlwizard.ml.tuning import model_output
 
         base_out = model_output(pipe, x, p.task, len(p.classes))
@@ -162,7 +161,14 @@ def unseal(
     section.metric = metric
     s.test = section
     s.split.sealed = False
-    _store_predictions(project, p, test, y, out, base_out, base_key)
+    modelling.store_predictions(
+        project,
+        test.index,
+        {"final": out, f"baseline:{base_key}": base_out},
+        p.classes,
+        labels=y,
+        name=modelling.TEST_PREDICTIONS,
+    )
     project.replace_findings(STEP, _findings(project, look, metric))
     project.mark_done(STEP)
     project.invalidate_after(STEP)
@@ -180,31 +186,11 @@ def unseal(
     return look
 
 
-def _store_predictions(project, p, test, y, out, base_out, base_key) -> None:
-    import pandas as pd
-
-    frame = {"row_id": np.asarray(test.index, dtype=int), "label": y}
-    for key, values in (("final", out), (f"baseline:{base_key}", base_out)):
-        if values is None:
-            continue
-        if values.ndim == 1:
-            frame[key] = values
-        else:
-            for i, c in enumerate(p.classes):
-                frame[f"{key}:{c}"] = values[:, i]
-    project.frames[PREDICTIONS] = pd.DataFrame(frame)
-
-
 def stored_outputs(project: Project, which: str = "final") -> tuple[np.ndarray, np.ndarray]:
     """Labels and stored outputs of the latest look (for curves); refused before any look."""
-    frame = project.frames.get(PREDICTIONS)
-    if frame is None or not is_opened(project):
+    if modelling.TEST_PREDICTIONS not in project.frames or not is_opened(project):
         raise StepError("the test set has not been opened yet")
-    cols = [c for c in frame.columns if c == which or c.startswith(f"{which}:")]
-    if not cols:
-        raise StepError(f"no stored test predictions for '{which}'")
-    out = frame[cols].to_numpy()
-    return frame["label"].to_numpy(), out[:, 0] if out.shape[1] == 1 else out
+    return modelling.stored_predictions(project, which, name=modelling.TEST_PREDICTIONS)
 
 
 def _subgroups(project, test, task, y, out, groups, overall, metric, seed):
@@ -225,7 +211,7 @@ def _subgroups(project, test, task, y, out, groups, overall, metric, seed):
                 continue
             g = groups[mask] if groups is not None else None
             ev = metrics.bootstrap(task, y[mask], out[mask], g, n_boot=300, seed=seed)
-            ivs = {k: bl.interval(v) for k, v in ev.metrics.items()}
+            ivs = {k: modelling.interval(v) for k, v in ev.metrics.items()}
             iv = ivs.get(metric)
             below = False
             if iv is not None and np.isfinite(iv.value) and np.isfinite(iv.high):

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from dlwizard.errors import StepError
 from dlwizard.ml import metrics
 from dlwizard.plan import load_plan, run_plan
-from dlwizard.steps import baselines
+from dlwizard.steps import baselines, modelling
 from dlwizard.study import container
-from dlwizard.study.model import BaselineOptions
+from dlwizard.study.model import BaselineOptions, Evaluation, FamilyResult, MetricInterval
 from dlwizard.study.project import Project
 from tests.conftest import shared
 
@@ -93,7 +94,7 @@ def test_parkinsons_equal_budget_and_shuffled_control_far_below(tmp_path):
     container.save(project, tmp_path / "p.dlwiz")
     again = container.load(tmp_path / "p.dlwiz")
     assert again.study.baselines == project.study.baselines
-    baselines.refit(again, section.recommended)
+    modelling.refit(again, section.recommended)
 
 
 def test_heart_metadata_control_above_chance(tmp_path):
@@ -127,7 +128,15 @@ def test_khan_multiclass_all_families_finish_within_budget(tmp_path):
     for r in section.results:
         assert r.tune is not None, r.key
         assert r.trials == 2 and r.seconds < 60 + 30
-    assert project.frames[baselines.PREDICTIONS].shape[1] == 1 + 6 * 4
+    assert project.frames[modelling.TUNE_PREDICTIONS].shape[1] == 1 + 6 * 4
+    # The one reader: the tuning rows' labels, and a row of class probabilities per row.
+    y, out = modelling.stored_predictions(project, "logistic")
+    p = modelling.prepare(project)
+    assert out.shape == (len(p.tune_ids), 4)
+    np.testing.assert_array_equal(y, p.y_tune)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0)
+    with pytest.raises(StepError, match="no stored predictions for 'resnet'"):
+        modelling.stored_predictions(project, "resnet")
 
 
 def test_cancel_keeps_finished_families(tmp_path):
@@ -201,3 +210,24 @@ def test_permutation_and_interval_notes():
     assert baselines.zero_width_note(wide, 69, "AUROC") == ""
     flat = baselines.zero_width_note(MetricInterval(value=0.5, low=0.5, high=0.5), 40, "AUROC")
     assert "has width zero" in flat and "rule of three" not in flat  # not a perfect score
+
+
+def _result(key: str, value: float, low: float, high: float) -> FamilyResult:
+    iv = MetricInterval(value=value, low=low, high=high)
+    return FamilyResult(key=key, name=key, tune=Evaluation(set="tune", n=40, metrics={"auroc": iv}))
+
+
+def test_one_rule_chooses_the_best_and_the_simplest_within_noise():
+    results = [
+        _result("random_forest", 0.90, 0.85, 0.95),
+        _result("logistic", 0.87, 0.80, 0.93),
+        _result("knn", 0.70, 0.60, 0.80),
+        _result("svm", float("nan"), float("nan"), float("nan")),
+    ]
+    assert modelling.best_baseline(results, "auroc").key == "random_forest"
+    best, simplest = modelling.simplest_within_noise(results, "auroc")
+    assert (best.key, simplest.key) == ("random_forest", "logistic")
+    assert modelling.best_baseline([results[-1]], "auroc") is None
+    # An interval without bounds (too few rows for a bootstrap) holds the best alone.
+    lonely = [_result("random_forest", 0.9, float("nan"), float("nan")), results[1]]
+    assert modelling.simplest_within_noise(lonely, "auroc")[1].key == "random_forest"

@@ -14,7 +14,7 @@ from dlwizard import predict
 from dlwizard.errors import DataError, PlanError, StepError
 from dlwizard.ml import frozen
 from dlwizard.plan import load_plan, run_plan
-from dlwizard.steps import baselines, compare, explore, interpret, metadata, split
+from dlwizard.steps import baselines, compare, explore, interpret, metadata, modelling, split
 from dlwizard.steps import test as test_step
 from dlwizard.study import container
 from dlwizard.study.model import BaselineOptions, InterpretOptions, SplitOptions
@@ -121,7 +121,7 @@ def test_the_test_set_opens_once_and_a_second_look_is_a_named_version(tuned, tmp
     look = test_step.unseal(tuned, confirm=True, bootstrap=200)
     assert look.version == test_step.PRIMARY and look.n_test == len(tuned.study.split.test)
     assert {g.value for g in look.subgroups} == {"north", "south"}
-    best = baselines._best(tuned.study.baselines.results, "auroc")
+    best = modelling.best_baseline(tuned.study.baselines.results, "auroc")
     if look.model == f"baseline:{best.key}":
         assert look.baseline is None  # the final model is the best baseline itself
     else:

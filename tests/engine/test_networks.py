@@ -11,7 +11,7 @@ from dlwizard.errors import Cancelled  # noqa: E402
 from dlwizard.jobs import Job  # noqa: E402
 from dlwizard.plan import load_plan, run_plan  # noqa: E402
 from dlwizard.steps import networks  # noqa: E402
-from dlwizard.steps.baselines import prepare  # noqa: E402
+from dlwizard.steps.modelling import prepare  # noqa: E402
 from dlwizard.study import container  # noqa: E402
 from dlwizard.study.model import NetworkOptions  # noqa: E402
 from tests.conftest import shared  # noqa: E402

@@ -17,8 +17,7 @@ from dlwizard.errors import PlanError, StepError
 from dlwizard.ml import frozen
 from dlwizard.ml.models import families, pipeline
 from dlwizard.plan import load_plan, plan_from_project, run_plan
-from dlwizard.steps import baselines, compare, privacy, split
-from dlwizard.steps import baselines as bl
+from dlwizard.steps import baselines, compare, modelling, privacy, split
 from dlwizard.study import container, crypto
 from dlwizard.study.model import BaselineOptions, CompareSection, FinalModel, SplitOptions
 from dlwizard.study.project import Project
@@ -220,7 +219,7 @@ def test_answers_make_the_project_sensitive_and_it_is_saved_encrypted(plain, tmp
 def _freeze_directly(project: Project, family: str, params: dict) -> FinalModel:
     """Fit one model with fixed settings on the training rows and store it as the final model,
     in the very files and format compare.freeze writes (no tuning: the settings are the point)."""
-    p = bl.prepare(project)
+    p = modelling.prepare(project)
     fam = families(p.task)[family]
     model = pipeline(fam, params, p.numeric, p.categorical, seed=0)
     model.fit(p.x_train, p.y_train)

@@ -35,6 +35,7 @@ from dlwizard.steps import (
     explore,
     interpret,
     metadata,
+    modelling,
     networks,
     privacy,
     question,
@@ -343,10 +344,12 @@ AFTER_THE_SPLIT = {
     "explore.run_and_view": lambda p: explore.run_and_view(p),
     "split.subject_column": lambda p: split.subject_column(p),
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),
-    "baselines.feature_columns": lambda p: baselines.feature_columns(p),
-    "baselines.prepare": lambda p: baselines.prepare(p),
+    "modelling.feature_columns": lambda p: modelling.feature_columns(p),
+    "modelling.prepare": lambda p: modelling.prepare(p),
     "baselines.run": lambda p: baselines.run(p, TINY_BUDGET),
-    "baselines.refit": lambda p: baselines.refit(p, "logistic"),
+    "modelling.refit": lambda p: modelling.refit(p, "logistic"),
+    "modelling.stored_predictions": lambda p: modelling.stored_predictions(p, "logistic"),
+    "modelling.store_predictions": lambda p: _store_the_stored(p),
     "networks.run": lambda p: networks.run(p, TINY_NETWORKS),
     "networks.load_final": lambda p: networks.load_final(p),
     "compare.candidates": lambda p: compare.candidates(p),
@@ -376,6 +379,17 @@ AFTER_THE_SPLIT = {
     "summary.text": lambda p: summary.text(p),
     "report.record_export": lambda p: report_step.record_export(p, "methods.pdf"),
 }
+
+
+def _store_the_stored(project):
+    """Write the tuning-set predictions back as read: the frame is unchanged."""
+    before = project.frames[modelling.TUNE_PREDICTIONS].copy()
+    _, out = modelling.stored_predictions(project, "logistic")
+    ids = before["row_id"].tolist()
+    classes = project.study.baselines.classes
+    modelling.store_predictions(project, ids, {"logistic": out}, classes)
+    pd.testing.assert_frame_equal(project.frames[modelling.TUNE_PREDICTIONS], before)
+    return "stored"
 
 
 def _predict_tune_rows(project):
@@ -450,9 +464,9 @@ def test_no_public_function_reaches_a_test_row(sealed, monkeypatch):
         assert ids and not ids & test_ids, where
     sp = sealed.study.split
     assert sealed.study.explore.n_rows == len(sp.train) + len(sp.tune) + len(sp.excluded)
-    prepared = outputs["baselines.prepare"]
+    prepared = outputs["modelling.prepare"]
     assert list(prepared.x_train.index) == sp.train and prepared.tune_ids == sp.tune
-    predictions = sealed.frames[baselines.PREDICTIONS]
+    predictions = sealed.frames[modelling.TUNE_PREDICTIONS]
     assert set(predictions["row_id"]) == set(sp.tune)
     assert sealed.study.split is sp  # nothing above threw the split away
     names = _test_names(sealed)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dlwizard.errors import StepError
-from dlwizard.steps import baselines, data, explore, metadata, question, split
+from dlwizard.steps import data, explore, metadata, modelling, question, split
 from dlwizard.study.model import ImportOptions, SplitOptions
 from dlwizard.study.project import Project
 
@@ -78,7 +78,7 @@ def test_target_chosen_after_the_metadata_step_is_never_a_feature(tmp_path, name
     assert project.is_done("data") and project.is_done("metadata")
     explore.run(project)
     split.run(project, SplitOptions(seed=3))
-    p = baselines.prepare(project)
+    p = modelling.prepare(project)
     assert target not in p.numeric + p.categorical
 
 
@@ -114,7 +114,7 @@ def test_target_set_as_input_is_refused_before_explore_split_and_training(tmp_pa
     for action in (
         lambda: explore.compute(project),
         lambda: split.run(project, SplitOptions(seed=1)),
-        lambda: baselines.prepare(project),
+        lambda: modelling.prepare(project),
     ):
         with pytest.raises(StepError, match="species") as err:
             action()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlwizard.steps import baselines
+from dlwizard.steps import modelling
 from tests.engine.test_target_never_input import field_table
 from tests.gui.conftest import wait_idle
 
@@ -34,7 +34,7 @@ def _target_is_never_an_input(window, target: str) -> None:
     if m is not None:
         assert m.roles.get(target) == "target", m.roles
     if p.study.split is not None and p.is_done("split"):
-        prepared = baselines.prepare(p)
+        prepared = modelling.prepare(p)
         assert target not in prepared.numeric + prepared.categorical
     assert "✓" in window.steps.item(window.page_index("data")).text()
 

@@ -17,14 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlwizard.errors import StepError
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.evaluation import EvaluationPanel
 from dlwizard.gui.widgets.options import OptionFields, carried
-from dlwizard.ml import metrics
-from dlwizard.ml.models import families
-from dlwizard.ml.tuning import settings_text
-from dlwizard.steps import baselines
+from dlwizard.steps import baselines, modelling
+from dlwizard.steps.modelling import METRIC_LABELS, families, settings_text
 from dlwizard.study.model import BaselineOptions
 
 
@@ -236,9 +235,9 @@ class BaselinesPage(Page):
         )
         headers = [
             "Family",
-            f"Tuning set {metrics.LABELS[main]}\n(95% interval)",
-            f"CV {metrics.LABELS[main]}\n(mean ± SD)",
-        ] + [metrics.LABELS[m].replace(" ", "\n", 1) for m in extra]
+            f"Tuning set {METRIC_LABELS[main]}\n(95% interval)",
+            f"CV {METRIC_LABELS[main]}\n(mean ± SD)",
+        ] + [METRIC_LABELS[m].replace(" ", "\n", 1) for m in extra]
         # Trials and seconds are in the ledger, the best settings under the table.
         self.results.setSortingEnabled(False)
         self.results.setColumnCount(len(headers))
@@ -274,7 +273,7 @@ class BaselinesPage(Page):
         for res in b.results:
             if res.tune is not None and main in res.tune.metrics:
                 note = baselines.zero_width_note(
-                    res.tune.metrics[main], res.tune.n, metrics.LABELS[main]
+                    res.tune.metrics[main], res.tune.n, METRIC_LABELS[main]
                 )
                 if note:
                     notes.append(f"<b>{res.name}</b>: {note}")
@@ -295,7 +294,7 @@ class BaselinesPage(Page):
                 floor = baselines.permutation_note(c.permutations, c.p_value)
                 described = c.description.split("; the smallest possible p")[0]  # said below
                 lines.append(
-                    f"<b>Shuffled labels</b>: mean CV {metrics.LABELS[main]} "
+                    f"<b>Shuffled labels</b>: mean CV {METRIC_LABELS[main]} "
                     f"{mean:.3f} over {c.permutations} runs; permutation p = "
                     f"{c.p_value:.3f}; {floor}. {described}."
                 )
@@ -303,7 +302,7 @@ class BaselinesPage(Page):
                 v = c.tune.metrics[main]
                 name = "Majority class" if c.kind == "majority" else "Metadata only"
                 lines.append(
-                    f"<b>{name}</b>: {metrics.LABELS[main]} {v.value:.3f} "
+                    f"<b>{name}</b>: {METRIC_LABELS[main]} {v.value:.3f} "
                     f"({v.low:.3f} – {v.high:.3f}). {c.description}."
                 )
         self.controls_label.setText("<br><br>".join(lines))
@@ -362,25 +361,14 @@ class BaselinesPage(Page):
         self.settings_label.setText(
             f"<b>Best settings of {res.name}:</b> {settings_text(res.best_params)}."
         )
-        y, out = self._tune_outputs(key, b.classes, task)
+        try:
+            y, out = modelling.stored_predictions(self.project, key)
+        except (StepError, KeyError):
+            y, out = None, None  # the panel shows the numbers without the curves
         self.panel.show()
         self.panel.show_evaluation(
             f"{res.name} on the tuning set", res.tune, task, y, out, b.classes
         )
-
-    def _tune_outputs(self, key: str, classes: list[str], task: str):
-        preds = self.project.frames.get(baselines.PREDICTIONS)
-        sp = self.project.study.split
-        if preds is None or sp is None or self.project.table is None:
-            return None, None
-        preds = preds.set_index("row_id")
-        tune = self.project.table.loc[preds.index]
-        y = baselines.encode_labels(tune[self.project.study.question.target], task, classes)
-        if task == "multiclass":
-            out = preds[[f"{key}:{c}" for c in classes]].to_numpy()
-        else:
-            out = preds[key].to_numpy()
-        return y, out
 
     # -- actions --------------------------------------------------------------------------------
     def options(self) -> BaselineOptions:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, plain_time
 from dlwizard.gui.widgets.evaluation import wrapped
-from dlwizard.ml import metrics
 from dlwizard.steps import compare
+from dlwizard.steps.modelling import METRIC_LABELS
 
 
 class ComparePage(Page):
@@ -95,7 +95,7 @@ class ComparePage(Page):
             except Exception as exc:  # shown inline; the page stays usable
                 self.report_error(exc)
                 return
-        label = metrics.LABELS[section.metric]
+        label = METRIC_LABELS[section.metric]
         self.table.setHorizontalHeaderItem(
             1, QTableWidgetItem(wrapped(f"Tuning set {label} (95% interval)", 22))
         )

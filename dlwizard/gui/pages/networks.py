@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.options import OptionFields, carried
-from dlwizard.ml import metrics
-from dlwizard.ml.nets import LADDER
 from dlwizard.steps import networks
+from dlwizard.steps.modelling import METRIC_LABELS
 from dlwizard.study.model import NetworkOptions
 
 REFRESH_MS = 66  # the live curves are redrawn at about 15 Hz, whatever the epoch rate
@@ -65,7 +64,7 @@ class NetworksPage(Page):
         rl = QVBoxLayout(rungs)
         rl.setContentsMargins(0, 0, 0, 0)
         self.rung_checks: dict[str, QCheckBox] = {}
-        for key, spec in LADDER.items():
+        for key, spec in networks.LADDER.items():
             cb = QCheckBox(spec["name"])
             cb.setChecked(True)
             self.rung_checks[key] = cb
@@ -262,7 +261,7 @@ class NetworksPage(Page):
                     item.setToolTip(limits[rung.key])
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        label = metrics.LABELS[metric]
+        label = METRIC_LABELS[metric]
         self.verdict.setText(
             f"<b>Verdict:</b> {n.verdict}" + (" <i>(cancelled early)</i>" if n.cancelled else "")
         )

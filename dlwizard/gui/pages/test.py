@@ -24,8 +24,8 @@ from dlwizard.gui.widgets.common import (
     read_only_table,
 )
 from dlwizard.gui.widgets.evaluation import EvaluationPanel, wrapped
-from dlwizard.ml import metrics
 from dlwizard.steps import test
+from dlwizard.steps.modelling import METRIC_LABELS
 
 
 def _iv(v) -> str:
@@ -154,7 +154,7 @@ class TestPage(Page):
         s = self.project.study
         look = section.looks[-1]
         metric = section.metric
-        label = metrics.LABELS[metric]
+        label = METRIC_LABELS[metric]
         iv = look.final.metrics[metric]
         tune = f"; on the tuning set it scored {look.tune_score:.3f}" if look.tune_score else ""
         self.summary.setText(
@@ -171,7 +171,7 @@ class TestPage(Page):
         has_base = look.baseline_eval is not None and look.baseline is not None
         self.side.setRowCount(len(keys))
         for r, k in enumerate(keys):
-            self.side.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
+            self.side.setItem(r, 0, QTableWidgetItem(METRIC_LABELS.get(k, k)))
             self.side.setItem(r, 1, QTableWidgetItem(_iv(look.final.metrics[k])))
             base = look.baseline_eval.metrics.get(k) if look.baseline_eval else None
             self.side.setItem(r, 2, QTableWidgetItem(_iv(base) if base else "–"))

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.widgets.common import HelpLabel, run_in_steps
-from dlwizard.ml import metrics
+from dlwizard.steps import modelling
 from dlwizard.study.model import Evaluation
 
 HEADER_CHARS = 14  # a class name longer than this wraps onto more lines in the matrix header
@@ -139,7 +139,7 @@ class EvaluationPanel(QWidget):
         self.table.setVisible(self.show_table)
         self.table.setRowCount(len(ev.metrics))
         for r, (k, v) in enumerate(ev.metrics.items()):
-            self.table.setItem(r, 0, QTableWidgetItem(metrics.LABELS.get(k, k)))
+            self.table.setItem(r, 0, QTableWidgetItem(modelling.METRIC_LABELS.get(k, k)))
             self.table.setItem(r, 1, QTableWidgetItem(v.text()))
         self.table.resizeColumnsToContents()
         for w in self._plots:
@@ -159,7 +159,7 @@ class EvaluationPanel(QWidget):
         self.note.setText(note)
         if y is not None and out is not None:
             if task == "binary":
-                c = metrics.curves(y, out)
+                c = modelling.curves(y, out)
 
                 def steps():
                     # One plot per event-loop pass: creating three plot widgets at once

@@ -1,0 +1,301 @@
+"""The shared modelling layer: what the baselines, networks, compare, test, interpret and privacy
+steps (and the pages and the report) share.
+
+- the prepared data (:func:`prepare`): the training rows with their grouped folds and the tuning
+  rows, as the models see them (features, encoded labels, subjects, metadata controls);
+- the evaluation on the tuning set with bootstrap intervals, as the Study records it;
+- the choice of the best model and of the simplest one within noise of it (one rule for the
+  baselines, the comparison and the test's yardstick);
+- the refit of a tuned baseline from its recorded settings (models are never pickled);
+- the one owner of the stored predictions (:func:`store_predictions`, :func:`stored_predictions`):
+  one frame per set, a column per model (``key``) or per model and class (``key:class``);
+- the names the pages show (metric labels, model families, settings in words), so the GUI reads
+  them here rather than from ``ml``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from dlwizard.errors import StepError
+from dlwizard.jobs import Job, run_interruptible
+from dlwizard.ml import metrics, tuning
+from dlwizard.ml.models import families, pipeline
+from dlwizard.ml.tuning import model_output
+from dlwizard.study.model import Evaluation, FamilyResult, MetricInterval
+from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
+
+TUNE_PREDICTIONS = "tune_predictions"  # the baselines' outputs on the tuning rows
+TEST_PREDICTIONS = "test_predictions"  # the final model (and best baseline) on the test rows
+# From simplest to most complex: the recommendation prefers the first within noise of the best.
+SIMPLICITY = ("naive_bayes", "logistic", "linear", "knn", "svm", "random_forest",
+              "gradient_boosting")  # fmt: skip
+
+# What the pages show, read here so that the GUI does not import ml.
+METRIC_LABELS: dict[str, str] = metrics.LABELS
+settings_text = tuning.settings_text
+curves = metrics.curves
+
+
+@dataclass
+class Prepared:
+    task: str
+    classes: list[str]
+    numeric: list[str]
+    categorical: list[str]
+    x_train: Any
+    y_train: np.ndarray
+    folds: np.ndarray
+    x_tune: Any
+    y_tune: np.ndarray
+    groups_tune: np.ndarray | None
+    tune_ids: list[int]
+    meta_cols: list[str]
+    meta_train: Any
+    meta_tune: Any
+
+
+# -- the prepared data ---------------------------------------------------------------------------
+def feature_columns(project: Project) -> tuple[list[str], list[str]]:
+    import pandas as pd
+
+    df = project.table
+    roles = project.study.metadata.roles
+    numeric, categorical = [], []
+    for col, role in roles.items():
+        if role != "feature" or col not in df.columns:
+            continue
+        dtype = df[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            categorical.append(col)
+        else:
+            numeric.append(col)
+    return numeric, categorical
+
+
+def encode_labels(values: pd.Series, task: str, classes: list[str]) -> np.ndarray:
+    if task == "regression":
+        return values.to_numpy(dtype=float)
+    from dlwizard.steps.question import class_labels
+
+    index = {c: i for i, c in enumerate(classes)}
+    return class_labels(values).map(index).to_numpy(dtype=int)
+
+
+def prepare(project: Project) -> Prepared:
+    s = project.study
+    if s.split is None or project.table is None:
+        raise StepError("split the data before tuning baselines")
+    from dlwizard.steps.metadata import require_target_role
+
+    require_target_role(project, "train a model")
+    q = s.question
+    task = q.task or "binary"
+    classes = list(q.classes)
+    if task == "binary" and q.positive_class in classes:
+        # Index 1 is the class of interest, so probabilities are for it.
+        classes = [c for c in classes if c != q.positive_class] + [q.positive_class]
+    numeric, categorical = feature_columns(project)
+    if not numeric and not categorical:
+        raise StepError("no column has the feature role", fix="set roles on the metadata page.")
+    df = project.table
+    train = df.loc[s.split.train]
+    tune = df.loc[s.split.tune]
+    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
+    meta = [c for c, r in s.metadata.roles.items() if r in ("batch", "time_point")
+            and c in df.columns]  # fmt: skip
+    return Prepared(
+        task=task,
+        classes=classes,
+        numeric=numeric,
+        categorical=categorical,
+        x_train=train[numeric + categorical],
+        y_train=encode_labels(train[q.target], task, classes),
+        folds=np.asarray(s.split.folds, dtype=int),
+        x_tune=tune[numeric + categorical],
+        y_tune=encode_labels(tune[q.target], task, classes),
+        groups_tune=tune[subject].astype(str).to_numpy() if subject else None,
+        tune_ids=[int(i) for i in tune.index],
+        meta_cols=meta,
+        meta_train=train[meta].astype("str"),
+        meta_tune=tune[meta].astype("str"),
+    )
+
+
+# -- evaluation ----------------------------------------------------------------------------------
+def interval(iv: metrics.Interval) -> MetricInterval:
+    return MetricInterval(value=iv.value, low=iv.low, high=iv.high, reason=iv.reason)
+
+
+def as_evaluation(ev: metrics.Evaluation, which: str) -> Evaluation:
+    """The bootstrap's result as the Study records it, for the tuning or the test set."""
+    return Evaluation(
+        set=which,
+        n=ev.n,
+        metrics={k: interval(v) for k, v in ev.metrics.items()},
+        prevalence=ev.prevalence,
+        confusion=ev.confusion,
+    )
+
+
+def evaluation(p: Prepared, out: np.ndarray, n_boot: int, seed: int) -> Evaluation:
+    ev = metrics.bootstrap(p.task, p.y_tune, out, p.groups_tune, n_boot=n_boot, seed=seed)
+    return as_evaluation(ev, "tune")
+
+
+# -- the choice of a model -----------------------------------------------------------------------
+def tune_value(result: Any, metric: str) -> float:
+    """A tuned result's (or control's) tuning-set value of ``metric``; NaN when it has none."""
+    if result.tune is None or metric not in result.tune.metrics:
+        return float("nan")
+    return result.tune.metrics[metric].value
+
+
+def simplicity(key: str) -> int:
+    """A baseline family's place from simplest (0) to most complex; unknown families last."""
+    return SIMPLICITY.index(key) if key in SIMPLICITY else len(SIMPLICITY)
+
+
+def within_noise_of_best(
+    items: Iterable[T], interval_of: Callable[[T], MetricInterval | None], metric: str
+) -> tuple[T | None, list[T]]:
+    """The best of ``items`` on ``metric`` (the first one on a tie) and every item whose value is
+    inside the best one's 95% interval (at or above its lower bound, or at or below its upper
+    bound for an error). Items without a finite value take no part."""
+    scored = []
+    for item in items:
+        iv = interval_of(item)
+        if iv is not None and np.isfinite(iv.value):
+            scored.append((item, iv))
+    if not scored:
+        return None, []
+    higher = metrics.HIGHER_IS_BETTER.get(metric, True)
+    best, best_iv = max(scored, key=lambda s: s[1].value if higher else -s[1].value)
+    bound = best_iv.low if higher else best_iv.high
+    within = [item for item, iv in scored if (iv.value >= bound if higher else iv.value <= bound)]
+    # An interval without bounds (too few rows for a bootstrap) holds only the best itself.
+    return best, within or [best]
+
+
+def _tune_interval(metric: str) -> Callable[[Any], MetricInterval | None]:
+    return lambda r: r.tune.metrics.get(metric) if r.tune is not None else None
+
+
+def best_baseline(results: Sequence[FamilyResult], metric: str) -> FamilyResult | None:
+    """The tuned baseline with the best tuning-set ``metric`` (None when none was scored): the
+    one the permutation control, the networks' verdict and the test's yardstick use."""
+    return within_noise_of_best(results, _tune_interval(metric), metric)[0]
+
+
+def simplest_within_noise(
+    results: Sequence[FamilyResult], metric: str
+) -> tuple[FamilyResult | None, FamilyResult | None]:
+    """The best tuned baseline, and the simplest one inside its 95% interval (the one the
+    baselines step recommends; the best itself when no simpler one is that close)."""
+    best, within = within_noise_of_best(results, _tune_interval(metric), metric)
+    if best is None:
+        return None, None
+    return best, min(within, key=lambda r: simplicity(r.key))
+
+
+# -- refit ---------------------------------------------------------------------------------------
+def refit(project: Project, key: str, job: Job | None = None):
+    """Rebuild a tuned baseline from its recorded settings and seed (models are never pickled),
+    and check that it reproduces the stored tuning-set predictions exactly."""
+    job = job or Job()
+    section = project.study.baselines
+    if section is None:
+        raise StepError("tune the baselines first")
+    result = next((r for r in section.results if r.key == key and r.tune is not None), None)
+    if result is None:
+        raise StepError(f"there is no tuned baseline '{key}'")
+    p = prepare(project)
+    fam = families(p.task)[key]
+    model = pipeline(fam, result.best_params, p.numeric, p.categorical, section.options.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_interruptible(lambda: model.fit(p.x_train, p.y_train), job)
+    out = model_output(model, p.x_tune, p.task, len(p.classes))
+    if TUNE_PREDICTIONS in project.frames:
+        _, expected = stored_predictions(project, key, rows=p.tune_ids)
+        got = out.reshape(len(out), -1)
+        if not np.allclose(expected.reshape(len(got), -1), got, rtol=1e-7, atol=1e-9):
+            raise StepError(
+                f"refitting {fam.name} from its recorded settings did not reproduce the stored "
+                "predictions",
+                fix="the software versions differ from those that tuned it; tune the baselines "
+                "again with this version.",
+            )
+    return model
+
+
+# -- the stored predictions ----------------------------------------------------------------------
+def store_predictions(
+    project: Project,
+    row_ids: Iterable[int],
+    outputs: dict[str, np.ndarray | None],
+    classes: Sequence[str],
+    *,
+    labels: np.ndarray | None = None,
+    name: str = TUNE_PREDICTIONS,
+) -> None:
+    """Keep the models' outputs on a set of rows in the project (frame ``name``): a ``row_id``
+    column, the encoded ``label`` when given, then per model ``key`` one column (a binary
+    task's probability of the positive class, or a regression's value) or one ``key:class``
+    column per class. A model whose output is None is left out."""
+    import pandas as pd
+
+    columns: dict[str, np.ndarray] = {"row_id": np.asarray(list(row_ids), dtype=int)}
+    if labels is not None:
+        columns["label"] = labels
+    for key, out in outputs.items():
+        if out is None:
+            continue
+        if out.ndim == 1:
+            columns[key] = out
+        else:
+            for i, c in enumerate(classes):
+                columns[f"{key}:{c}"] = out[:, i]
+    project.frames[name] = pd.DataFrame(columns)
+
+
+def stored_predictions(
+    project: Project,
+    key: str,
+    *,
+    name: str = TUNE_PREDICTIONS,
+    rows: Sequence[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The encoded labels and model ``key``'s stored outputs (one value per row, or a row of
+    class probabilities) from frame ``name``, in its row order or in the order of ``rows``.
+    Labels are those stored with the frame, else read from the table (the tuning rows).
+    Raises StepError when nothing is stored for ``key``, KeyError for a row it does not hold."""
+    frame = project.frames.get(name)
+    if frame is None:
+        raise StepError(f"no predictions are stored ({name.replace('_', ' ')})")
+    cols = [c for c in frame.columns if c == key or str(c).startswith(f"{key}:")]
+    if not cols:
+        raise StepError(f"no stored predictions for '{key}' ({name.replace('_', ' ')})")
+    if rows is not None:
+        frame = frame.set_index("row_id").loc[list(rows)].reset_index()
+    out = frame[cols].to_numpy()
+    scores = out[:, 0] if out.shape[1] == 1 else out
+    if "label" in frame.columns:
+        return frame["label"].to_numpy(), scores
+    s = project.study
+    if project.table is None or not s.question.target:
+        raise StepError("the data table is not loaded, so the stored labels cannot be read")
+    task = s.question.task or "binary"
+    classes = list(s.baselines.classes) if s.baselines is not None else list(s.question.classes)
+    target = project.table.loc[frame["row_id"].to_numpy(), s.question.target]
+    return encode_labels(target, task, classes), scores
