@@ -1,13 +1,16 @@
 """Tuning with one budget for every family: optuna (seeded TPE) over grouped CV folds.
 
 Every family gets the same number of trials and the same wall-clock cap; the ledger records
-what each actually used, so an unequal comparison can be flagged instead of hidden.
+what each actually used, so an unequal comparison can be flagged instead of hidden. The
+networks' rungs are searched by the same loop (:func:`search`), so their budget is equal by
+construction.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,6 +170,77 @@ def cv_score(
     return float(np.nanmean(arr)), float(np.nanstd(arr))
 
 
+@dataclass
+class Search:
+    """What one budgeted search found: the best settings and their CV score, and the budget
+    it used."""
+
+    best_params: dict[str, Any]
+    cv_mean: float
+    cv_sd: float
+    trials: int
+    seconds: float
+    stopped_by: str  # "trials" (the whole budget) or "time" (the cap came first)
+
+
+def search(
+    name: str,
+    ranges: dict[str, tuple],
+    objective: Callable[[dict[str, Any], int], tuple[float, float]],
+    budget: Budget,
+    seed: int,
+    job: Job,
+    start: dict[str, Any] | None = None,
+    fixed: dict[str, Any] | None = None,
+) -> Search:
+    """The one budgeted search, for a baseline family and a network rung alike: seeded TPE
+    asks for at most ``budget.trials`` settings within ``budget.seconds``, and
+    ``objective(params, trial)`` scores each (mean and SD over the grouped CV folds). A trial
+    whose objective raises ValueError or gives no finite mean counts as used and failed.
+    ``start`` is tried first (the middle of the ranges); ``fixed`` settings join every trial.
+    Raises ValueError when every trial failed."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fixed = fixed or {}
+    started = time.monotonic()
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    if start is not None:
+        study.enqueue_trial(start)
+    sds: dict[int, float] = {}
+    used, stopped_by = 0, "trials"
+    for i in range(budget.trials):
+        if time.monotonic() - started > budget.seconds:
+            stopped_by = "time"
+            break
+        job.progress(i / budget.trials, f"{name}: trial {i + 1} of {budget.trials}")
+        trial = study.ask()
+        params = {**suggest(trial, ranges), **fixed}
+        try:
+            mean, sd = objective(params, i)
+        except ValueError:
+            mean, sd = float("nan"), float("nan")
+        if not np.isfinite(mean):
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, mean)
+            sds[trial.number] = sd
+        used += 1
+    seconds = time.monotonic() - started
+    completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not completed:
+        raise ValueError(f"every {name} trial failed")
+    best = study.best_trial
+    return Search(
+        best_params={**(start or {}), **best.params},
+        cv_mean=float(best.value),
+        cv_sd=float(sds[best.number]),
+        trials=used,
+        seconds=seconds,
+        stopped_by=stopped_by,
+    )
+
+
 def tune_family(
     family: Family,
     x_train,
@@ -181,58 +255,29 @@ def tune_family(
     categorical: list[str],
     job: Job,
 ) -> FamilyRun:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    run = FamilyRun(family.key, family.name)
-    started = time.monotonic()
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     fold_ids = np.unique(folds[folds >= 0])
     n_train_min = min(int((folds != k).sum()) for k in fold_ids) if len(fold_ids) else len(folds)
     ranges = ranges_for(family, n_train_min)
     fixed = family.fixed(n_train_min) if family.fixed else {}
-    start = {**default_params(family, ranges), **fixed}
-    study.enqueue_trial(start)  # start from the middle of the ranges
-    sds: dict[int, float] = {}
-    for i in range(budget.trials):
-        if time.monotonic() - started > budget.seconds:
-            run.stopped_by = "time"
-            break
-        job.progress(i / budget.trials, f"{family.name}: trial {i + 1} of {budget.trials}")
-        trial = study.ask()
-        params = {**suggest(trial, ranges), **fixed}
-        try:
-            mean, sd = cv_score(
-                family,
-                params,
-                x_train,
-                y_train,
-                folds,
-                task,
-                n_classes,
-                seed,
-                numeric,
-                categorical,
-                job,
-            )
-        except ValueError:
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            run.trials += 1
-            continue
-        if not np.isfinite(mean):
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        else:
-            study.tell(trial, mean)
-            sds[trial.number] = sd
-        run.trials += 1
-    run.seconds = time.monotonic() - started
-    completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    if not completed:
-        raise ValueError(f"every {family.name} trial failed")
-    best = study.best_trial
-    run.best_params = {**start, **best.params}
-    run.cv_mean = float(best.value)
-    run.cv_sd = float(sds.get(best.number, float("nan")))
+    start = {**default_params(family, ranges), **fixed}  # the middle of the ranges
+
+    def objective(params: dict[str, Any], _trial: int) -> tuple[float, float]:
+        return cv_score(
+            family, params, x_train, y_train, folds, task, n_classes, seed, numeric,
+            categorical, job,
+        )  # fmt: skip
+
+    found = search(family.name, ranges, objective, budget, seed, job, start=start, fixed=fixed)
+    run = FamilyRun(
+        family.key,
+        family.name,
+        best_params=found.best_params,
+        cv_mean=found.cv_mean,
+        cv_sd=found.cv_sd,
+        trials=found.trials,
+        seconds=found.seconds,
+        stopped_by=found.stopped_by,
+    )
     t0 = time.monotonic()
     model = pipeline(family, run.best_params, numeric, categorical, seed)
     with warnings.catch_warnings():

@@ -9,7 +9,6 @@ by default and every seed, flag and the device are recorded.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from dlwizard.jobs import Job
 from dlwizard.ml import metrics, nets
 from dlwizard.ml.models import preprocessor
 from dlwizard.ml.nets import LADDER  # the rungs (the networks page lists them from here)
-from dlwizard.ml.tuning import SELECTION_METRIC, suggest
+from dlwizard.ml.tuning import SELECTION_METRIC, Budget, search
 from dlwizard.steps.modelling import Prepared, best_baseline, evaluation, prepare
 from dlwizard.study.model import (
     Finding,
@@ -130,25 +129,14 @@ def _fit_final(
 
 
 def _tune_rung(
-    p, rung, options, trials, seconds, device, job, live=None, notes=None
+    p, rung, options, budget: Budget, device, job, live=None, notes=None
 ) -> tuple[RungResult, dict]:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    """Search a rung's settings with the baselines' own budgeted loop (ml.tuning.search): the
+    same trial budget and time cap, the same seeded sampler, the same grouped folds."""
     spec = LADDER[rung]
-    study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.TPESampler(seed=options.seed)
-    )
-    started = time.monotonic()
-    used = 0
     folds = np.unique(p.folds[p.folds >= 0])
-    sds: dict[int, float] = {}
-    for i in range(trials):
-        if time.monotonic() - started > seconds:
-            break
-        job.progress(i / trials, f"{spec['name']}: trial {i + 1} of {trials}")
-        trial = study.ask()
-        params = suggest(trial, spec["ranges"])
+
+    def objective(params: dict[str, Any], i: int) -> tuple[float, float]:
         cfg = _config(rung, params, options)
         scores = [
             _fold_score(
@@ -164,23 +152,21 @@ def _tune_rung(
             for k in folds
         ]
         arr = np.asarray(scores, dtype=float)
-        if np.isfinite(arr).any():
-            study.tell(trial, float(np.nanmean(arr)))
-            sds[trial.number] = float(np.nanstd(arr))
-        else:
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        used += 1
-    best = study.best_trial
+        if not np.isfinite(arr).any():
+            return float("nan"), float("nan")  # a failed trial
+        return float(np.nanmean(arr)), float(np.nanstd(arr))
+
+    found = search(spec["name"], spec["ranges"], objective, budget, options.seed, job)
     result = RungResult(
         key=rung,
         name=spec["name"],
-        best_params=dict(best.params),
-        cv_mean=float(best.value),
-        cv_sd=sds.get(best.number),
-        trials=used,
-        seconds=round(time.monotonic() - started, 3),
+        best_params=found.best_params,
+        cv_mean=found.cv_mean,
+        cv_sd=found.cv_sd,
+        trials=found.trials,
+        seconds=round(found.seconds, 3),
     )
-    return result, dict(best.params)
+    return result, dict(found.best_params)
 
 
 def _names(keys) -> str:
@@ -269,7 +255,7 @@ def run(
         for i, rung in enumerate(options.rungs):
             sub = job.sub(i / n, (i + 1) / n)
             result, params = _tune_rung(
-                p, rung, options, trials, seconds, device, sub, live, memory_notes
+                p, rung, options, Budget(trials, seconds), device, sub, live, memory_notes
             )
             cfg = _config(rung, params, options)
             model, hist, train_score, tune_out, _ = _fit_final(

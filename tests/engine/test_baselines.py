@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -231,3 +232,30 @@ def test_one_rule_chooses_the_best_and_the_simplest_within_noise():
     # An interval without bounds (too few rows for a bootstrap) holds the best alone.
     lonely = [_result("random_forest", 0.9, float("nan"), float("nan")), results[1]]
     assert modelling.simplest_within_noise(lonely, "auroc")[1].key == "random_forest"
+
+
+def test_the_one_search_loop_counts_failed_trials_and_keeps_the_budget():
+    from dlwizard.jobs import Job
+    from dlwizard.ml.tuning import Budget, search
+
+    ranges = {"C": ("float", 1e-3, 1e3, True)}
+    seen = []
+
+    def objective(params, trial):
+        seen.append(trial)
+        if trial == 1:
+            raise ValueError("this setting cannot be fitted")
+        return (float("nan"), 0.0) if trial == 2 else (-abs(params["C"] - 1.0), 0.1)
+
+    found = search("Toy", ranges, objective, Budget(5, 60.0), 0, Job(), start={"C": 1.0})
+    assert seen == [0, 1, 2, 3, 4] and found.trials == 5 and found.stopped_by == "trials"
+    assert found.best_params == {"C": 1.0} and found.cv_mean == 0.0 and found.cv_sd == 0.1
+    with pytest.raises(ValueError, match="every Toy trial failed"):
+        search("Toy", ranges, lambda p, t: (float("nan"), 0.0), Budget(2, 60.0), 0, Job())
+
+    def slow(params, trial):
+        time.sleep(0.5)
+        return 1.0, 0.0
+
+    capped = search("Toy", ranges, slow, Budget(5, 0.25), 0, Job())
+    assert (capped.trials, capped.stopped_by) == (1, "time")
