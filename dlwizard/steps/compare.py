@@ -154,7 +154,7 @@ def freeze(project: Project, key: str | None = None, reason: str = "", job: Job 
         files
     ):
         project.models.pop(stale, None)
-    sample_id = next((c for c, r in project.study.metadata.roles.items() if r == "sample_id"), None)
+    sample_id = project.column_with("sample_id", in_table=False)
     final = FinalModel(
         key=key,
         kind=kind,

@@ -64,7 +64,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     rows = _eval_rows(project, options.set)
     x = rows[p.numeric + p.categorical]
     y = modelling.encode_labels(rows[s.question.target], p.task, p.classes)
-    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
+    subject = project.column_with("subject", in_table=False)
     subjects = rows[subject].astype(str).to_numpy() if subject else None
     metric = SELECTION_METRIC[p.task]
     model = frozen.load(final, project.models)

@@ -111,7 +111,7 @@ def prepare(project: Project) -> Prepared:
     df = project.table
     train = df.loc[s.split.train]
     tune = df.loc[s.split.tune]
-    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
+    subject = project.column_with("subject", in_table=False)
     meta = [c for c, r in s.metadata.roles.items() if r in ("batch", "time_point")
             and c in df.columns]  # fmt: skip
     return Prepared(

@@ -41,6 +41,7 @@ from dlwizard.study.model import (
 from dlwizard.study.project import Project, current_user
 
 STEP = "privacy"
+KIND_LABELS = identifiers.KIND_LABELS  # what each identifier kind is, in words (for the page)
 MIN_JUSTIFICATION = 20  # characters: a sentence, not "ok"
 
 QUESTIONS: dict[str, str] = {

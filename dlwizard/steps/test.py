@@ -49,12 +49,13 @@ def is_opened(project: Project) -> bool:
 def opened_rows(project: Project) -> pd.DataFrame:
     """The test rows, for steps after the test (interpretation on the test set). Refused while
     the test set has never been opened."""
-    if not is_opened(project) or project._sealed is None:
+    sealed = project.sealed_rows()
+    if not is_opened(project) or sealed is None:
         raise StepError(
             "the test set is still sealed",
             fix="open it once on the test page, for the frozen final model.",
         )
-    return project._sealed
+    return sealed
 
 
 def _evaluation(task: str, y, out, groups, n_boot: int, seed: int) -> Evaluation:
@@ -107,9 +108,9 @@ def unseal(
             )
     else:
         version = version or PRIMARY
-    if project._sealed is None or s.split is None or not s.split.test:
+    test = project.sealed_rows()
+    if test is None or s.split is None or not s.split.test:
         raise StepError("there is no sealed test set in this project", fix="split the data first.")
-    test = project._sealed
     missing = [i for i in s.split.test if i not in test.index]
     if missing:
         raise StepError(
@@ -122,7 +123,7 @@ def unseal(
     p = modelling.prepare(project)
     x = test[p.numeric + p.categorical]
     y = modelling.encode_labels(test[s.question.target], p.task, p.classes)
-    subject = next((c for c, r in s.metadata.roles.items() if r == "subject"), None)
+    subject = project.column_with("subject", in_table=False)
     groups = test[subject].astype(str).to_numpy() if subject and s.split.group_column else None
     job.progress(0.2, "Scoring the final model on the test set")
     out = model.output(x)

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
 from dlwizard.gui.widgets.options import OptionFields, carried
-from dlwizard.ml import metrics
-from dlwizard.steps import interpret
+from dlwizard.steps import interpret, modelling
 from dlwizard.study.model import InterpretOptions
 
 TOP_SHOWN = 20
@@ -193,7 +192,7 @@ class InterpretPage(Page):
     def _show(self, section) -> None:
         from dlwizard.plots import intervals, panel
 
-        label = metrics.LABELS[section.metric]
+        label = modelling.METRIC_LABELS[section.metric]
         top = section.importances[:TOP_SHOWN]
         intervals.build(
             self.importance_plot.getPlotItem(),

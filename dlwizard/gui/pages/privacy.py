@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from dlwizard.errors import DlwizardError
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, read_only_table
-from dlwizard.ml.identifiers import KIND_LABELS
 from dlwizard.steps import privacy
 from dlwizard.study import crypto
 
@@ -338,7 +337,7 @@ class PrivacyPage(Page):
             set_aside = id(h) in aside
             cells = [
                 h.column,
-                KIND_LABELS.get(h.kind, h.kind),
+                privacy.KIND_LABELS.get(h.kind, h.kind),
                 h.safe_harbor,
                 "YES" if h.used_as_feature else "no",
                 NOT_APPLIED if set_aside else h.suggestion,
