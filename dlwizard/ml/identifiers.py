@@ -32,10 +32,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dlwizard.study.model import IdentifierHit, QuasiIdentifier
-
 if TYPE_CHECKING:
     import pandas as pd
+
+
+@dataclass
+class IdentifierHit:
+    """A column that looks like it identifies people (the privacy step stores it in the Study)."""
+
+    column: str
+    kind: str  # e.g. "name", "date_of_birth", "record_number", "phone", "email", "zip"
+    reason: str
+    suggestion: str
+    safe_harbor: str = ""  # the HIPAA Safe Harbor category it falls under
+    used_as_feature: bool = False
+
+
+@dataclass
+class QuasiIdentifier:
+    """A combination of columns and k, the fewest rows sharing one combination of values."""
+
+    columns: list[str]
+    smallest_group: int
+    n_unique_rows: int = 0
+    suggestion: str = ""
+
 
 SAMPLE_VALUES = 2000
 NEAR_UNIQUE = 0.9  # share of distinct values above which a text column acts as an ID

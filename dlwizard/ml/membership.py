@@ -30,9 +30,9 @@ ratio; that is why it is not reported.)
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-from dlwizard.study.model import MembershipAudit
+import numpy as np
 
 TARGET_FPR = 0.01
 EPS = 1e-15  # probabilities are clipped to [EPS, 1 - EPS], as scikit-learn's log_loss does
@@ -157,6 +157,19 @@ def _bootstrap_auc(
     ]
     lo, hi = np.quantile(draws, [0.025, 0.975])
     return float(lo), float(hi)
+
+
+@dataclass
+class MembershipAudit:
+    """The attack's result in numbers and words (the privacy step stores it in the Study)."""
+
+    model: str
+    attack_auc: float
+    tpr_at_1pct_fpr: float
+    n_members: int
+    n_nonmembers: int
+    risk: str
+    interpretation: str
 
 
 def audit(

@@ -21,6 +21,8 @@ one again, makes it stale, and the export gate then treats the check as not done
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
 from dlwizard.errors import StepError
@@ -35,6 +37,7 @@ from dlwizard.study.model import (
     IdentifierHit,
     MembershipAudit,
     PrivacySection,
+    QuasiIdentifier,
     SensitivityAnswers,
     now_iso,
 )
@@ -195,8 +198,8 @@ def run(project: Project, job: Job | None = None) -> PrivacySection:
     job.progress(0.4, "Membership-inference audit of the final model")
     audit = _audit(project, final, job.sub(0.4, 0.95))
     section = _section(project)  # only now: a cancelled check changes nothing
-    section.identifiers = hits
-    section.quasi_identifiers = quasi
+    section.identifiers = [IdentifierHit(**asdict(h)) for h in hits]
+    section.quasi_identifiers = [QuasiIdentifier(**asdict(q)) for q in quasi]
     section.memorising = memorising
     section.audit = audit
     section.model = final.key
@@ -275,7 +278,7 @@ def _audit(project: Project, final: FinalModel, job: Job) -> MembershipAudit:
     )
     if note:
         result.interpretation += note
-    return result
+    return MembershipAudit(**asdict(result))
 
 
 # -- the verdict ----------------------------------------------------------------------------------
