@@ -14,7 +14,7 @@ from a measurement, which is what decides the role here, and it would add a heav
 
 Speed: a 1,000 x 20,000 expression matrix must stay fast, so the float columns with fractional
 values (continuous measurements) are only looked at together, as one NumPy block (copies of
-other columns); integer columns get cheap vectorised prefilters (range, adjacent repeats) before
+other columns); integer columns get cheap vectorised prefilters (range, row numbers) before
 any per-column work.
 """
 
@@ -330,7 +330,7 @@ def _profile_one(df, pos, name, dtype, st, nm, hit, q, others, target, seed) -> 
     elif text is not None:
         date_ev = _dates_in_text(text)
     elif st is not None:
-        date_ev = _dates_in_numbers(st, present, name)
+        date_ev = _dates_in_numbers(st, present)
     if date_ev is not None:
         p.kind = "date"
         if (hit is not None and hit.kind == "date_of_birth") or q == "birth_year":
@@ -354,7 +354,7 @@ def _profile_one(df, pos, name, dtype, st, nm, hit, q, others, target, seed) -> 
     if 5 <= n_unique <= n_present / 1.3 and (
         numeric or nm in ("subject", "sample_id") or _codes_share(text) >= 0.9
     ):
-        why = _repeated_id_evidence(col, others, name, st)
+        why = _repeated_id_evidence(col, others, name)
         if why is not None:
             p.kind = "identifier"
             p.argue("repeated-id", why, "subject")
@@ -489,7 +489,6 @@ class _NumStats:
     n_present: int
     continuous: bool  # fractional values: a measurement
     key: bytes  # hash of the values, to find copies
-    adjacent_equal: int = 0  # rows whose value equals the row above
     row_number: tuple[str, str] | None = None
     recodes_target: bool = False  # one value per class, a different one for each
 
@@ -505,7 +504,7 @@ def _target_codes(df: pd.DataFrame, target: str | None) -> np.ndarray | None:
 
 
 def _numeric_stats(df: pd.DataFrame, target_codes: np.ndarray | None) -> dict[str, _NumStats]:
-    """Range, fractions, adjacent repeats, a row-number test and a hash for every numeric
+    """Range, fractions, a row-number test and a hash for every numeric
     column, a block of columns at a time."""
     import pandas as pd
 
@@ -527,7 +526,6 @@ def _numeric_stats(df: pd.DataFrame, target_codes: np.ndarray | None) -> dict[st
             lo = filled.min(axis=0)
             hi = np.where(fin, block, -np.inf).max(axis=0)
             frac = np.any(np.floor(filled) != filled, axis=0)
-            adjacent = np.sum(filled[1:] == filled[:-1], axis=0) if n > 1 else np.zeros(len(part))
         keys = np.ascontiguousarray(filled.T)
         recodes = _recodes(block, fin, target_codes)
         for k, j in enumerate(part):
@@ -537,7 +535,6 @@ def _numeric_stats(df: pd.DataFrame, target_codes: np.ndarray | None) -> dict[st
                 int(present[k]),
                 bool(frac[k]),
                 hashlib.blake2b(keys[k].data, digest_size=16).digest(),
-                int(adjacent[k]),
                 recodes_target=bool(recodes[k]),
             )
             out[names[j]] = st
@@ -599,7 +596,7 @@ def _row_number(x: np.ndarray, st: _NumStats) -> tuple[str, str] | None:
     return None
 
 
-def _dates_in_numbers(st: _NumStats, present: pd.Series, name: str) -> str | None:
+def _dates_in_numbers(st: _NumStats, present: pd.Series) -> str | None:
     """Whole numbers that are dates: YYYYMMDD, or calendar years."""
     import pandas as pd
 
@@ -678,7 +675,7 @@ def _per_subject_columns(
 
 
 def _repeated_id_evidence(
-    col: pd.Series, others: list[tuple[str, np.ndarray, float]], name: str, st: _NumStats | None
+    col: pd.Series, others: list[tuple[str, np.ndarray, float]], name: str
 ) -> str | None:
     """A column whose values repeat like a subject's ID: its rows come in small groups that sit
     together in the file, or that agree on what belongs to a person (sex, age, site)."""

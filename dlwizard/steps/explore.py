@@ -10,6 +10,7 @@ becomes a warning with a stable code.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -261,18 +262,7 @@ def compute(
     if target:
         job.progress(0.68, "Is any single feature the label in another form?")
         screen = _feature_screen(project, df, target, roles, feats, options.seed, job)
-        section.feature_screen = [
-            FeatureScreen(
-                column=r.column,
-                kind=r.kind,
-                metric=r.metric,
-                score=r.score,
-                flag=r.flag,
-                evidence=r.evidence,
-                detail=r.detail,
-            )
-            for r in screen.results
-        ]
+        section.feature_screen = [FeatureScreen(**asdict(r)) for r in screen.results]
         findings += _screen_findings(screen, target)
         job.progress(0.75, "Can metadata alone predict the label?")
         section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job)
