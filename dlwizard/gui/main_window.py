@@ -298,8 +298,18 @@ class MainWindow(QMainWindow):
         on_error: Callable[[BaseException, str], None] | None = None,
         **kwargs: Any,
     ) -> JobRunner:
+        """Run ``fn`` in a worker thread. A job never receives the project the window shows:
+        when ``self.project`` is among the arguments, the worker gets a working copy, and what
+        the step changed is applied here, in the GUI thread, once it has finished (before
+        ``on_done``). A cancelled or failed job leaves the project untouched."""
         if self.job is not None:
             raise RuntimeError("a job is already running")
+        shared = self.project
+        staged = any(a is shared for a in (*args, *kwargs.values()))
+        copy = shared.working_copy() if staged else None
+        if copy is not None:
+            args = tuple(copy if a is shared else a for a in args)
+            kwargs = {k: copy if v is shared else v for k, v in kwargs.items()}
         runner = JobRunner(fn, *args, **kwargs)
         self.job = runner
         self.progress.begin(message)
@@ -313,6 +323,10 @@ class MainWindow(QMainWindow):
 
         def done(result: Any) -> None:
             finished()
+            if copy is not None and self.project is shared:
+                shared.apply(copy.changes())
+                if result is copy:
+                    result = shared
             if on_done is not None:
                 on_done(result)
             self.after_change()

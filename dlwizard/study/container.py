@@ -91,8 +91,9 @@ def project_members(project: Project) -> dict[str, bytes]:
     members: dict[str, bytes] = {"study.json": study_json}
     if project.table is not None:
         members[TABLE_MEMBER] = table_to_parquet(project.table)
-    if project._sealed is not None:
-        members[SEALED_MEMBER] = table_to_parquet(project._sealed)
+    sealed = project.sealed_rows()
+    if sealed is not None:
+        members[SEALED_MEMBER] = table_to_parquet(sealed)
     for name, frame in project.frames.items():
         members[f"data/{name}.parquet"] = table_to_parquet(frame)
     for name, blob in project.models.items():
@@ -667,7 +668,7 @@ def project_from_members(members: dict[str, bytes], source: Path) -> Project:
                 ) from exc
     if SEALED_MEMBER in members:
         try:
-            project._sealed = parquet_to_table(members[SEALED_MEMBER])
+            project.restore_sealed(parquet_to_table(members[SEALED_MEMBER]))
         except Exception as exc:
             raise ProjectFileError(
                 "the sealed test rows inside the project cannot be read",

@@ -2,6 +2,11 @@
 
 The GUI and the command line both hold one :class:`Project`. Steps change it only through the
 methods here, so findings, step marks and the audit log stay consistent.
+
+A step that runs in a worker thread never touches the project the window shows: it runs on a
+:meth:`Project.working_copy`, and what it changed comes back as one :class:`Commit` that the GUI
+thread applies with :meth:`Project.apply` after the worker finished. A cancelled or failed step
+leaves the shared project exactly as it was, by construction.
 """
 
 from __future__ import annotations
@@ -59,6 +64,20 @@ class AuditEntry:
         )
 
 
+@dataclass(frozen=True)
+class Commit:
+    """Everything a step changed on a working copy: the new Study (its section, findings and
+    step marks), the tables, the stored results and model files, and the new audit entries."""
+
+    study: Study
+    table: pd.DataFrame | None
+    sealed: pd.DataFrame | None
+    frames: dict[str, pd.DataFrame]
+    models: dict[str, bytes]
+    audit: tuple[AuditEntry, ...]
+    dirty: bool
+
+
 @dataclass
 class Project:
     study: Study = field(default_factory=Study)
@@ -76,6 +95,8 @@ class Project:
     models: dict[str, bytes] = field(default_factory=dict)
     # The data key when the project is encrypted at rest (dlwizard.study.crypto); None = plain.
     encryption: ProjectKey | None = field(default=None, repr=False, compare=False)
+    # On a working copy: how many audit entries the original had when the copy was made.
+    _base_log: int | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def new(cls, name: str = "Untitled study") -> Project:
@@ -83,6 +104,54 @@ class Project:
         project.audit("project-created", name=name)
         project.dirty = False
         return project
+
+    # -- working copies and commits ------------------------------------------------------------
+    def working_copy(self) -> Project:
+        """A copy a step may change freely (in another thread): the Study is copied deeply, the
+        tables and stored results shallowly (pandas copy-on-write keeps the original's values
+        apart from whatever the step writes), the audit log as a new list."""
+        return Project(
+            study=self.study.model_copy(deep=True),
+            table=None if self.table is None else self.table.copy(deep=False),
+            log=list(self.log),
+            path=self.path,
+            dirty=self.dirty,
+            _sealed=None if self._sealed is None else self._sealed.copy(deep=False),
+            frames={k: v.copy(deep=False) for k, v in self.frames.items()},
+            models=dict(self.models),
+            encryption=self.encryption,
+            _base_log=len(self.log),
+        )
+
+    def changes(self) -> Commit:
+        """What was done on this working copy, to be applied to the original."""
+        if self._base_log is None:
+            raise RuntimeError("changes() is only defined on a working copy")
+        return Commit(
+            study=self.study,
+            table=self.table,
+            sealed=self._sealed,
+            frames=dict(self.frames),
+            models=dict(self.models),
+            audit=tuple(self.log[self._base_log :]),
+            dirty=self.dirty,
+        )
+
+    def apply(self, commit: Commit) -> None:
+        """Take over what a step did on a working copy, in one go (the GUI thread calls this
+        when the worker has finished). The copy's objects are adopted, not copied again, so a
+        result the step returned (a section, a finding) is the one the project now holds."""
+        self.study = commit.study
+        self.table = commit.table
+        self._sealed = commit.sealed
+        self.frames = commit.frames
+        self.models = commit.models
+        self.log.extend(commit.audit)
+        self.dirty = self.dirty or commit.dirty
+
+    def restore_sealed(self, rows: pd.DataFrame | None) -> None:
+        """Put back the sealed test rows read from a project file (only the loader calls this)."""
+        self._sealed = rows
 
     # -- audit log ----------------------------------------------------------------------------
     def audit(self, action: str, **detail: Any) -> None:

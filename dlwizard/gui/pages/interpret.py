@@ -59,7 +59,8 @@ class InterpretPage(Page):
             )
         ):
             rl.addWidget(QLabel(text), i // 2, 2 * (i % 2))
-            rl.addWidget(w, i // 2, 2 * (i % 2) + 1)
+            # Left-aligned at their own width: a spin box under the combo box is not stretched.
+            rl.addWidget(w, i // 2, 2 * (i % 2) + 1, alignment=Qt.AlignmentFlag.AlignLeft)
         rl.setColumnStretch(4, 1)
         field_with_help(
             form,
