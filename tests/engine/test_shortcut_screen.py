@@ -17,7 +17,12 @@ import pytest
 
 from dlwizard.errors import Cancelled
 from dlwizard.jobs import Job
-from dlwizard.ml import shortcut_screen
+from dlwizard.ml import (
+    shortcut_categories,
+    shortcut_numbers,
+    shortcut_screen,
+    single_feature_models,
+)
 from dlwizard.plan import load_plan, run_plan
 from dlwizard.steps import explore
 from dlwizard.study.project import Project
@@ -211,15 +216,15 @@ def test_the_vectorised_scores_equal_the_library_ones():
     x[rng.random(x.shape) < 0.05] = np.nan
     codes3 = np.unique(y3, return_inverse=True)[1]
     codes2 = np.unique(y2, return_inverse=True)[1]
-    pre = shortcut_screen._prefilter(x, codes3, None, None, 3, None)
+    pre = shortcut_numbers.numeric_prefilter(x, codes3, None, None, 3, None)
     for j in range(5):
         assert pre.association[j] == pytest.approx(cramers_v(pd.Series(x[:, j]), y3).score)
     ranks = pd.Series(yr).rank().to_numpy()
-    pre = shortcut_screen._prefilter(x, None, yr, ranks, 0, None)
+    pre = shortcut_numbers.numeric_prefilter(x, None, yr, ranks, 0, None)
     for j in range(5):
         eta = correlation_ratio(pd.Series(x[:, j]), pd.Series(yr)).score
         assert pre.association[j] == pytest.approx(eta)
-    pre = shortcut_screen._prefilter(x, codes2, None, None, 2, None)
+    pre = shortcut_numbers.numeric_prefilter(x, codes2, None, None, 2, None)
     for j in range(6):
         ok = ~np.isnan(x[:, j])
         auc = roc_auc_score(codes2[ok], x[ok, j])
@@ -240,13 +245,13 @@ def test_the_vectorised_category_scores_equal_the_column_by_column_ones():
     cats.loc[codes == 2, "a"] = "q"
     cats.loc[rng.random(n) < 0.1, "a"] = None
     loo = [(np.flatnonzero(np.arange(n) != i), np.array([i])) for i in range(n)]
-    pre = shortcut_screen._category_prefilter(cats, codes, None, 3, None)
-    pre_r = shortcut_screen._category_prefilter(cats, None, yr, 0, None)
+    pre = shortcut_categories.category_prefilter(cats, codes, None, 3, None)
+    pre_r = shortcut_categories.category_prefilter(cats, None, yr, 0, None)
     for j, col in enumerate(cats.columns):
         text = cats[col].astype(str).where(cats[col].notna(), "(missing)").to_numpy()
-        by_one = shortcut_screen._cv_category(text, codes, None, "multiclass", 3, loo)
+        by_one = single_feature_models.cv_category(text, codes, None, "multiclass", 3, loo)
         assert pre.score[j] == pytest.approx(by_one["balanced_accuracy"])
-        by_one = shortcut_screen._cv_category(text, None, yr, "regression", 0, loo)
+        by_one = single_feature_models.cv_category(text, None, yr, "regression", 0, loo)
         assert pre_r.score[j] == pytest.approx(by_one["r2"])
         assert pre.association[j] == pytest.approx(cramers_v(cats[col], y).score)
         eta = correlation_ratio(cats[col], pd.Series(yr)).score
