@@ -52,7 +52,7 @@ def main() -> None:
 
     from dlwizard.gui.app import create_app
     from dlwizard.gui.widgets.common import run_in_steps
-    from dlwizard.plots import embedding as emb_plot
+    from dlwizard.render.figures import embedding as emb_plot
 
     app = create_app()
     rng = np.random.default_rng(0)

@@ -178,7 +178,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # drawn headless, no window opens
     from dlwizard.jobs import Job
-    from dlwizard.report.pdf import write_pdf
+    from dlwizard.render.pdf import write_pdf
     from dlwizard.steps import report as report_step
     from dlwizard.study import container
 

@@ -13,7 +13,7 @@ test that CI and ``make package`` run on the built bundle. Each check is timed:
               its weights saved and reloaded with safetensors
     project   the demo data (bundled with scikit-learn) saved as an encrypted project and
               reopened with its password; no keychain entry is written
-    pdf       the methods report written as a PDF (``dlwizard.report.pdf.write_pdf``)
+    pdf       the methods report written as a PDF (``dlwizard.render.pdf.write_pdf``)
     keychain  only with ``--keychain``: a throwaway entry written to, read from and deleted
               from the operating system's keychain
 
@@ -425,10 +425,10 @@ def check_pdf(ctx: dict[str, Any]) -> dict[str, Any]:
     import re
 
     try:
-        from dlwizard.report.pdf import write_pdf
+        from dlwizard.render.pdf import write_pdf
     except ImportError as exc:
         raise CheckFailed(
-            f"report module missing: dlwizard.report.pdf.write_pdf cannot be imported ({exc})"
+            f"report module missing: dlwizard.render.pdf.write_pdf cannot be imported ({exc})"
         ) from exc
     project = ctx.get("project")
     if project is None:

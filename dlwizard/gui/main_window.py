@@ -501,7 +501,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QApplication
 
         from dlwizard.jobs import Job
-        from dlwizard.report.pdf import write_pdf
+        from dlwizard.render.pdf import write_pdf
 
         if self.job is not None:
             return None

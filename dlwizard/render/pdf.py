@@ -3,7 +3,8 @@
 A4 pages with the project name and date in the header, page numbers in the footer and a table
 of contents with page numbers. Text is set in the bundled Source Sans Pro (resources/fonts, SIL
 Open Font License) so the output looks the same on every machine. Figures are drawn by the same
-builders the wizard uses (:mod:`dlwizard.plots`) and painted straight into the PDF as vectors.
+builders the wizard uses (:mod:`dlwizard.render.figures`) and painted straight into the PDF as
+vectors.
 
 Public entry: :func:`write_pdf`. It draws with pyqtgraph widgets, so it must run in the thread
 that owns the QApplication (the GUI thread); without an application it creates an offscreen one.
@@ -16,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dlwizard.jobs import Job
 from dlwizard.report.document import (
@@ -160,6 +161,69 @@ def fit_floors(widths: list[float], floors: list[float]) -> list[float]:
 @dataclass
 class _Page:
     ops: list[Op] = field(default_factory=list)
+
+
+@dataclass
+class _TableGrid:
+    """One table's fonts, column widths and cell padding: measures its rows and paints one."""
+
+    font: Any  # QFont of the body cells
+    bold: Any  # QFont of the head and the highlighted rows
+    fmb: Any  # QFontMetricsF of ``bold``
+    widths: list[float]
+    align: str  # one letter per column: "l" or "r"
+    header: bool
+    pad_x: float
+    pad_y: float
+    left: float
+    rule_width: float
+
+    def flags(self, text: str, w: float, f) -> int:
+        """Break at spaces, hyphens and slashes; anywhere only for a longer unbroken token
+        (a SHA-256)."""
+        from PySide6.QtCore import Qt
+
+        wrap = Qt.TextFlag.TextWordWrap
+        if any(f.horizontalAdvance(tok) > w - 2 * self.pad_x for tok in _BREAKS.split(text)):
+            wrap = Qt.TextFlag.TextWrapAnywhere
+        return wrap
+
+    def row_height(self, cells: list[str], f) -> float:
+        """The height of a row of ``cells`` set with the metrics ``f``, padding included."""
+        from PySide6.QtCore import QRectF
+
+        h = 0.0
+        for text, w in zip(cells, self.widths):
+            fl = self.flags(text, w, f)
+            rect = f.boundingRect(QRectF(0, 0, w - 2 * self.pad_x, 1e6), int(fl), text)
+            h = max(h, rect.height())
+        return max(h, f.height()) + 2 * self.pad_y
+
+    def paint_row(self, p, cells: list[str], box, f, fill, is_head: bool = False) -> None:
+        """Paint one row into ``box`` (its QRectF on the page), with its rule below."""
+        from PySide6.QtCore import QRectF, Qt
+        from PySide6.QtGui import QColor, QPen
+
+        y, h = box.y(), box.height()
+        if fill:
+            p.fillRect(box, QColor(fill))
+        p.setFont(self.bold if (is_head or f is self.fmb) else self.font)
+        p.setPen(QColor(INK))
+        x = self.left
+        for j, (text, w) in enumerate(zip(cells, self.widths)):
+            fl = self.flags(text, w, f)
+            a = Qt.AlignmentFlag.AlignRight if self.align[j] == "r" else Qt.AlignmentFlag.AlignLeft
+            if not self.header and j == 0:
+                p.setPen(QColor(MUTED))
+            p.drawText(
+                QRectF(x + self.pad_x, y + self.pad_y, w - 2 * self.pad_x, h - 2 * self.pad_y),
+                int(fl) | int(a) | int(Qt.AlignmentFlag.AlignTop),
+                text,
+            )
+            p.setPen(QColor(INK))
+            x += w
+        p.setPen(QPen(QColor(RULE), self.rule_width))
+        p.drawLine(box.bottomLeft(), box.bottomRight())
 
 
 class _Renderer:
@@ -562,8 +626,7 @@ class _Renderer:
 
     # tables ---------------------------------------------------------------------------------------
     def table(self, block: Table) -> None:
-        from PySide6.QtCore import QRectF, Qt
-        from PySide6.QtGui import QColor, QPen
+        from PySide6.QtCore import QRectF
 
         ncols = len(block.columns)
         if not ncols:
@@ -575,69 +638,34 @@ class _Renderer:
         bold = self.font(size, bold=True)
         fm, fmb = self.metrics(font), self.metrics(bold)
         pad_x, pad_y = 1.6 * self.mm, 0.9 * self.mm
-        widths = self.column_widths(block, fm, fmb, pad_x)
-        align = (block.align or "").ljust(ncols, "l")
-        flags_base = Qt.TextFlag.TextWordWrap
-
-        def cell_flags(text: str, w: float, f) -> int:
-            # Break at spaces, hyphens and slashes; anywhere only for a longer unbroken token
-            # (a SHA-256).
-            wrap = flags_base
-            if any(f.horizontalAdvance(tok) > w - 2 * pad_x for tok in _BREAKS.split(text)):
-                wrap = Qt.TextFlag.TextWrapAnywhere
-            return wrap
-
-        def row_height(cells: list[str], f) -> float:
-            h = 0.0
-            for text, w in zip(cells, widths):
-                fl = cell_flags(text, w, f)
-                rect = f.boundingRect(QRectF(0, 0, w - 2 * pad_x, 1e6), int(fl), text)
-                h = max(h, rect.height())
-            return max(h, f.height()) + 2 * pad_y
-
-        head_h = row_height(block.columns, fmb) if header else 0.0
+        grid = _TableGrid(
+            font=font,
+            bold=bold,
+            fmb=fmb,
+            widths=self.column_widths(block, fm, fmb, pad_x),
+            align=(block.align or "").ljust(ncols, "l"),
+            header=header,
+            pad_x=pad_x,
+            pad_y=pad_y,
+            left=self.left,
+            rule_width=0.4 * self.dpi / 72,
+        )
+        head_h = grid.row_height(block.columns, fmb) if header else 0.0
 
         def draw_row(cells, y, h, f, fill, is_head=False):
-            def op(p, cells=cells, y=y, h=h, f=f, fill=fill, is_head=is_head):
-                if fill:
-                    p.fillRect(QRectF(self.left, y, sum(widths), h), QColor(fill))
-                p.setFont(bold if (is_head or f is fmb) else font)
-                p.setPen(QColor(INK))
-                x = self.left
-                for j, (text, w) in enumerate(zip(cells, widths)):
-                    fl = cell_flags(text, w, f)
-                    a = (
-                        Qt.AlignmentFlag.AlignRight
-                        if align[j] == "r"
-                        else Qt.AlignmentFlag.AlignLeft
-                    )
-                    if not header and j == 0:
-                        p.setPen(QColor(MUTED))
-                    p.drawText(
-                        QRectF(x + pad_x, y + pad_y, w - 2 * pad_x, h - 2 * pad_y),
-                        int(fl) | int(a) | int(Qt.AlignmentFlag.AlignTop),
-                        text,
-                    )
-                    p.setPen(QColor(INK))
-                    x += w
-                p.setPen(QPen(QColor(RULE), 0.4 * self.dpi / 72))
-                p.drawLine(
-                    QRectF(self.left, y, sum(widths), h).bottomLeft(),
-                    QRectF(self.left, y, sum(widths), h).bottomRight(),
-                )
-
-            self.add(op)
+            box = QRectF(self.left, y, sum(grid.widths), h)
+            self.add(lambda p: grid.paint_row(p, cells, box, f, fill, is_head))
 
         def head():
             if header:
                 draw_row(block.columns, self.y, head_h, fmb, HEAD_FILL, True)
                 self.y += head_h
 
-        first_h = row_height(block.rows[0], fm) if block.rows else 0
+        first_h = grid.row_height(block.rows[0], fm) if block.rows else 0
         if len(block.rows) <= 12:
             # a small table is not split: it moves to the next page whole when it must
             total = head_h + sum(
-                row_height([str(c) for c in r], fmb if i in block.highlight else fm)
+                grid.row_height([str(c) for c in r], fmb if i in block.highlight else fm)
                 for i, r in enumerate(block.rows)
             )
             if block.caption:
@@ -658,7 +686,7 @@ class _Renderer:
             cells = [str(c) for c in cells] + [""] * (ncols - len(cells))
             is_bold = i in block.highlight
             f = fmb if is_bold else fm
-            h = row_height(cells, f)
+            h = grid.row_height(cells, f)
             if h > self.room():
                 self.new_page()
                 head()
@@ -777,14 +805,14 @@ class _Renderer:
         return rect.height() * 1.15
 
     def draw_panel(self, painter, panel: Panel, target, small: bool = False) -> None:
-        """Build the plot with its dlwizard.plots builder and paint it as vectors."""
+        """Build the plot with its dlwizard.render.figures builder and paint it as vectors."""
         import pyqtgraph as pg
         import shiboken6
         from PySide6.QtCore import QRectF, Qt
         from PySide6.QtGui import QColor, QFont
         from PySide6.QtWidgets import QApplication
 
-        from dlwizard.plots.learning_curves import plain_numbers
+        from dlwizard.render.figures.learning_curves import plain_numbers
 
         if self.job is not None:
             self.figures_drawn += 1
@@ -851,11 +879,11 @@ class _Renderer:
 
 
 def _draw(item, panel: Panel) -> None:
-    """Call the panel's builder in dlwizard.plots with the panel's data."""
+    """Call the panel's builder in dlwizard.render.figures with the panel's data."""
     import numpy as np
 
-    from dlwizard.plots import class_balance, curves, intervals, learning_curves
-    from dlwizard.plots import panel as panel_plot
+    from dlwizard.render.figures import class_balance, curves, intervals, learning_curves
+    from dlwizard.render.figures import panel as panel_plot
 
     a = panel.args
     kind = panel.builder

@@ -1,7 +1,7 @@
 """The report as plain structured data: sections holding paragraphs, tables and figures.
 
 The content builder (:mod:`dlwizard.report.content`) fills it from a Study; the PDF renderer
-(:mod:`dlwizard.report.pdf`) lays it out; :func:`to_text` turns it into plain text (tests, the
+(:mod:`dlwizard.render.pdf`) lays it out; :func:`to_text` turns it into plain text (tests, the
 command line). Nothing here imports Qt.
 """
 
@@ -37,7 +37,7 @@ class Table:
 
 @dataclass
 class Panel:
-    """One plot, drawn by a builder in dlwizard.plots: ``builder`` is "module.function"."""
+    """One plot, drawn by a builder in dlwizard.render.figures: ``builder`` is "module.function"."""
 
     builder: str
     args: dict[str, Any]

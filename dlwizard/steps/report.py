@@ -1,6 +1,6 @@
 """Step 12, report: the PDF methods report is written (by the window or `dlwizard report`).
 
-Writing the PDF needs Qt (``dlwizard.report.pdf``); recording it does not, so the wizard and the
+Writing the PDF needs Qt (``dlwizard.render.pdf``); recording it does not, so the wizard and the
 command line record an export the same way: the step is done, and the audit log says where.
 """
 

@@ -16,6 +16,8 @@ ENGINE_PACKAGES = (
     "dlwizard.plan",
     "dlwizard.demo",
     "dlwizard.summary",
+    # The report's content (the whole package: its Qt writer is dlwizard.render.pdf).
+    "dlwizard.report",
     # Not science, but on the headless path (`dlwizard demo`, `dlwizard run`): no Qt either.
     "dlwizard.jobs",
     "dlwizard.errors",
@@ -94,6 +96,7 @@ def test_engine_imports_and_demo_runs_without_qt():
         "dlwizard.io.samplesheet",
         "dlwizard.steps.metadata",
         "dlwizard.ml.association",
+        "dlwizard.report.document",
     ):
         assert module in imported
 

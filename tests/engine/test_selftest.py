@@ -44,7 +44,7 @@ def test_self_test_from_source_passes_and_reports(tmp_path):
     assert doc["failed"] == [c["name"] for c in doc["checks"] if not c["ok"]]
 
     expected_ok = [name for name in ALL_CHECKS if name != "pdf"]
-    if find_spec("dlwizard.report.pdf") is not None:
+    if find_spec("dlwizard.render.pdf") is not None:
         expected_ok.append("pdf")
     else:
         assert "report module missing" in by_name["pdf"]["error"]
@@ -96,7 +96,7 @@ def test_keychain_check_round_trips_and_leaves_nothing(memory_keyring):
 
 
 def test_missing_report_module_fails_clearly(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "dlwizard.report.pdf", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "dlwizard.render.pdf", None)  # import raises ImportError
     out = tmp_path / "selftest.json"
     code = selftest.main(["--self-test", "--only", "pdf", "--out", str(out)])
     doc = json.loads(out.read_text("utf-8"))

@@ -56,7 +56,7 @@ def _settle(qtbot) -> None:
 
 
 def test_palette_is_okabe_ito_and_every_categorical_builder_uses_it():
-    from dlwizard.plots import embedding, palette
+    from dlwizard.render.figures import embedding, palette
 
     assert set(palette.CATEGORICAL) == OKABE_ITO
     groups = embedding.group_points(["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["nan"] * 2)
@@ -81,7 +81,7 @@ def test_palette_is_okabe_ito_and_every_categorical_builder_uses_it():
 
 
 def test_map_legend_has_a_background_and_sits_under_the_points(qtbot, plot):
-    from dlwizard.plots import embedding
+    from dlwizard.render.figures import embedding
 
     rng = np.random.default_rng(0)
     coords = rng.normal(size=(300, 2))
@@ -109,7 +109,7 @@ def test_map_legend_has_a_background_and_sits_under_the_points(qtbot, plot):
 
 
 def test_class_balance_shows_every_class_name_whole(qtbot, plot):
-    from dlwizard.plots.class_balance import ClassBalance, build
+    from dlwizard.render.figures.class_balance import ClassBalance, build
 
     names = [
         "induced pluripotent stem cell (hiPSC)",
@@ -124,7 +124,7 @@ def test_class_balance_shows_every_class_name_whole(qtbot, plot):
 
 
 def test_missing_heatmap_names_its_features(qtbot, plot):
-    from dlwizard.plots import missingness
+    from dlwizard.render.figures import missingness
 
     rng = np.random.default_rng(1)
     missing = rng.random((120, 6)) < np.array([0.6, 0.0, 0.3, 0.05, 0.0, 0.1])
@@ -140,7 +140,7 @@ def test_missing_heatmap_names_its_features(qtbot, plot):
 
 
 def test_missing_heatmap_of_a_wide_table_names_blocks(qtbot, plot):
-    from dlwizard.plots import missingness
+    from dlwizard.render.figures import missingness
 
     missing = np.zeros((50, 900), bool)
     missing[:10, 5] = True

@@ -133,7 +133,7 @@ def project(tmp_path_factory):
 @pytest.fixture(scope="module")
 def written(project, tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
-    from dlwizard.report.pdf import write_pdf
+    from dlwizard.render.pdf import write_pdf
 
     seen: list[float] = []
     t0 = time.perf_counter()
@@ -240,7 +240,7 @@ def test_bundled_font_only_and_vector_figures(written):
 
 
 def test_cancel_leaves_no_file(project, tmp_path):
-    from dlwizard.report.pdf import write_pdf
+    from dlwizard.render.pdf import write_pdf
 
     job = Job(lambda f, m: job.cancel() if "figures" in m else None)
     with pytest.raises(Cancelled):
@@ -251,7 +251,7 @@ def test_cancel_leaves_no_file(project, tmp_path):
 def test_refuses_a_worker_thread(project, tmp_path):
     import threading
 
-    from dlwizard.report.pdf import _application, write_pdf
+    from dlwizard.render.pdf import _application, write_pdf
 
     _application()
     errors: list[BaseException] = []
@@ -296,8 +296,8 @@ def test_cli_report_command(project, tmp_path, tmp_path_factory):
 def test_table_headers_never_break_inside_a_word(tmp_path):
     """A table with many columns squeezes the narrow ones; a header word such as "Samples" is
     still printed whole (the issue saw "Sample/s"), and the widths still fill the page."""
+    from dlwizard.render.pdf import fit_floors, render
     from dlwizard.report.document import Report, Section, Table
-    from dlwizard.report.pdf import fit_floors, render
 
     classes = [f"Class{chr(65 + i)}" for i in range(9)]
     table = Table(

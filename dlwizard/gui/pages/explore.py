@@ -309,7 +309,7 @@ class ExplorePage(Page):
     def draw_missing(self) -> None:
         import pyqtgraph as pg
 
-        from dlwizard.plots import missingness
+        from dlwizard.render.figures import missingness
 
         df = self.view[0]
         roles = self.project.study.metadata.roles
@@ -350,8 +350,8 @@ class ExplorePage(Page):
             return
         import pyqtgraph as pg
 
-        from dlwizard.plots import distribution
-        from dlwizard.plots.embedding import group_points
+        from dlwizard.render.figures import distribution
+        from dlwizard.render.figures.embedding import group_points
 
         df = self.view[0]
         col = self.feature_combo.currentText()
@@ -377,7 +377,7 @@ class ExplorePage(Page):
             return
         from scipy.spatial import cKDTree
 
-        from dlwizard.plots import embedding as emb_plot
+        from dlwizard.render.figures import embedding as emb_plot
 
         self._ensure_plot()
         df, emb = self.view

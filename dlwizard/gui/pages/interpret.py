@@ -191,7 +191,7 @@ class InterpretPage(Page):
         self.show_findings()
 
     def _show(self, section) -> None:
-        from dlwizard.plots import intervals, panel
+        from dlwizard.render.figures import intervals, panel
 
         label = modelling.METRIC_LABELS[section.metric]
         top = section.importances[:TOP_SHOWN]

@@ -265,7 +265,7 @@ class QuestionPage(Page):
         self.form.setRowVisible(self.balance_holder, show)
         if not show:
             return
-        from dlwizard.plots.class_balance import ClassBalance, build
+        from dlwizard.render.figures.class_balance import ClassBalance, build
 
         if self.balance_plot is None:
             import pyqtgraph as pg

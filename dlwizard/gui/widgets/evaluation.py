@@ -108,7 +108,7 @@ class EvaluationPanel(QWidget):
             w = pg.PlotWidget(background="w")
             w.setMinimumSize(180, 240)
             w.setMaximumHeight(300)
-            from dlwizard.plots import palette
+            from dlwizard.render.figures import palette
 
             palette.styled_legend(w.getPlotItem().addLegend(offset=(-10, -10)))
             n = len(self._plots)
@@ -133,7 +133,7 @@ class EvaluationPanel(QWidget):
         out: np.ndarray | None,
         classes: list[str],
     ) -> None:
-        from dlwizard.plots import curves
+        from dlwizard.render.figures import curves
 
         self.title.setText(title)
         self.table.setVisible(self.show_table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dlwizard.plots import palette
+from dlwizard.render.figures import palette
 
 MAX_LABEL_CHARS = 40  # longer class names are shortened with "…" (the table beside shows all)
 

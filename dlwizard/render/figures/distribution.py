@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlwizard.plots import palette
+from dlwizard.render.figures import palette
 
 
 def histogram(

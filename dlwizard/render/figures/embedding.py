@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlwizard.plots import palette
+from dlwizard.render.figures import palette
 
 PALETTE = palette.CATEGORICAL
 OTHER = palette.OTHER

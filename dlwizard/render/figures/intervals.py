@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dlwizard.plots.palette import HIGHLIGHT, PRIMARY
+from dlwizard.render.figures.palette import HIGHLIGHT, PRIMARY
 
 DOT = PRIMARY
 
@@ -66,7 +66,7 @@ def build(
     plot_item.setXRange(lo - pad, hi + pad, padding=0)
     plot_item.setYRange(-0.7, n - 0.3, padding=0)
     plot_item.setLabel("bottom", x_label)
-    from dlwizard.plots.learning_curves import plain_numbers
+    from dlwizard.render.figures.learning_curves import plain_numbers
 
     plain_numbers(plot_item.getAxis("bottom"))
     plot_item.showGrid(x=True, y=False, alpha=0.15)

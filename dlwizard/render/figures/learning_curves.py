@@ -3,7 +3,7 @@ report). The networks page draws the same two curves live; this builder draws a 
 
 from __future__ import annotations
 
-from dlwizard.plots import palette
+from dlwizard.render.figures import palette
 
 TRAIN_COLOR = palette.PRIMARY
 VAL_COLOR = palette.SECONDARY

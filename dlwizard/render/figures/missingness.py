@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlwizard.plots import palette
+from dlwizard.render.figures import palette
 
 MAX_CELLS = 300  # rows and columns shown at most; bigger tables are averaged in blocks
 MAX_NAME_CHARS = 28  # longer feature names are shortened with "…"
@@ -67,7 +67,7 @@ def build(plot_item, missing: np.ndarray, names: list[str] | None = None) -> Non
     most missing on top, named on the left axis when ``names`` are given."""
     import pyqtgraph as pg
 
-    from dlwizard.plots.class_balance import label_width
+    from dlwizard.render.figures.class_balance import label_width
 
     plot_item.clear()
     row_order, col_order = display_order(missing)

@@ -1,10 +1,10 @@
 """The biomarker-panel curve: a small model's score on the top-k features against the final
 model's (one builder for the wizard and the report). Importance itself is drawn by
-:mod:`dlwizard.plots.intervals`."""
+:mod:`dlwizard.render.figures.intervals`."""
 
 from __future__ import annotations
 
-from dlwizard.plots.palette import HIGHLIGHT, PRIMARY
+from dlwizard.render.figures.palette import HIGHLIGHT, PRIMARY
 
 
 def panel_curve(
@@ -49,7 +49,7 @@ def panel_curve(
     plot_item.plot(
         x, v, pen=pg.mkPen(PRIMARY, width=2), symbol="o", symbolSize=7, symbolBrush=PRIMARY
     )
-    from dlwizard.plots.learning_curves import plain_numbers
+    from dlwizard.render.figures.learning_curves import plain_numbers
 
     plain_numbers(plot_item.getAxis("left"))  # scores as they are, never "(x0.001)"
     ys = [y for y in (*values, *lows, *highs, full_value, full_low) if np.isfinite(y)]
