@@ -1,0 +1,195 @@
+"""Section 7, interpretation and caveats: permutation importance, the linear model's
+coefficients, the small biomarker panel, where the model does worse, and the caveats."""
+
+from __future__ import annotations
+
+from dlwizard.report.context import Context, not_done
+from dlwizard.report.document import Block, Bullets, Figure, Panel, Paragraph, Section, Table
+from dlwizard.report.figures import interval_panel
+from dlwizard.report.formatting import fmt, fmt_interval, metric_label
+from dlwizard.study.model import MetricInterval
+
+MAX_IMPORTANCES = 20
+MAX_COEFFICIENTS = 15
+
+
+def section(ctx: Context) -> Section:
+    from dlwizard.steps import interpret as ip
+
+    s = ctx.s
+    sec = Section("interpret", "Interpretation and caveats")
+    it = s.interpret
+    if it is None:
+        return sec.add(
+            not_done("interpret", "no feature importance, panel or caveat was computed"),
+            Paragraph(
+                "Whatever the model relies on is association with the prediction, not cause.",
+                style="note",
+            ),
+        )
+    label = metric_label(it.metric)
+    sec.add(_method(ctx, label))
+    if ip.at_ceiling(it):
+        sec.add(Paragraph(ip.ceiling_note(it), lead="At a perfect score:", style="warning"))
+    sec.add(*_importances(it, label))
+    sec.add(*_coefficients(ctx))
+    if it.panel:
+        sec.add(*_panel(it, label))
+    if it.failing_domains:
+        sec.add(
+            Paragraph("", lead="Where the model does worse:"), Bullets(list(it.failing_domains))
+        )
+    else:
+        sec.add(Paragraph(ip.subgroup_statement(ctx.project), lead="Where the model does worse:"))
+    caveats = [c for c in it.caveats if not (ip.at_ceiling(it) and c == ip.ceiling_note(it))]
+    if caveats:  # the ceiling note is printed above, beside the importances
+        sec.add(Paragraph("", lead="Caveats:"), Bullets(caveats))
+    return sec
+
+
+def _method(ctx: Context, label: str) -> Paragraph:
+    """How the importance was measured: which model, set, repeats and grouping."""
+    it = ctx.s.interpret
+    where = "tuning" if it.options.set == "tune" else "test"
+    return Paragraph(
+        f"Permutation importance of {ctx.family_name(it.model) or 'the final model'} on "
+        f"{it.n} {where}-set samples ({it.options.repeats} repeats"
+        + (", resampling subjects" if it.grouped_by_subject else "")
+        + f"; features correlated above {fmt(it.options.correlation, 2)} permuted together; "
+        f"{it.features_considered} features considered"
+        + (
+            ", preselected by their association with the label in training"
+            if it.preselected
+            else ""
+        )
+        + f"). Importance is the drop in {label} when the feature is shuffled."
+    )
+
+
+def _importances(it, label: str) -> list[Block]:
+    """The most important features as a table and as intervals against zero."""
+    out: list[Block] = []
+    if it.importances:
+        rows = [
+            [
+                imp.name,
+                fmt(imp.value),
+                f"{fmt(imp.low)} to {fmt(imp.high)}",
+                ", ".join(imp.members[:6]) + (" …" if len(imp.members) > 6 else ""),
+            ]
+            for imp in it.importances[:MAX_IMPORTANCES]
+        ]
+        caption = "The most important features (or groups of correlated features)."
+        if len(it.importances) > MAX_IMPORTANCES:
+            caption += f" {len(it.importances) - MAX_IMPORTANCES} more are not shown."
+        out.append(
+            Table(
+                ["Feature or group", f"Drop in {label}", "95% interval", "Group members"],
+                rows,
+                caption=caption,
+                align="lrrl",
+                widths=[1.6, 1, 1.2, 2.5],
+            )
+        )
+    panel = interval_panel(
+        [(imp.name, MetricInterval(value=imp.value, low=imp.low, high=imp.high))
+         for imp in it.importances[:15]],
+        f"drop in {label}",
+        reference=0.0,
+    )  # fmt: skip
+    if panel is not None and len(it.importances) > 1:
+        panel.title = "Permutation importance"
+        out.append(
+            Figure(
+                [panel],
+                caption=f"Drop in {label} when each feature (or group) is shuffled, with 95% "
+                "intervals; an interval that crosses the dashed zero line means the model does "
+                "not measurably rely on it.",
+            )
+        )
+    return out
+
+
+def _coefficients(ctx: Context) -> list[Table]:
+    """The linear model's largest coefficients: one column per class, or one towards the
+    positive class ([] when the final model has no coefficients)."""
+    from dlwizard.steps import interpret as ip
+
+    classes, coefs = ip.coefficient_table(ctx.s.interpret)
+    if not coefs:
+        return []
+    shown = coefs[:MAX_COEFFICIENTS]
+    more = (
+        f" {len(coefs) - MAX_COEFFICIENTS} more features are not shown."
+        if len(coefs) > MAX_COEFFICIENTS
+        else ""
+    )
+    if classes:
+        return [
+            Table(
+                ["Feature", *classes],
+                [[f, *(ip.fmt_coefficient(v) for v in vs)] for f, vs in shown],
+                caption="The coefficients of the linear model on standardised features, one "
+                "per class: a positive value raises that class's score when the feature "
+                "rises by one standard deviation. The features with the largest effect on "
+                "any class first." + more,
+                align="l" + "r" * len(classes),
+            )
+        ]
+    q = ctx.s.question
+    toward = f" (towards {q.positive_class})" if q.task == "binary" and q.positive_class else ""
+    return [
+        Table(
+            ["Feature", f"Coefficient{toward}"],
+            [[f, ip.fmt_coefficient(vs[0])] for f, vs in shown],
+            caption="The largest coefficients of the linear model, on standardised "
+            "features: a positive value raises the prediction when the feature rises by "
+            "one standard deviation." + more,
+            align="lr",
+        )
+    ]
+
+
+def _panel(it, label: str) -> list[Block]:
+    """The small panel refitted on the top k features, as a table and against all features."""
+    from dlwizard.steps import interpret as ip
+
+    rows = [
+        [
+            str(pt.k),
+            fmt_interval(pt.score),
+            ", ".join(pt.features[:8]) + (" …" if len(pt.features) > 8 else ""),
+        ]
+        for pt in it.panel
+    ]
+    family = it.panel_family or "the simplest baseline"
+    caption = f"A small panel: {family} refitted on the top k features."
+    if it.full_score is not None:
+        caption += f" All features: {label} {fmt_interval(it.full_score)}."
+    ties = ip.panel_ties(it)
+    if ties:
+        caption += " " + ties
+    out: list[Block] = [Table(["k", f"{label} (95% interval)", "Features"], rows,
+                              caption=caption, align="rrl", widths=[0.4, 1.5, 4])]  # fmt: skip
+    if it.full_score is not None and len(it.panel) > 1:
+        curve = Panel(
+            "panel.panel_curve",
+            {
+                "ks": [pt.k for pt in it.panel],
+                "values": [pt.score.value for pt in it.panel],
+                "lows": [pt.score.low for pt in it.panel],
+                "highs": [pt.score.high for pt in it.panel],
+                "full_value": it.full_score.value,
+                "full_low": it.full_score.low,
+                "metric_label": label,
+            },
+        )
+        curve.title = "Biomarker panel"
+        out.append(
+            Figure(
+                [curve],
+                caption=f"{family} on the top k features (dots, 95% intervals) against the "
+                "final model on all features (red line; dashed: the low end of its interval).",
+            )
+        )
+    return out

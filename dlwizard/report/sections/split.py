@@ -1,0 +1,54 @@
+"""Section 3.5, the split and the sealed test set: the sets' sizes, the seed, what kept rows
+together, and the test set's hash."""
+
+from __future__ import annotations
+
+from dlwizard.report.context import Context, no_role, not_done
+from dlwizard.report.document import Paragraph, Section, Table
+from dlwizard.report.formatting import fmt_pct
+
+
+def section(ctx: Context) -> Section:
+    s = ctx.s
+    sec = Section("data.split", "Split and the sealed test set")
+    sp = s.split
+    if sp is None:
+        return sec.add(not_done("split", "there are no training, tuning or test sets"))
+    n = len(sp.train) + len(sp.tune) + len(sp.test)
+    o = sp.options
+    rows = [
+        ["Training", str(len(sp.train)), fmt_pct(len(sp.train) / n if n else None)],
+        ["Tuning", str(len(sp.tune)), fmt_pct(len(sp.tune) / n if n else None)],
+        [
+            "Test (sealed)" if sp.sealed else "Test",
+            str(len(sp.test)),
+            fmt_pct(len(sp.test) / n if n else None),
+        ],
+    ]
+    sec.add(Table(["Set", "Samples", "Share"], rows, align="lrr", widths=[2, 1, 1]))
+    held = f"{o.hold_out_column} = {', '.join(o.hold_out_values)}" if o.hold_out_column else "no"
+    fractions = f"tuning {fmt_pct(o.tune_fraction)}, test {fmt_pct(o.test_fraction)}"
+    facts = [
+        ["Requested fractions", fractions],
+        ["Seed", str(o.seed)],
+        ["Kept together by", sp.group_column or (
+            "nothing (grouping was turned off)" if o.ungrouped_reason
+            else f"nothing ({no_role(ctx, 'subject', ('subject',))})")],
+        ["Held out", held],
+        ["Cross-validation", f"{sp.n_folds} folds inside the training set"],
+        ["Unlabelled rows left out", str(len(sp.excluded))],
+        ["Test set SHA-256", sp.test_sha256],
+        ["Test set now", "sealed" if sp.sealed else "opened (see the test section)"],
+    ]  # fmt: skip
+    if o.ungrouped_reason:
+        facts.append(["Why not grouped", o.ungrouped_reason])
+    sec.add(Table(["", ""], facts, widths=[1, 3]))
+    sec.add(
+        Paragraph(
+            "The test rows left the working table at the split: no step before the test step "
+            "could read them. The SHA-256 covers the sorted list of test-row positions and "
+            "names, so any change to the test set changes it.",
+            style="note",
+        )
+    )
+    return sec
