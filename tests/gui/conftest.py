@@ -6,16 +6,19 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from dlwizard.gui.dialogs import UnsavedAnswer
+
 
 class FakeDialogs:
-    """Answers the window's questions the way a test says; records errors shown."""
+    """Answers the window's questions the way a test says; records errors shown. It satisfies
+    ``dlwizard.gui.dialogs.Dialogs`` (tests/gui/test_dialogs.py checks it)."""
 
     def __init__(self) -> None:
         self.errors: list[tuple[str, str]] = []
         self.open_answer = ""
         self.open_many: list[str] = []
         self.save_answer = ""
-        self.unsaved_answer = "discard"
+        self.unsaved_answer: UnsavedAnswer = "discard"
         self.restore_answer = True
         self.confirm_answer = True
         self.confirms: list[str] = []
@@ -23,36 +26,36 @@ class FakeDialogs:
         self.text_answer = ""
         self.infos: list[tuple[str, str]] = []
 
-    def open_file(self, title, filters):
+    def open_file(self, title: str, filters: str) -> str:
         return self.open_answer
 
-    def open_files(self, title, filters):
+    def open_files(self, title: str, filters: str) -> list[str]:
         return list(self.open_many)
 
-    def save_file(self, title, suggested, filters):
+    def save_file(self, title: str, suggested: str, filters: str) -> str:
         return self.save_answer
 
-    def error(self, title, text):
+    def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))
 
-    def unsaved_changes(self, name):
-        return self.unsaved_answer
-
-    def restore_recovery(self, name, modified):
-        return self.restore_answer
-
-    def info(self, title, text):
+    def info(self, title: str, text: str) -> None:
         self.infos.append((title, text))
 
-    def confirm(self, title, text):
+    def confirm(self, title: str, text: str) -> bool:
         self.confirms.append(title)
         return self.confirm_answer
 
-    def password(self, title, text):
+    def password(self, title: str, text: str) -> str:
         return self.passwords.pop(0) if self.passwords else ""
 
-    def text(self, title, text):
+    def text(self, title: str, text: str) -> str:
         return self.text_answer
+
+    def unsaved_changes(self, name: str) -> UnsavedAnswer:
+        return self.unsaved_answer
+
+    def restore_recovery(self, name: str, modified: str) -> bool:
+        return self.restore_answer
 
 
 @pytest.fixture
