@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dlwizard.gui.workers import JobRunner
+from dlwizard.gui.workers import PROGRESS_INTERVAL_S, JobWorker, Partial, start_job
 
 if TYPE_CHECKING:
     from dlwizard.gui.main_window import MainWindow
@@ -23,7 +23,7 @@ class Jobs:
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
-        self.current: JobRunner | None = None
+        self.current: JobWorker | None = None
 
     def run(
         self,
@@ -32,9 +32,13 @@ class Jobs:
         message: str,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException, str], None] | None = None,
+        on_partial: Callable[[tuple[Any, ...]], None] | None = None,
+        partial_ms: int | None = None,
         **kwargs: Any,
-    ) -> JobRunner:
-        """Run ``fn(*args, job=..., **kwargs)`` in a worker thread."""
+    ) -> JobWorker:
+        """Run ``fn(*args, job=..., **kwargs)`` in a worker. With ``on_partial``, ``fn`` also
+        gets ``partial=callback``: what it passes there reaches ``on_partial`` in the GUI thread,
+        in batches at most every ``partial_ms`` milliseconds (default: as often as progress)."""
         if self.current is not None:
             raise RuntimeError("a job is already running")
         window = self.window
@@ -44,11 +48,6 @@ class Jobs:
         if copy is not None:
             args = tuple(copy if a is shared else a for a in args)
             kwargs = {k: copy if v is shared else v for k, v in kwargs.items()}
-        runner = JobRunner(fn, *args, **kwargs)
-        self.current = runner
-        window.progress.begin(message)
-        window.stack.setEnabled(False)
-        runner.progress.connect(window.progress.update_progress)
 
         def done(result: Any) -> None:
             self._finished()
@@ -71,11 +70,29 @@ class Jobs:
             window.statusBar().showMessage("Cancelled; nothing was changed.", 8000)
             window.after_change()
 
-        runner.done.connect(done)
-        runner.failed.connect(failed)
-        runner.cancelled.connect(cancelled)
+        def partial(batch: Partial) -> None:
+            if batch.progress is not None:
+                window.progress.update_progress(*batch.progress)
+            if batch.items and on_partial is not None:
+                on_partial(batch.items)
+
+        interval = None
+        if on_partial is not None:
+            interval = partial_ms / 1000 if partial_ms else PROGRESS_INTERVAL_S
+        self.current = start_job(
+            fn,
+            *args,
+            on_done=done,
+            on_error=failed,
+            on_cancel=cancelled,
+            on_partial=partial,
+            partial_interval_s=interval,
+            **kwargs,
+        )
+        window.progress.begin(message)
+        window.stack.setEnabled(False)
         window.update_footer()
-        return runner.start()
+        return self.current
 
     def cancel(self) -> None:
         if self.current is not None:

@@ -36,7 +36,7 @@ from dlwizard.gui.dialogs import Dialogs, QtDialogs
 from dlwizard.gui.jobs import Jobs
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import ProgressPanel
-from dlwizard.gui.workers import JobRunner, cancel_all
+from dlwizard.gui.workers import JobWorker, cancel_all
 from dlwizard.study import registry
 from dlwizard.study.project import Project
 
@@ -312,11 +312,11 @@ class MainWindow(QMainWindow):
 
     # -- jobs (gui/jobs.py) ---------------------------------------------------------------------
     @property
-    def job(self) -> JobRunner | None:
+    def job(self) -> JobWorker | None:
         """The running job, None when idle."""
         return self.jobs.current
 
-    def run_job(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> JobRunner:
+    def run_job(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> JobWorker:
         """Run ``fn`` in a worker thread: see :meth:`dlwizard.gui.jobs.Jobs.run`."""
         return self.jobs.run(fn, *args, **kwargs)
 
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def predict_new(
         self, source: str | Path | None = None, out: str | Path | None = None
-    ) -> JobRunner | None:
+    ) -> JobWorker | None:
         return export.predict_new(self, source, out)
 
     def closeEvent(self, event: QCloseEvent) -> None:

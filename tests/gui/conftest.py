@@ -60,7 +60,7 @@ class FakeDialogs:
 
 @pytest.fixture
 def window(qtbot):
-    from PySide6.QtCore import QThread
+    from PySide6.QtCore import QThread, QThreadPool
 
     from dlwizard.gui.app import create_app
     from dlwizard.gui.main_window import MainWindow
@@ -81,7 +81,10 @@ def window(qtbot):
     import gc
 
     gc.collect()  # free Qt objects here, in the GUI thread, never inside a later worker
+    # close() cancelled every job and waited for the thread pool (workers.cancel_all); a worker
+    # that did not stop stays listed, and nothing else may be left running in the pool.
     assert not active_jobs(), "a worker thread outlived the test"
+    assert QThreadPool.globalInstance().activeThreadCount() == 0, "the thread pool is busy"
     assert QThread.currentThread() is w.thread()
 
 

@@ -44,7 +44,7 @@ def test_networks_page_shows_live_curves_then_the_verdict(qtbot, window, tmp_pat
     assert page.table.rowCount() == len(n.rungs)
     assert page.verdict.isVisible() and "Verdict" in page.verdict.text()
     assert "seeds" in page.details.text() and "Device: cpu" in page.details.text()
-    assert not page.timer.isActive()
+    assert not page.training
 
 
 def test_cancel_training_within_a_second(qtbot, window, tmp_path):
@@ -67,7 +67,7 @@ def test_cancel_training_within_a_second(qtbot, window, tmp_path):
     wait_idle(qtbot, window, timeout=5000)
     assert time.monotonic() - t0 < 1.0
     assert window.project.study.networks is None  # nothing finished, nothing half-written
-    assert not page.timer.isActive()
+    assert not page.training
 
 
 def _with_networks(window, tmp_path, rungs, stopped_because, val_loss, max_epochs=40):

@@ -12,7 +12,7 @@ from dlwizard.errors import DlwizardError
 
 if TYPE_CHECKING:
     from dlwizard.gui.main_window import MainWindow
-    from dlwizard.gui.workers import JobRunner
+    from dlwizard.gui.workers import JobWorker
 
 
 def export_report(window: MainWindow, path: str | Path | None = None) -> Path | None:
@@ -140,7 +140,7 @@ def _through_privacy_gate(window: MainWindow) -> bool:
 
 def predict_new(
     window: MainWindow, source: str | Path | None = None, out: str | Path | None = None
-) -> JobRunner | None:
+) -> JobWorker | None:
     """File > Predict on new samples: apply the frozen final model to a new file."""
     from dlwizard.predict import predict_file
 

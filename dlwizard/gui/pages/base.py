@@ -22,7 +22,7 @@ from dlwizard.study import registry
 
 if TYPE_CHECKING:
     from dlwizard.gui.main_window import MainWindow
-    from dlwizard.gui.workers import JobRunner
+    from dlwizard.gui.workers import JobWorker
     from dlwizard.study.project import Project
 
 
@@ -141,7 +141,9 @@ class Page(QWidget):
         message: str,
         on_done: Callable[[Any], None] | None = None,
         **kwargs: Any,
-    ) -> JobRunner:
+    ) -> JobWorker:
+        """Run a step in a worker (:meth:`dlwizard.gui.jobs.Jobs.run`); its error is shown in
+        this page's banner."""
         self.banner.hide()
         return self.window_.run_job(
             fn, *args, message=message, on_done=on_done, on_error=self.report_error, **kwargs

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import collections
-import threading
-
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +26,9 @@ from dlwizard.study.model import NetworkOptions
 REFRESH_MS = 66  # the live curves are redrawn at about 15 Hz, whatever the epoch rate
 
 
-def _train_networks(project, options, job=None, live=None):
+def _train_networks(project, options, job=None, partial=None):
+    """In the worker: each epoch's losses go to ``partial`` (the job's partial results, which
+    reach the page in batches at most every REFRESH_MS)."""
     import os
 
     import torch
@@ -40,6 +38,12 @@ def _train_networks(project, options, job=None, live=None):
     # Leave one core to the window: with every core busy in torch's own threads the event loop
     # starves and the live curves stutter.
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    live = None
+    if partial is not None:
+
+        def live(label: str, epoch: int, train: float, val: float) -> None:
+            partial((label, epoch, train, val))
+
     return networks.run(project, options, job=job, live=live)
 
 
@@ -54,8 +58,7 @@ class NetworksPage(Page):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        self._queue: collections.deque = collections.deque()
-        self._lock = threading.Lock()
+        self.training = False  # the live curves are on show
         self._live_label = ""
         self._live_train: list[float] = []
         self._live_val: list[float] = []
@@ -168,9 +171,6 @@ class NetworksPage(Page):
             )
         )
         self.add_findings_section()
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self._drain)
 
     # -- live curves ----------------------------------------------------------------------------
     def _ensure_plot(self):
@@ -192,16 +192,13 @@ class NetworksPage(Page):
             self.curve_holder.addWidget(self.plot)
         return self.plot
 
-    def live(self, label: str, epoch: int, train: float, val: float) -> None:
-        """Called from the worker thread after each epoch: only queue, never touch widgets."""
-        self._queue.append((label, epoch, train, val))
-
-    def _drain(self) -> None:
-        if not self._queue:
+    def _show_points(self, points) -> None:
+        """In the GUI thread: the epochs trained since the last batch, as
+        ``(run label, epoch, training loss, validation loss)``; the curves show the latest run."""
+        if not self.training:
             return
         self._ensure_plot()
-        while self._queue:
-            label, epoch, train, val = self._queue.popleft()
+        for label, epoch, train, val in points:
             if label != self._live_label or epoch == 0:
                 self._live_label, self._live_train, self._live_val = label, [], []
             self._live_train.append(train)
@@ -294,7 +291,7 @@ class NetworksPage(Page):
         )
         self.details.setText("<br>".join(p for p in parts if p))
         chosen = next((r for r in n.rungs if r.key == n.chosen), None)
-        if chosen is not None and chosen.train_loss and not self.timer.isActive():
+        if chosen is not None and chosen.train_loss and not self.training:
             self._ensure_plot()
             self.train_curve.setData(chosen.train_loss)
             self.val_curve.setData(chosen.val_loss)
@@ -321,22 +318,21 @@ class NetworksPage(Page):
         if not any(cb.isChecked() for cb in self.rung_checks.values()):
             self.banner.show_error("Choose at least one rung of the ladder.")
             return
-        self._queue.clear()
         self._live_label = ""
-        self.timer.start()
-        self.run_job(
+        self.training = True
+        worker = self.run_job(
             _train_networks,
             self.project,
             self.options(),
-            live=self.live,
             message="Training networks…",
             on_done=self._finished,
+            on_partial=self._show_points,
+            partial_ms=REFRESH_MS,
         )
-        self.window_.job.finished.connect(self._stop_live)
+        worker.finished.connect(self._stop_live)  # cancelled or failed too
 
     def _stop_live(self) -> None:
-        self._drain()
-        self.timer.stop()
+        self.training = False
 
     def _finished(self, _section) -> None:
         self._stop_live()
