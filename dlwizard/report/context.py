@@ -87,6 +87,7 @@ class Context:
 
 def not_done(step: str, what: str = "") -> Paragraph:
     page = STEP_PAGES.get(step, step)
+    page = page[4:] if page.startswith("The ") else page  # "the question step", not "the The…"
     text = f"Not done: the {page} step has not been completed in this project"
     text += f", so {what}." if what else "."
     return Paragraph(text, style="notdone")

@@ -432,6 +432,12 @@ def test_steps_not_done_say_so(tmp_path):
     assert "[The test set has not been opened yet: no test result can be reported.]" in text
     assert "not yet: " in text and "Test step not done" in text
 
+    from dlwizard.study.project import Project
+
+    blank = to_text(build_report(Project.new()))
+    assert "Not done: the question step has not been completed" in blank
+    assert "the The " not in blank
+
 
 def test_redactor_blanks_identifiers_but_keeps_numbers():
     r = Redactor(["case_017", "Jane Doe", "42", "x"])
