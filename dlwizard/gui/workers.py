@@ -12,9 +12,10 @@ whose signals reach the GUI thread:
 - ``finished``: always last; a worker that finished without ``returned`` or ``errored`` was
   cancelled.
 
-Cancel sets the job's flag (the function stops with :class:`~dlwizard.errors.Cancelled` at its
-next progress report or check) and asks superqt's worker to quit, so a function that finishes
-anyway returns nothing: Cancel always means "nothing changed".
+Cancel sets the job's flag: the function stops with :class:`~dlwizard.errors.Cancelled` at its
+next progress report or check, and that is reported as cancelled. A step may also catch it and
+return what it finished (the baselines keep the families tuned before Cancel, marked cancelled):
+that result is returned like any other.
 """
 
 from __future__ import annotations
@@ -125,13 +126,12 @@ class JobWorker(FunctionWorker):
 
     def cancel(self) -> None:
         self.job.cancel()
-        self.quit()  # superqt: no `returned` even if the function finishes regardless
 
     def work(self) -> Any:
         try:
             return super().work()
         except Cancelled:
-            self.quit()
+            self.quit()  # superqt's abort: run() then emits no `returned`
             return None
         except Exception:
             self.traceback_text = traceback.format_exc()
