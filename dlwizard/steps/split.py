@@ -86,13 +86,70 @@ def _groups(df: pd.DataFrame, subject: str | None, dup_groups: list[list[int]]) 
 
 
 def run(project: Project, options: SplitOptions | None = None, job: Job | None = None) -> None:
+    """Validate the options, group the rows, draw the split, check it, then seal the test set.
+
+    The project changes only at the very end: a refused or cancelled split leaves the old one
+    (and its sealed test set) as it was.
+    """
     job = job or Job()
     options = options or SplitOptions()
+    _refuse_bad_request(project, options)
+    job.progress(0.05, "Preparing")
+    # Re-splitting starts from every row again (allowed while the test set was never opened).
+    df = project.table_before_split()
+    roles = project.study.metadata.roles
+    target = project.study.question.target
+    labelled = df[target].notna()
+    work = df[labelled]
+    excluded = [int(i) for i in df.index[~labelled]]
+    subject = subject_column(project)
+    group_col = subject if options.group_by_subject else None
+    findings = _grouping_findings(work, roles, subject, options)
+    test_mask, left_out = None, []
+    if options.hold_out_column:
+        work, test_mask, left_out, held = _hold_out(work, options, group_col)
+        findings += held
+
+    job.progress(0.15, "Finding duplicates to keep together")
+    dup = _duplicates(work, roles)
+    groups = _groups(work, group_col, dup.exact + dup.near)
+    task = project.study.question.task or "binary"
+    job.progress(0.3, "Assigning rows")
+    a = _assign(work[target].to_numpy(), task, groups, options, test_mask)
+    job.progress(0.6, "Checking for leakage")
+    sets = _row_sets(work, a.sets)
+    findings += _leakage_checks(work, a.sets, subject, options, dup)
+    if task != "regression":
+        findings += _class_coverage(work[target], a.sets, options)
+    findings += _fold_findings(work[target], task, groups, a, options)
+    composition, batch_composition = _compositions(work, target, task, roles, a.sets)
+    train_pos = np.flatnonzero(a.sets == "train")
+    section = SplitSection(
+        options=options,
+        group_column=group_col,
+        train=sets["train"],
+        tune=sets["tune"],
+        test=sets["test"],
+        excluded=excluded,
+        left_out=left_out,
+        folds=[int(f) for f in a.folds[train_pos]],
+        n_folds=a.n_folds,
+        test_sha256=test_hash(sets["test"], _test_names(project, work, sets["test"])),
+        composition=composition,
+        batch_composition=batch_composition,
+    )
+    findings.append(_summary(section, len(work), options))
+    job.check()  # the last moment to cancel: after this the project changes
+    _record(project, section, findings)
+    job.progress(1.0, "Split done; test set sealed")
+
+
+def _refuse_bad_request(project: Project, options: SplitOptions) -> None:
+    """Refuse a split the project is not ready for, or options that leave too little to train."""
     s = project.study
     if project.table is None or s.metadata is None:
         raise StepError("import the data and review the metadata before splitting")
     project.refuse_if_test_opened("splitting again")
-    q = s.question
     from dlwizard.steps.metadata import require_target_role
 
     require_target_role(project, "split the data")
@@ -106,19 +163,13 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
             "the tuning and test sets together take too much: at least 10% must stay for training",
             fix="lower the tune or test fraction (defaults: 20% each).",
         )
-    job.progress(0.05, "Preparing")
-    # Re-splitting starts from every row again (allowed while the test set was never opened).
-    # The project itself changes only at the end: a refused split leaves the old one sealed.
-    df = project.table_before_split()
-    roles = s.metadata.roles
-    target = q.target
-    labelled = df[target].notna()
-    work = df[labelled]
-    excluded = [int(i) for i in df.index[~labelled]]
-    subject = subject_column(project)
+
+
+def _grouping_findings(
+    work: pd.DataFrame, roles: dict, subject: str | None, options: SplitOptions
+) -> list[Finding]:
+    """Grouping by subject turned off (only with a reason), or subjects that look ungrouped."""
     findings: list[Finding] = []
-    left_out: list[int] = []
-    group_col = subject if options.group_by_subject else None
     if subject is not None and not options.group_by_subject:
         if not options.ungrouped_reason.strip():
             raise StepError(
@@ -156,60 +207,77 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
                     columns=[guess.source],
                 )
             )
-    test_mask = None
-    if options.hold_out_column:
-        col = options.hold_out_column
-        if col not in work.columns:
-            raise StepError(f"there is no column '{col}' to hold out", column=col)
-        values = value_keys(work[col])
-        wanted = [value_key(v) for v in options.hold_out_values]
-        missing = [v for v in wanted if v not in set(values.dropna())]
-        if not wanted or missing:
-            raise StepError(
-                f"choose which value(s) of '{col}' to hold out"
-                + (f" ('{missing[0]}' does not occur)" if missing else ""),
-                column=col,
-                fix=f"pick from: {', '.join(sorted(set(values.dropna()))[:10])}.",
-            )
-        test_mask = values.isin(wanted).to_numpy()
-        if test_mask.all():
-            raise StepError(f"holding out {', '.join(wanted)} leaves no rows for training")
-        if group_col is not None:
-            # A subject measured at the held-out site and elsewhere: their other rows would put
-            # a test subject into training. Leave those rows out, so the test holds only new
-            # subjects (grouping alone cannot help: the site, not the subject, picks the test).
-            subj = work[group_col].astype("str")
-            overlap = ~test_mask & subj.isin(set(subj[test_mask])).to_numpy()
-            if overlap.any():
-                left_out = [int(i) for i in work.index[overlap]]
-                n_subj = int(subj[overlap].nunique())
-                example = str(subj[overlap].iloc[0])
-                work = work[~overlap]
-                test_mask = test_mask[~overlap]
-                if test_mask.all():
-                    raise StepError(
-                        f"every subject in '{group_col}' also occurs in the held-out "
-                        f"{col} {', '.join(wanted)}, so no new subjects are left for training",
-                        column=col,
-                        fix="hold out another value, or split at random by subject.",
-                    )
-                findings.append(
-                    Finding(
-                        code="holdout-subjects-left-out",
-                        severity="warning",
-                        step=STEP,
-                        message=f"{n_subj} subject(s) in '{group_col}' (for example "
-                        f"'{example}') have rows in the held-out {col} and elsewhere. Their "
-                        f"{len(left_out)} row(s) outside it were left out of training and "
-                        "tuning, so the test set holds only subjects the model never saw.",
-                        fix="nothing to do if that is right; hold out another value to keep "
-                        "more rows for training.",
-                        columns=[group_col, col],
-                        detail={"rows": len(left_out), "subjects": n_subj},
-                    )
-                )
+    return findings
 
-    job.progress(0.15, "Finding duplicates to keep together")
+
+def _hold_out(
+    work: pd.DataFrame, options: SplitOptions, group_col: str | None
+) -> tuple[pd.DataFrame, np.ndarray, list[int], list[Finding]]:
+    """The rows of the held-out value(s), as a mask over the (possibly fewer) working rows.
+
+    Returns the working rows, the test mask, the rows left out and the findings.
+    """
+    col = options.hold_out_column
+    if col not in work.columns:
+        raise StepError(f"there is no column '{col}' to hold out", column=col)
+    values = value_keys(work[col])
+    wanted = [value_key(v) for v in options.hold_out_values]
+    missing = [v for v in wanted if v not in set(values.dropna())]
+    if not wanted or missing:
+        raise StepError(
+            f"choose which value(s) of '{col}' to hold out"
+            + (f" ('{missing[0]}' does not occur)" if missing else ""),
+            column=col,
+            fix=f"pick from: {', '.join(sorted(set(values.dropna()))[:10])}.",
+        )
+    test_mask = values.isin(wanted).to_numpy()
+    if test_mask.all():
+        raise StepError(f"holding out {', '.join(wanted)} leaves no rows for training")
+    if group_col is None:
+        return work, test_mask, [], []
+    return _leave_out_held_subjects(work, test_mask, group_col, col, wanted)
+
+
+def _leave_out_held_subjects(
+    work: pd.DataFrame, test_mask: np.ndarray, group_col: str, col: str, wanted: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, list[int], list[Finding]]:
+    """A subject measured at the held-out site and elsewhere: their other rows would put a test
+    subject into training. Leave those rows out, so the test holds only new subjects (grouping
+    alone cannot help: the site, not the subject, picks the test)."""
+    subj = work[group_col].astype("str")
+    overlap = ~test_mask & subj.isin(set(subj[test_mask])).to_numpy()
+    if not overlap.any():
+        return work, test_mask, [], []
+    left_out = [int(i) for i in work.index[overlap]]
+    n_subj = int(subj[overlap].nunique())
+    example = str(subj[overlap].iloc[0])
+    work = work[~overlap]
+    test_mask = test_mask[~overlap]
+    if test_mask.all():
+        raise StepError(
+            f"every subject in '{group_col}' also occurs in the held-out "
+            f"{col} {', '.join(wanted)}, so no new subjects are left for training",
+            column=col,
+            fix="hold out another value, or split at random by subject.",
+        )
+    finding = Finding(
+        code="holdout-subjects-left-out",
+        severity="warning",
+        step=STEP,
+        message=f"{n_subj} subject(s) in '{group_col}' (for example "
+        f"'{example}') have rows in the held-out {col} and elsewhere. Their "
+        f"{len(left_out)} row(s) outside it were left out of training and "
+        "tuning, so the test set holds only subjects the model never saw.",
+        fix="nothing to do if that is right; hold out another value to keep "
+        "more rows for training.",
+        columns=[group_col, col],
+        detail={"rows": len(left_out), "subjects": n_subj},
+    )
+    return work, test_mask, left_out, [finding]
+
+
+def _duplicates(work: pd.DataFrame, roles: dict):
+    """Exact and near duplicates among the working rows, to keep together."""
     feats = numeric_features(work, roles)
     # Text features (a DNA sequence, a category) count too, as on the explore page.
     extra = [
@@ -217,13 +285,13 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         for c, r in roles.items()
         if r == "feature" and c in work.columns and c not in feats.columns
     ]
-    dup = duplicates.find_duplicates(feats.values, work[extra] if extra else None)
-    groups = _groups(work, group_col, dup.exact + dup.near)
-    y = work[target].to_numpy()
-    task = q.task or "binary"
-    job.progress(0.3, "Assigning rows")
+    return duplicates.find_duplicates(feats.values, work[extra] if extra else None)
+
+
+def _assign(y: np.ndarray, task: str, groups: np.ndarray, options: SplitOptions, test_mask):
+    """Draw the split (stratified, grouped, reproducible from the seed)."""
     try:
-        a = splitting.assign(
+        return splitting.assign(
             y,
             task,
             groups,
@@ -238,18 +306,27 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
             f"the rows cannot be split: {exc}",
             fix="there are too few subjects or samples; lower the fractions or collect more.",
         ) from exc
-    job.progress(0.6, "Checking for leakage")
+
+
+def _row_sets(work: pd.DataFrame, assigned: np.ndarray) -> dict[str, list[int]]:
+    """The row ids of each set; refused when a set came out empty."""
     ids = np.array([int(i) for i in work.index])
-    sets = {name: ids[a.sets == name].tolist() for name in splitting.SETS}
+    sets = {name: ids[assigned == name].tolist() for name in splitting.SETS}
     for name in splitting.SETS:
         if not sets[name]:
             raise StepError(
                 f"the {name} set came out empty",
                 fix="there are too few subjects or samples for three sets; lower the fractions.",
             )
-    findings += _leakage_checks(work, a.sets, subject, options, dup)
-    if task != "regression":
-        findings += _class_coverage(work[target], a.sets, options)
+    return sets
+
+
+def _fold_findings(
+    labels: pd.Series, task: str, groups: np.ndarray, a, options: SplitOptions
+) -> list[Finding]:
+    """Too few independent groups in training for the cross-validation folds (overall, and per
+    class for a classification)."""
+    findings: list[Finding] = []
     n_groups_train = len(np.unique(groups[a.sets == "train"]))
     if n_groups_train < options.n_folds * MIN_GROUPS_PER_FOLD or a.n_folds < options.n_folds:
         findings.append(
@@ -265,92 +342,82 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
                 detail={"groups": n_groups_train, "folds": a.n_folds},
             )
         )
-    if task != "regression":
-        train_labels = work[target].astype(str)[a.sets == "train"]
-        train_groups = groups[a.sets == "train"]
-        for cls in sorted(set(train_labels)):
-            n_g = len(np.unique(train_groups[(train_labels == cls).to_numpy()]))
-            if n_g < a.n_folds:
-                findings.append(
-                    Finding(
-                        code="too-few-groups",
-                        severity="warning",
-                        step=STEP,
-                        message=f"Class '{cls}' has only {n_g} independent group(s) in training, "
-                        f"fewer than the {a.n_folds} folds: some folds will lack it.",
-                        fix="use fewer folds.",
-                        detail={"class": cls, "groups": n_g},
-                    )
+    if task == "regression":
+        return findings
+    train_labels = labels.astype(str)[a.sets == "train"]
+    train_groups = groups[a.sets == "train"]
+    for cls in sorted(set(train_labels)):
+        n_g = len(np.unique(train_groups[(train_labels == cls).to_numpy()]))
+        if n_g < a.n_folds:
+            findings.append(
+                Finding(
+                    code="too-few-groups",
+                    severity="warning",
+                    step=STEP,
+                    message=f"Class '{cls}' has only {n_g} independent group(s) in training, "
+                    f"fewer than the {a.n_folds} folds: some folds will lack it.",
+                    fix="use fewer folds.",
+                    detail={"class": cls, "groups": n_g},
                 )
-    composition = (
-        {
-            name: {
-                str(k): int(v)
-                for k, v in work[target]
-                .astype(str)[a.sets == name]
-                .value_counts()
-                .sort_index()
-                .items()
-            }
-            for name in splitting.SETS
+            )
+    return findings
+
+
+def _counts_by_set(values: pd.Series, assigned: np.ndarray) -> dict[str, dict[str, int]]:
+    """How often each value occurs in each set."""
+    return {
+        name: {
+            str(k): int(v)
+            for k, v in values.astype(str)[assigned == name].value_counts().sort_index().items()
         }
+        for name in splitting.SETS
+    }
+
+
+def _compositions(
+    work: pd.DataFrame, target: str, task: str, roles: dict, assigned: np.ndarray
+) -> tuple[dict, dict]:
+    """Each set's classes (its size for a regression), and each batch column's values."""
+    composition = (
+        _counts_by_set(work[target], assigned)
         if task != "regression"
-        else {name: {"n": int((a.sets == name).sum())} for name in splitting.SETS}
+        else {name: {"n": int((assigned == name).sum())} for name in splitting.SETS}
     )
     batch_cols = [c for c, r in roles.items() if r == "batch" and c in work.columns]
-    batch_comp = {
-        col: {
-            name: {
-                str(k): int(v)
-                for k, v in work[col]
-                .astype(str)[a.sets == name]
-                .value_counts()
-                .sort_index()
-                .items()
-            }
-            for name in splitting.SETS
-        }
-        for col in batch_cols
-    }
+    return composition, {col: _counts_by_set(work[col], assigned) for col in batch_cols}
+
+
+def _test_names(project: Project, work: pd.DataFrame, test: list[int]) -> list[str]:
+    """The test rows' sample IDs (their row ids without a sample ID column), for the hash."""
     sid = project.column_with("sample_id", in_table=False)
-    names = [str(v) for v in work.loc[sets["test"], sid]] if sid else [str(i) for i in sets["test"]]
-    train_pos = np.flatnonzero(a.sets == "train")
-    section = SplitSection(
-        options=options,
-        group_column=group_col,
-        train=sets["train"],
-        tune=sets["tune"],
-        test=sets["test"],
-        excluded=excluded,
-        left_out=left_out,
-        folds=[int(f) for f in a.folds[train_pos]],
-        n_folds=a.n_folds,
-        test_sha256=test_hash(sets["test"], names),
-        composition=composition,
-        batch_composition=batch_comp,
+    return [str(v) for v in work.loc[test, sid]] if sid else [str(i) for i in test]
+
+
+def _summary(section: SplitSection, n: int, options: SplitOptions) -> Finding:
+    """The split in one sentence: the set sizes, the grouping, the held-out value, the hash."""
+    train, tune, test = len(section.train), len(section.tune), len(section.test)
+    group_col = section.group_column
+    return Finding(
+        code="split-summary",
+        severity="info",
+        step=STEP,
+        message=(
+            f"{train} training, {tune} tuning and {test} test rows "
+            f"({train / n:.0%} / {tune / n:.0%} / {test / n:.0%})"
+            + (f", kept together by '{group_col}'" if group_col else "")
+            + (
+                f"; test = {options.hold_out_column} {', '.join(options.hold_out_values)}"
+                if options.hold_out_column
+                else ""
+            )
+            + f". The test set is sealed (SHA-256 {section.test_sha256[:12]}…)."
+        ),
     )
-    n = len(work)
-    findings.append(
-        Finding(
-            code="split-summary",
-            severity="info",
-            step=STEP,
-            message=(
-                f"{len(sets['train'])} training, {len(sets['tune'])} tuning and "
-                f"{len(sets['test'])} "
-                f"test rows ({len(sets['train']) / n:.0%} / {len(sets['tune']) / n:.0%} / "
-                f"{len(sets['test']) / n:.0%})"
-                + (f", kept together by '{group_col}'" if group_col else "")
-                + (
-                    f"; test = {options.hold_out_column} {', '.join(options.hold_out_values)}"
-                    if options.hold_out_column
-                    else ""
-                )
-                + f". The test set is sealed (SHA-256 {section.test_sha256[:12]}…)."
-            ),
-        )
-    )
-    job.check()  # the last moment to cancel: after this the project changes
+
+
+def _record(project: Project, section: SplitSection, findings: list[Finding]) -> None:
+    """Store the split, seal the test rows, and forget what the old split decided."""
+    options = section.options
     project.study.split = section
     project.seal(section.test)
     project.replace_findings(STEP, findings)
@@ -363,10 +430,9 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         tune=len(section.tune),
         test=len(section.test),
         test_sha256=section.test_sha256,
-        grouped_by=group_col,
+        grouped_by=section.group_column,
         hold_out=options.hold_out_column,
     )
-    job.progress(1.0, "Split done; test set sealed")
 
 
 def _class_coverage(labels: pd.Series, sets: np.ndarray, options: SplitOptions) -> list[Finding]:
