@@ -13,13 +13,14 @@ predictions) is in :mod:`dlwizard.steps.modelling`.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from dlwizard.errors import Cancelled, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import metrics
-from dlwizard.ml.models import families, pipeline
+from dlwizard.ml.models import Family, families, pipeline
 from dlwizard.ml.tuning import (
     SELECTION_METRIC,
     Budget,
@@ -51,7 +52,21 @@ from dlwizard.study.project import Project
 STEP = "baselines"
 
 
+@dataclass
+class _Search:
+    """What the search over the families gave: a result and a ledger entry for every family
+    tried, the runs that fitted, the families that failed (name, why), and whether Cancel
+    stopped it."""
+
+    results: list[FamilyResult] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    runs: dict[str, FamilyRun] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+
 def run(project: Project, options: BaselineOptions | None = None, job: Job | None = None):
+    """Search every family with the same budget, run the controls, recommend, and record."""
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
@@ -64,16 +79,54 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
             fix=f"choose from: {', '.join(zoo)}.",
         )
     budget = Budget(options.trials, options.seconds_per_family)
-    n_classes = len(p.classes)
     metric = SELECTION_METRIC[p.task]
-    results: list[FamilyResult] = []
-    ledger: list[LedgerEntry] = []
-    runs: dict[str, FamilyRun] = {}
-    cancelled = False
-    failed: list[tuple[str, str]] = []
     n_steps = len(chosen) + 1
-    for i, key in enumerate(chosen):
-        fam = zoo[key]
+    search = _search(p, [(key, zoo[key]) for key in chosen], budget, options, job)
+    if not search.runs:
+        if search.cancelled:
+            raise Cancelled()
+        raise StepError("no baseline could be fitted", fix="check the features and the split.")
+    cancelled = search.cancelled
+    controls: list[Control] = []
+    if not cancelled:
+        try:
+            controls = _controls(
+                p, search.runs, search.results, options, job.sub(len(chosen) / n_steps, 1.0)
+            )
+        except Cancelled:
+            cancelled = True
+    best = best_baseline(search.results, metric)
+    recommended, text = _recommend(search.results, metric)
+    section = BaselinesSection(
+        options=options,
+        metric=metric,
+        classes=p.classes,
+        results=search.results,
+        controls=controls,
+        ledger=search.ledger,
+        recommended=recommended,
+        recommendation=text,
+        cancelled=cancelled,
+    )
+    findings = _findings(section, best, p) + _failed_findings(search.failed)
+    _record(project, section, p, search.runs, findings, budget)
+    if not cancelled:
+        job.progress(1.0, "Baselines done")
+    return section
+
+
+def _search(
+    p: Prepared,
+    chosen: list[tuple[str, Family]],
+    budget: Budget,
+    options: BaselineOptions,
+    job: Job,
+) -> _Search:
+    """Tune each family in turn (ml.tuning.tune_family) and score its best settings on tune; a
+    family that cannot be fitted is recorded as failed, and Cancel stops the search."""
+    out = _Search()
+    n_steps = len(chosen) + 1
+    for i, (key, fam) in enumerate(chosen):
         sub = job.sub(i / n_steps, (i + 1) / n_steps)
         try:
             r = tune_family(
@@ -83,7 +136,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
                 p.folds,
                 p.x_tune,
                 p.task,
-                n_classes,
+                len(p.classes),
                 budget,
                 options.seed,
                 p.numeric,
@@ -91,28 +144,19 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
                 sub,
             )
         except Cancelled:
-            cancelled = True
+            out.cancelled = True
             break
         except ValueError as exc:
-            results.append(
+            out.results.append(
                 FamilyResult(
                     key=key, name=fam.name, stopped_by="trials", memorises_rows=fam.memorises_rows
                 )
             )
-            ledger.append(
-                LedgerEntry(
-                    family=key,
-                    trials_budget=budget.trials,
-                    seconds_budget=budget.seconds,
-                    trials_used=0,
-                    seconds_used=0.0,
-                    complete=False,
-                )
-            )
-            failed.append((fam.name, str(exc)))
+            out.ledger.append(_ledger_entry(key, budget, 0, 0.0))
+            out.failed.append((fam.name, str(exc)))
             continue
-        runs[key] = r
-        results.append(
+        out.runs[key] = r
+        out.results.append(
             FamilyResult(
                 key=key,
                 name=fam.name,
@@ -127,68 +171,60 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
                 memorises_rows=fam.memorises_rows,
             )
         )
-        ledger.append(
-            LedgerEntry(
-                family=key,
-                trials_budget=budget.trials,
-                seconds_budget=budget.seconds,
-                trials_used=r.trials,
-                seconds_used=round(r.seconds, 3),
-                complete=r.trials == budget.trials,
-            )
-        )
-    if not runs:
-        if cancelled:
-            raise Cancelled()
-        raise StepError("no baseline could be fitted", fix="check the features and the split.")
-    controls: list[Control] = []
-    if not cancelled:
-        try:
-            controls = _controls(p, runs, results, options, job.sub(len(chosen) / n_steps, 1.0))
-        except Cancelled:
-            cancelled = True
-    best = best_baseline(results, metric)
-    recommended, text = _recommend(results, metric)
-    section = BaselinesSection(
-        options=options,
-        metric=metric,
-        classes=p.classes,
-        results=results,
-        controls=controls,
-        ledger=ledger,
-        recommended=recommended,
-        recommendation=text,
-        cancelled=cancelled,
+        out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3)))
+    return out
+
+
+def _ledger_entry(key: str, budget: Budget, trials: int, seconds: float) -> LedgerEntry:
+    """A family's line in the tuning ledger: its budget and what it used (a failed family: 0
+    trials, never complete since a budget has at least one trial)."""
+    return LedgerEntry(
+        family=key,
+        trials_budget=budget.trials,
+        seconds_budget=budget.seconds,
+        trials_used=trials,
+        seconds_used=seconds,
+        complete=trials == budget.trials,
     )
-    findings = _findings(section, best, p)
-    for name, why in failed:
-        findings.append(
-            Finding(
-                code="family-failed",
-                severity="warning",
-                step=STEP,
-                message=f"{name} could not be fitted on this data ({why}).",
-                fix="the other families are compared without it; check for features or classes "
-                "too small for it.",
-            )
+
+
+def _failed_findings(failed: list[tuple[str, str]]) -> list[Finding]:
+    return [
+        Finding(
+            code="family-failed",
+            severity="warning",
+            step=STEP,
+            message=f"{name} could not be fitted on this data ({why}).",
+            fix="the other families are compared without it; check for features or classes "
+            "too small for it.",
         )
+        for name, why in failed
+    ]
+
+
+def _record(
+    project: Project,
+    section: BaselinesSection,
+    p: Prepared,
+    runs: dict[str, FamilyRun],
+    findings: list[Finding],
+    budget: Budget,
+) -> None:
+    """Store the section, every family's tuning-set predictions and the findings."""
     project.study.baselines = section
     store_predictions(project, p.tune_ids, {k: r.tune_output for k, r in runs.items()}, p.classes)
     project.replace_findings(STEP, findings)
-    if not cancelled:
+    if not section.cancelled:
         project.mark_done(STEP)
     project.invalidate_after(STEP)
     project.audit(
         "baselines-tuned",
-        families=[r.key for r in results],
+        families=[r.key for r in section.results],
         trials=budget.trials,
         seconds_per_family=budget.seconds,
-        recommended=recommended,
-        cancelled=cancelled,
+        recommended=section.recommended,
+        cancelled=section.cancelled,
     )
-    if not cancelled:
-        job.progress(1.0, "Baselines done")
-    return section
 
 
 def smallest_p(permutations: int) -> float:

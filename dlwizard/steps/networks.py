@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -213,6 +214,39 @@ def _tag(live, label: str):
     return lambda epoch, train, val: live(label, epoch, train, val)
 
 
+@dataclass
+class _Training:
+    """What every training in one run of the step shares: the data, the options, the device,
+    the live-curve callback and the notes on batch-size halvings after GPU out-of-memory."""
+
+    p: Prepared
+    options: NetworkOptions
+    device: str
+    live: Callable[[str, int, float, float], None] | None
+    notes: list[str] = field(default_factory=list)
+
+    def fit(self, cfg, seed: int, job: Job, label: str, labels=None):
+        """:func:`_fit_final` with this run's device, curves and notes."""
+        return _fit_final(
+            self.p,
+            cfg,
+            self.device,
+            seed,
+            job,
+            labels=labels,
+            on_epoch=_tag(self.live, label),
+            notes=self.notes,
+        )
+
+
+@dataclass
+class _Best:
+    """The best rung so far and its configuration (kept when a cancel stops the ladder)."""
+
+    rung: RungResult | None = None
+    cfg: nets.NetConfig | None = None
+
+
 def run(
     project: Project,
     options: NetworkOptions | None = None,
@@ -224,7 +258,6 @@ def run(
     from dlwizard.ml.determinism import device_record, pick_device, prepare_environment
 
     prepare_environment()
-    memory_notes: list[str] = []  # batch-size halvings after GPU out-of-memory errors
     job = job or Job()
     options = options or NetworkOptions()
     s = project.study
@@ -237,8 +270,10 @@ def run(
         raise StepError(
             f"unknown ladder rung '{unknown[0]}'", fix=f"choose from: {', '.join(LADDER)}."
         )
-    trials = options.trials or s.baselines.options.trials
-    seconds = options.seconds_per_rung or s.baselines.options.seconds_per_family
+    budget = Budget(
+        options.trials or s.baselines.options.trials,
+        options.seconds_per_rung or s.baselines.options.seconds_per_family,
+    )
     device = pick_device(options.device)
     from dlwizard.ml.determinism import seed_everything
 
@@ -247,140 +282,196 @@ def run(
     section = NetworksSection(
         options=options, metric=metric, device=device_record(device), determinism=flags
     )
+    training = _Training(p, options, device, live)
     findings: list[Finding] = []
-    best_rung: RungResult | None = None
-    best_cfg = None
+    best = _Best()
+    final_model = final_in = None
     n = len(options.rungs) + 2
     try:
-        for i, rung in enumerate(options.rungs):
-            sub = job.sub(i / n, (i + 1) / n)
-            result, params = _tune_rung(
-                p, rung, options, Budget(trials, seconds), device, sub, live, memory_notes
-            )
-            cfg = _config(rung, params, options)
-            model, hist, train_score, tune_out, _ = _fit_final(
-                p,
-                cfg,
-                device,
-                options.seed,
-                sub,
-                on_epoch=_tag(live, f"{result.name}, final fit"),
-                notes=memory_notes,
-            )
-            result.tune = evaluation(p, tune_out, options.bootstrap, options.seed)
-            result.train_score = float(train_score)
-            result.train_loss = [round(v, 5) for v in hist.train_loss]
-            result.val_loss = [round(v, 5) for v in hist.val_loss]
-            result.best_epoch = hist.best_epoch
-            section.rungs.append(result)
-            section.ledger.append(
-                LedgerEntry(
-                    family=f"net:{rung}",
-                    trials_budget=trials,
-                    seconds_budget=seconds,
-                    trials_used=result.trials,
-                    seconds_used=result.seconds,
-                    complete=result.trials == trials,
-                )
-            )
-            score = result.tune.metrics[metric].value
-            if result.train_score - score > GAP_WARN:
-                findings.append(
-                    Finding(
-                        code="network-overfits",
-                        severity="warning",
-                        step=STEP,
-                        message=f"{result.name} scores {result.train_score:.3f} on the rows it was "
-                        f"trained on but {score:.3f} on the tuning set: it memorises more than it "
-                        "learns.",
-                        fix="prefer a smaller rung, more dropout or weight decay, or more data.",
-                    )
-                )
-            if best_rung is not None:
-                prev = best_rung.tune.metrics[metric]
-                if score <= prev.high:
-                    section.stopped_because = (
-                        f"{result.name} ({score:.3f}) did not improve on {best_rung.name} "
-                        f"({prev.value:.3f}) beyond its 95% interval (up to {prev.high:.3f}), so "
-                        "the ladder stops here. "
-                        + ladder_summary(options.rungs, [r.key for r in section.rungs])
-                    )
-                    if score > prev.value:
-                        best_rung, best_cfg = result, cfg
-                    break
-            best_rung, best_cfg = result, cfg
-        else:
-            section.stopped_because = ladder_summary(options.rungs, [r.key for r in section.rungs])
-        section.chosen = best_rung.key
+        _climb(training, section, budget, job, findings, best)
+        section.chosen = best.rung.key
         job.progress((len(options.rungs)) / n, "Retraining with several seeds")
-        scores = []
-        final_model = None
-        for k in range(options.seeds):
-            model, _, _, tune_out, n_in = _fit_final(
-                p,
-                best_cfg,
-                device,
-                options.seed + k,
-                job.sub(0, 0),
-                on_epoch=_tag(live, f"{best_rung.name}, seed {options.seed + k}"),
-                notes=memory_notes,
-            )
-            scores.append(metrics.compute(p.task, p.y_tune, tune_out)[metric])
-            if k == 0:
-                final_model, final_in = model, n_in
-        section.seed_scores = [round(float(v), 4) for v in scores]
-        section.seed_mean = float(np.mean(scores))
-        section.seed_sd = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+        final_model, final_in = _seeds(training, section, best, job)
         job.progress((len(options.rungs) + 1) / n, "Control: shuffled labels")
-        rng = np.random.default_rng(options.seed)
-        _, _, _, shuffled_out, _ = _fit_final(
-            p,
-            best_cfg,
-            device,
-            options.seed,
-            job.sub(0, 0),
-            labels=rng.permutation(p.y_train),
-            on_epoch=_tag(live, f"{best_rung.name}, shuffled labels"),
-            notes=memory_notes,
-        )
-        section.shuffled_score = float(metrics.compute(p.task, p.y_tune, shuffled_out)[metric])
+        section.shuffled_score = _shuffled_control(training, best, job)
     except Cancelled:
-        if not section.rungs or best_rung is None:
+        if not section.rungs or best.rung is None:
             raise
         section.cancelled = True
         final_model = None
+    _note_epoch_limits(section, options)
+    findings += _against_baseline(section, s.baselines, best.rung, metric)
+    findings += _control_findings(section, best.rung, metric, training.notes)
+    final = None if final_model is None else (final_model, best.cfg, final_in)
+    _record(project, section, findings, p, final)
+    if not section.cancelled:
+        job.progress(1.0, "Networks done")
+    return section
+
+
+def _climb(
+    training: _Training,
+    section: NetworksSection,
+    budget: Budget,
+    job: Job,
+    findings: list[Finding],
+    best: _Best,
+) -> None:
+    """Tune and train each rung in turn; stop once a rung does not beat the best one so far
+    beyond its interval. ``section``, ``findings`` and ``best`` are filled as it goes, so that a
+    cancel keeps the rungs already trained."""
+    options = training.options
+    metric = section.metric
+    n = len(options.rungs) + 2
+    for i, rung in enumerate(options.rungs):
+        sub = job.sub(i / n, (i + 1) / n)
+        result, cfg = _train_rung(training, rung, budget, sub)
+        section.rungs.append(result)
+        section.ledger.append(_ledger_entry(rung, result, budget))
+        score = result.tune.metrics[metric].value
+        if result.train_score - score > GAP_WARN:
+            findings.append(_overfit_finding(result, score))
+        if best.rung is not None:
+            prev = best.rung.tune.metrics[metric]
+            if score <= prev.high:
+                section.stopped_because = (
+                    f"{result.name} ({score:.3f}) did not improve on {best.rung.name} "
+                    f"({prev.value:.3f}) beyond its 95% interval (up to {prev.high:.3f}), so "
+                    "the ladder stops here. "
+                    + ladder_summary(options.rungs, [r.key for r in section.rungs])
+                )
+                if score > prev.value:
+                    best.rung, best.cfg = result, cfg
+                return
+        best.rung, best.cfg = result, cfg
+    section.stopped_because = ladder_summary(options.rungs, [r.key for r in section.rungs])
+
+
+def _train_rung(
+    training: _Training, rung: str, budget: Budget, job: Job
+) -> tuple[RungResult, nets.NetConfig]:
+    """Search a rung's settings, then fit it on the training rows and score it on tune."""
+    p, options = training.p, training.options
+    result, params = _tune_rung(
+        p, rung, options, budget, training.device, job, training.live, training.notes
+    )
+    cfg = _config(rung, params, options)
+    _, hist, train_score, tune_out, _ = training.fit(
+        cfg, options.seed, job, f"{result.name}, final fit"
+    )
+    result.tune = evaluation(p, tune_out, options.bootstrap, options.seed)
+    result.train_score = float(train_score)
+    result.train_loss = [round(v, 5) for v in hist.train_loss]
+    result.val_loss = [round(v, 5) for v in hist.val_loss]
+    result.best_epoch = hist.best_epoch
+    return result, cfg
+
+
+def _ledger_entry(rung: str, result: RungResult, budget: Budget) -> LedgerEntry:
+    return LedgerEntry(
+        family=f"net:{rung}",
+        trials_budget=budget.trials,
+        seconds_budget=budget.seconds,
+        trials_used=result.trials,
+        seconds_used=result.seconds,
+        complete=result.trials == budget.trials,
+    )
+
+
+def _overfit_finding(result: RungResult, score: float) -> Finding:
+    return Finding(
+        code="network-overfits",
+        severity="warning",
+        step=STEP,
+        message=f"{result.name} scores {result.train_score:.3f} on the rows it was "
+        f"trained on but {score:.3f} on the tuning set: it memorises more than it "
+        "learns.",
+        fix="prefer a smaller rung, more dropout or weight decay, or more data.",
+    )
+
+
+def _seeds(training: _Training, section: NetworksSection, best: _Best, job: Job):
+    """Retrain the chosen configuration with several seeds (mean ± SD on tune); returns the
+    first seed's model, the one that is kept, and its number of inputs."""
+    p, options = training.p, training.options
+    scores = []
+    final_model = final_in = None
+    for k in range(options.seeds):
+        model, _, _, tune_out, n_in = training.fit(
+            best.cfg, options.seed + k, job.sub(0, 0), f"{best.rung.name}, seed {options.seed + k}"
+        )
+        scores.append(metrics.compute(p.task, p.y_tune, tune_out)[section.metric])
+        if k == 0:
+            final_model, final_in = model, n_in
+    section.seed_scores = [round(float(v), 4) for v in scores]
+    section.seed_mean = float(np.mean(scores))
+    section.seed_sd = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    return final_model, final_in
+
+
+def _shuffled_control(training: _Training, best: _Best, job: Job) -> float:
+    """The chosen configuration trained on shuffled labels, scored on the tuning set."""
+    p, options = training.p, training.options
+    rng = np.random.default_rng(options.seed)
+    _, _, _, shuffled_out, _ = training.fit(
+        best.cfg,
+        options.seed,
+        job.sub(0, 0),
+        f"{best.rung.name}, shuffled labels",
+        labels=rng.permutation(p.y_train),
+    )
+    return float(metrics.compute(p.task, p.y_tune, shuffled_out)[SELECTION_METRIC[p.task]])
+
+
+def _note_epoch_limits(section: NetworksSection, options: NetworkOptions) -> None:
+    """Add to the stopping reason every rung that was still improving at the epoch limit."""
     limits = [epoch_limit_note(r, options.max_epochs) for r in section.rungs]
     limits = [t for t in limits if t]
     if limits:
         section.stopped_because = " ".join([section.stopped_because, *limits]).strip()
-    bl = best_baseline(s.baselines.results, metric)
-    if bl is not None and best_rung is not None:
-        section.best_baseline = bl.key
-        bl_iv = bl.tune.metrics[metric]
-        section.best_baseline_score = bl_iv.value
-        net_score = best_rung.tune.metrics[metric].value
-        label = metrics.LABELS[metric]
-        if net_score <= bl_iv.high:
-            section.verdict = (
-                f"The best network ({best_rung.name}, {label} {net_score:.3f}) does not beat the "
-                f"best baseline ({bl.name}, {bl_iv.value:.3f}, interval up to {bl_iv.high:.3f}) "
-                "beyond noise: prefer the simpler baseline."
+
+
+def _against_baseline(
+    section: NetworksSection, baselines, best_rung: RungResult | None, metric: str
+) -> list[Finding]:
+    """The verdict: does the best network beat the best baseline beyond its interval?"""
+    bl = best_baseline(baselines.results, metric)
+    if bl is None or best_rung is None:
+        return []
+    section.best_baseline = bl.key
+    bl_iv = bl.tune.metrics[metric]
+    section.best_baseline_score = bl_iv.value
+    net_score = best_rung.tune.metrics[metric].value
+    label = metrics.LABELS[metric]
+    if net_score <= bl_iv.high:
+        section.verdict = (
+            f"The best network ({best_rung.name}, {label} {net_score:.3f}) does not beat the "
+            f"best baseline ({bl.name}, {bl_iv.value:.3f}, interval up to {bl_iv.high:.3f}) "
+            "beyond noise: prefer the simpler baseline."
+        )
+        return [
+            Finding(
+                code="network-not-better",
+                severity="warning",
+                step=STEP,
+                message=section.verdict,
+                fix="keep the baseline as the final model unless there is another reason for "
+                "the network.",
             )
-            findings.append(
-                Finding(
-                    code="network-not-better",
-                    severity="warning",
-                    step=STEP,
-                    message=section.verdict,
-                    fix="keep the baseline as the final model unless there is another reason for "
-                    "the network.",
-                )
-            )
-        else:
-            section.verdict = (
-                f"The best network ({best_rung.name}, {label} {net_score:.3f}) beats the best "
-                f"baseline ({bl.name}, {bl_iv.value:.3f}) beyond its interval."
-            )
+        ]
+    section.verdict = (
+        f"The best network ({best_rung.name}, {label} {net_score:.3f}) beats the best "
+        f"baseline ({bl.name}, {bl_iv.value:.3f}) beyond its interval."
+    )
+    return []
+
+
+def _control_findings(
+    section: NetworksSection, best_rung: RungResult | None, metric: str, memory_notes: list[str]
+) -> list[Finding]:
+    """The shuffled-label control above chance, and batch-size halvings after GPU memory ran
+    out."""
+    findings: list[Finding] = []
     if section.shuffled_score is not None and best_rung is not None:
         chance = 0.0 if metric == "r2" else 0.5
         if section.shuffled_score > chance + 0.1:
@@ -406,9 +497,18 @@ def run(
                 fix="nothing to do; smaller batches train more slowly but give valid results.",
             )
         )
-    if final_model is not None:
+    return findings
+
+
+def _record(
+    project: Project, section: NetworksSection, findings: list[Finding], p: Prepared, final
+) -> None:
+    """Store the section, the kept network (``final``: model, configuration and number of
+    inputs; None after a cancel) as safetensors weights and JSON, and the findings."""
+    if final is not None:
+        model, cfg, n_in = final
         weights, arch = nets.save_weights(
-            final_model, best_cfg, final_in, 1 if p.task == "regression" else len(p.classes)
+            model, cfg, n_in, 1 if p.task == "regression" else len(p.classes)
         )
         project.models[WEIGHTS] = weights
         project.models[ARCHITECTURE] = arch.encode("utf-8")
@@ -422,12 +522,9 @@ def run(
         rungs=[r.key for r in section.rungs],
         chosen=section.chosen,
         device=section.device.get("device"),
-        seeds=options.seeds,
+        seeds=section.options.seeds,
         cancelled=section.cancelled,
     )
-    if not section.cancelled:
-        job.progress(1.0, "Networks done")
-    return section
 
 
 def load_final(project: Project):
