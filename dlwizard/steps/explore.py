@@ -76,77 +76,110 @@ def compute(
     require_target_role(project, "explore the data")
     df_all = project.table
     roles = project.study.metadata.roles
-    q = project.study.question
-    findings: list[Finding] = []
     section = ExploreSection(options=options, n_rows=len(df_all))
 
     job.progress(0.02, "Missing values")
     feats_all = numeric_features(df_all, roles)
     feature_cols = [c for c, r in roles.items() if r == "feature" and c in df_all.columns]
-    miss = df_all[feature_cols].isna() if feature_cols else None
-    if miss is not None and miss.size:
-        share = float(miss.to_numpy().mean())
-        section.missing_share = share
-        per_col = miss.mean().sort_values(ascending=False)
-        section.column_missing = {
-            str(c): round(float(v), 4) for c, v in per_col.head(20).items() if v > 0
-        }
-        per_row = miss.mean(axis=1)
-        section.rows_mostly_missing = [int(i) for i in per_row.index[per_row > 0.5]]
-        if share > 0:
-            worst = ", ".join(f"{c} ({v:.0%})" for c, v in list(section.column_missing.items())[:3])
-            findings.append(
-                Finding(
-                    code="missing-values",
-                    severity="warning" if share > 0.05 else "info",
-                    step=STEP,
-                    message=f"{share:.1%} of the feature values are missing; most in {worst}.",
-                    fix="missing values will be filled in from the training rows only; check "
-                    "whether 'missing' itself means something (a test not done, a value of 0).",
-                    columns=list(section.column_missing)[:20],
-                )
-            )
-        if section.rows_mostly_missing:
-            findings.append(
-                Finding(
-                    code="samples-mostly-missing",
-                    severity="warning",
-                    step=STEP,
-                    message=f"{len(section.rows_mostly_missing)} sample(s) miss more than half of "
-                    "their feature values.",
-                    fix="check these samples; a failed measurement is better left out than "
-                    "guessed.",
-                    detail={"rows": section.rows_mostly_missing[:100]},
-                )
-            )
-
+    findings = _missing_findings(df_all, feature_cols, section)
     job.progress(0.1, "Class balance")
-    if q.task in ("binary", "multiclass") and q.class_counts:
-        total = sum(q.class_counts.values())
-        smallest = min(q.class_counts, key=q.class_counts.get)
-        share = q.class_counts[smallest] / total
-        if share < 0.2:
-            findings.append(
-                Finding(
-                    code="class-imbalance",
-                    severity="warning",
-                    step=STEP,
-                    message=f"The class '{smallest}' is {share:.0%} of the labelled rows "
-                    f"({q.class_counts[smallest]} of {total}). Accuracy would look good for a "
-                    "model "
-                    "that never predicts it.",
-                    fix="judge models by balanced accuracy, precision–recall (AUPRC) and the "
-                    "confusion matrix, which later steps report.",
-                    detail={"share": share, "class": smallest},
-                )
-            )
-
+    findings += _imbalance_findings(project.study.question)
     job.progress(0.15, "Duplicates")
+    findings += _duplicate_findings(project, feats_all, feature_cols, section)
+
+    df, target = _labelled(project)
+    feats = numeric_features(df, roles)
+    section.n_features_used = len(feats.columns)
+    emb = None
+    if feats.values.shape[1] >= 2 and len(df) >= 4:
+        emb, found = _map_findings(project, df, target, feats, options, section, job)
+        findings += found
+    if target:
+        findings += _label_findings(project, df, target, feats, options, section, job)
+    job.progress(1.0, "Exploration done")
+    return section, findings, emb
+
+
+def _missing_findings(
+    df_all: pd.DataFrame, feature_cols: list[str], section: ExploreSection
+) -> list[Finding]:
+    """Missing feature values, overall and per column, and samples that miss most of them."""
+    miss = df_all[feature_cols].isna() if feature_cols else None
+    if miss is None or not miss.size:
+        return []
+    findings: list[Finding] = []
+    share = float(miss.to_numpy().mean())
+    section.missing_share = share
+    per_col = miss.mean().sort_values(ascending=False)
+    section.column_missing = {
+        str(c): round(float(v), 4) for c, v in per_col.head(20).items() if v > 0
+    }
+    per_row = miss.mean(axis=1)
+    section.rows_mostly_missing = [int(i) for i in per_row.index[per_row > 0.5]]
+    if share > 0:
+        worst = ", ".join(f"{c} ({v:.0%})" for c, v in list(section.column_missing.items())[:3])
+        findings.append(
+            Finding(
+                code="missing-values",
+                severity="warning" if share > 0.05 else "info",
+                step=STEP,
+                message=f"{share:.1%} of the feature values are missing; most in {worst}.",
+                fix="missing values will be filled in from the training rows only; check "
+                "whether 'missing' itself means something (a test not done, a value of 0).",
+                columns=list(section.column_missing)[:20],
+            )
+        )
+    if section.rows_mostly_missing:
+        findings.append(
+            Finding(
+                code="samples-mostly-missing",
+                severity="warning",
+                step=STEP,
+                message=f"{len(section.rows_mostly_missing)} sample(s) miss more than half of "
+                "their feature values.",
+                fix="check these samples; a failed measurement is better left out than guessed.",
+                detail={"rows": section.rows_mostly_missing[:100]},
+            )
+        )
+    return findings
+
+
+def _imbalance_findings(q) -> list[Finding]:
+    """A class that is less than a fifth of the labelled rows."""
+    if q.task not in ("binary", "multiclass") or not q.class_counts:
+        return []
+    total = sum(q.class_counts.values())
+    smallest = min(q.class_counts, key=q.class_counts.get)
+    share = q.class_counts[smallest] / total
+    if share >= 0.2:
+        return []
+    return [
+        Finding(
+            code="class-imbalance",
+            severity="warning",
+            step=STEP,
+            message=f"The class '{smallest}' is {share:.0%} of the labelled rows "
+            f"({q.class_counts[smallest]} of {total}). Accuracy would look good for a "
+            "model "
+            "that never predicts it.",
+            fix="judge models by balanced accuracy, precision–recall (AUPRC) and the "
+            "confusion matrix, which later steps report.",
+            detail={"share": share, "class": smallest},
+        )
+    ]
+
+
+def _duplicate_findings(
+    project: Project, feats_all, feature_cols: list[str], section: ExploreSection
+) -> list[Finding]:
+    """Exact and near duplicates among all rows, and identical rows with different labels."""
+    df_all = project.table
     extra_cols = [c for c in feature_cols if c not in feats_all.columns]
     dup = duplicates.find_duplicates(feats_all.values, df_all[extra_cols] if extra_cols else None)
     section.exact_duplicates = [_row_ids(df_all, g) for g in dup.exact][:500]
     section.near_duplicates = [_row_ids(df_all, g) for g in dup.near][:500]
     sid = project.column_with("sample_id")
+    findings: list[Finding] = []
     for kind, groups, text in (
         ("exact-duplicates", section.exact_duplicates, "identical feature values"),
         (
@@ -156,144 +189,176 @@ def compute(
         ),
     ):
         if groups:
-            n_rows = sum(len(g) for g in groups)
-            message = (
-                f"{len(groups)} group(s) of samples ({n_rows} rows) have {text}, for "
-                f"example {describe_rows(project, groups[0])}."
-            )
-            if kind == "exact-duplicates" and sid:
-                renamed = duplicates.differing_ids(dup.exact, df_all[sid])
-                if renamed:
-                    message += (
-                        f" In {len(renamed)} of these groups the sample IDs differ: they may be "
-                        "the same sample recorded twice under different IDs (possible repeated "
-                        "samples)."
-                    )
-            findings.append(
-                Finding(
-                    code=kind,
-                    severity="warning",
-                    step=STEP,
-                    message=message,
-                    fix="if they are the same sample measured or exported twice, keep one; the "
-                    "split "
-                    "will keep duplicates in the same set so they cannot leak into the test.",
-                    detail={"groups": groups[:50]},
-                )
-            )
-    findings += _conflicting_labels(project, dup.exact)
+            findings.append(_duplicate_finding(project, kind, groups, text, dup.exact, sid))
+    return findings + _conflicting_labels(project, dup.exact)
 
-    df, target = _labelled(project)
-    feats = numeric_features(df, roles)
-    section.n_features_used = len(feats.columns)
-    emb = None
-    if feats.values.shape[1] >= 2 and len(df) >= 4:
-        job.progress(0.25, "Embedding the samples")
-        x = impute_scale(feats.values)
-        emb = embedding.embed(x, options.embedding, options.seed, job.sub(0.25, 0.6))
-        section.explained_variance = [round(v, 4) for v in emb.explained]
-        job.progress(0.6, "Outliers")
-        section.outliers = _row_ids(df, outlier_positions(emb.components))[:200]
-        if section.outliers:
-            findings.append(
-                Finding(
-                    code="outlier-samples",
-                    severity="warning",
-                    step=STEP,
-                    message=f"{len(section.outliers)} sample(s) lie far from the rest on the main "
-                    f"axes of variation ({describe_rows(project, section.outliers, 5)}).",
-                    fix="look them up: a failed array, a mislabelled sample or a different tissue "
-                    "is "
-                    "better found now than explained later.",
-                    detail={"rows": section.outliers},
-                )
-            )
 
-        job.progress(0.65, "Batch effects")
-        meta = {c: r for c, r in roles.items() if r in META_ROLES and c in df.columns}
-        if target:
-            meta_with_label = {**meta, target: "target"}
-        else:
-            meta_with_label = meta
-        scores = batch_effects.score_columns(df, emb.components, meta_with_label, options.seed)
-        effects = [
-            BatchEffect(
-                column=s.column,
-                role=s.role,
-                n_groups=s.n_groups,
-                pc_variance_share=round(s.pc_variance_share, 4),
-                silhouette=None if s.silhouette is None else round(s.silhouette, 4),
-                verdict=s.verdict,
+def _duplicate_finding(
+    project: Project,
+    kind: str,
+    groups: list[list[int]],
+    text: str,
+    exact: list[list[int]],
+    sid: str | None,
+) -> Finding:
+    """One kind of duplicates (exact or near), with a note when exact copies have other IDs."""
+    n_rows = sum(len(g) for g in groups)
+    message = (
+        f"{len(groups)} group(s) of samples ({n_rows} rows) have {text}, for "
+        f"example {describe_rows(project, groups[0])}."
+    )
+    if kind == "exact-duplicates" and sid:
+        renamed = duplicates.differing_ids(exact, project.table[sid])
+        if renamed:
+            message += (
+                f" In {len(renamed)} of these groups the sample IDs differ: they may be "
+                "the same sample recorded twice under different IDs (possible repeated "
+                "samples)."
             )
-            for s in scores
-        ]
-        section.label_effect = next((e for e in effects if e.role == "target"), None)
-        section.batch_effects = [e for e in effects if e.role != "target"]
-        label_share = section.label_effect.pc_variance_share if section.label_effect else 0.0
-        for e in section.batch_effects:
-            if e.role == "subject":
-                continue  # samples of one subject are expected to look alike
-            if e.verdict != "weak":
-                stronger = e.pc_variance_share > label_share and target is not None
-                findings.append(
-                    Finding(
-                        code="batch-stronger-than-label" if stronger else "batch-effect",
-                        severity="warning",
-                        step=STEP,
-                        message=(
-                            f"'{e.column}' explains {e.pc_variance_share:.0%} of the main "
-                            "variation "
-                            f"in the data ({e.verdict} batch effect)"
-                            + (
-                                f", more than the label does ({label_share:.0%})."
-                                if stronger
-                                else "."
-                            )
-                        ),
-                        fix="colour the embedding by this column; consider holding out whole "
-                        f"{e.column} groups when splitting, and check whether the label is "
-                        "balanced "
-                        "across them.",
-                        columns=[e.column],
-                        detail={"score": e.pc_variance_share, "label_score": label_share},
-                    )
-                )
+    return Finding(
+        code=kind,
+        severity="warning",
+        step=STEP,
+        message=message,
+        fix="if they are the same sample measured or exported twice, keep one; the "
+        "split "
+        "will keep duplicates in the same set so they cannot leak into the test.",
+        detail={"groups": groups[:50]},
+    )
 
+
+def _map_findings(
+    project: Project,
+    df: pd.DataFrame,
+    target: str | None,
+    feats,
+    options: ExploreOptions,
+    section: ExploreSection,
+    job: Job,
+) -> tuple[embedding.Embedding, list[Finding]]:
+    """The embedding of the labelled samples, the outliers on it and the batch effects."""
+    job.progress(0.25, "Embedding the samples")
+    x = impute_scale(feats.values)
+    emb = embedding.embed(x, options.embedding, options.seed, job.sub(0.25, 0.6))
+    section.explained_variance = [round(v, 4) for v in emb.explained]
+    job.progress(0.6, "Outliers")
+    section.outliers = _row_ids(df, outlier_positions(emb.components))[:200]
+    findings: list[Finding] = []
+    if section.outliers:
+        findings.append(
+            Finding(
+                code="outlier-samples",
+                severity="warning",
+                step=STEP,
+                message=f"{len(section.outliers)} sample(s) lie far from the rest on the main "
+                f"axes of variation ({describe_rows(project, section.outliers, 5)}).",
+                fix="look them up: a failed array, a mislabelled sample or a different tissue "
+                "is "
+                "better found now than explained later.",
+                detail={"rows": section.outliers},
+            )
+        )
+
+    job.progress(0.65, "Batch effects")
+    roles = project.study.metadata.roles
+    findings += _batch_findings(df, emb, roles, target, options.seed, section)
+    return emb, findings
+
+
+def _batch_findings(
+    df: pd.DataFrame, emb, roles: dict, target: str | None, seed: int, section: ExploreSection
+) -> list[Finding]:
+    """How much of the main variation each metadata column (and the label) explains; a
+    metadata column with more than a weak effect is a finding."""
+    meta = {c: r for c, r in roles.items() if r in META_ROLES and c in df.columns}
     if target:
-        job.progress(0.68, "Is any single feature the label in another form?")
-        screen = _feature_screen(project, df, target, roles, feats, options.seed, job)
-        section.feature_screen = [FeatureScreen(**asdict(r)) for r in screen.results]
-        findings += _screen_findings(screen, target)
-        job.progress(0.75, "Can metadata alone predict the label?")
-        section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job)
-        for sc in section.shortcuts:
-            if not sc.above_chance:
-                continue
-            what = (
-                "the metadata columns " + ", ".join(f"'{c}'" for c in sc.columns)
-                if sc.source == "metadata"
-                else "the pattern of missing values"
-            )
+        meta_with_label = {**meta, target: "target"}
+    else:
+        meta_with_label = meta
+    scores = batch_effects.score_columns(df, emb.components, meta_with_label, seed)
+    effects = [
+        BatchEffect(
+            column=s.column,
+            role=s.role,
+            n_groups=s.n_groups,
+            pc_variance_share=round(s.pc_variance_share, 4),
+            silhouette=None if s.silhouette is None else round(s.silhouette, 4),
+            verdict=s.verdict,
+        )
+        for s in scores
+    ]
+    section.label_effect = next((e for e in effects if e.role == "target"), None)
+    section.batch_effects = [e for e in effects if e.role != "target"]
+    label_share = section.label_effect.pc_variance_share if section.label_effect else 0.0
+    findings: list[Finding] = []
+    for e in section.batch_effects:
+        if e.role == "subject":
+            continue  # samples of one subject are expected to look alike
+        if e.verdict != "weak":
+            stronger = e.pc_variance_share > label_share and target is not None
             findings.append(
                 Finding(
-                    code="metadata-predicts-label"
-                    if sc.source == "metadata"
-                    else "missingness-predicts-label",
+                    code="batch-stronger-than-label" if stronger else "batch-effect",
                     severity="warning",
                     step=STEP,
                     message=(
-                        f"The label can be predicted from {what} alone ({_metric(sc.metric)} "
-                        f"{sc.score:.2f}; chance is {sc.chance:.2f}). A model could learn this "
-                        "shortcut instead of the biology."
+                        f"'{e.column}' explains {e.pc_variance_share:.0%} of the main "
+                        "variation "
+                        f"in the data ({e.verdict} batch effect)"
+                        + (f", more than the label does ({label_share:.0%})." if stronger else ".")
                     ),
-                    fix="keep these columns out of the features, compare every model with this "
-                    "metadata-only score, and test on held-out batches or sites.",
-                    columns=sc.columns,
-                    detail={"score": sc.score, "chance": sc.chance, "metric": sc.metric},
+                    fix="colour the embedding by this column; consider holding out whole "
+                    f"{e.column} groups when splitting, and check whether the label is "
+                    "balanced "
+                    "across them.",
+                    columns=[e.column],
+                    detail={"score": e.pc_variance_share, "label_score": label_share},
                 )
             )
-    job.progress(1.0, "Exploration done")
-    return section, findings, emb
+    return findings
+
+
+def _label_findings(
+    project: Project,
+    df: pd.DataFrame,
+    target: str,
+    feats,
+    options: ExploreOptions,
+    section: ExploreSection,
+    job: Job,
+) -> list[Finding]:
+    """Shortcuts to the label: a single feature that gives it away, and metadata or the
+    pattern of missing values that predict it."""
+    roles = project.study.metadata.roles
+    job.progress(0.68, "Is any single feature the label in another form?")
+    screen = _feature_screen(project, df, target, roles, feats, options.seed, job)
+    section.feature_screen = [FeatureScreen(**asdict(r)) for r in screen.results]
+    findings = _screen_findings(screen, target)
+    job.progress(0.75, "Can metadata alone predict the label?")
+    section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job)
+    return findings + [_shortcut_finding(sc) for sc in section.shortcuts if sc.above_chance]
+
+
+def _shortcut_finding(sc: ShortcutCheck) -> Finding:
+    what = (
+        "the metadata columns " + ", ".join(f"'{c}'" for c in sc.columns)
+        if sc.source == "metadata"
+        else "the pattern of missing values"
+    )
+    return Finding(
+        code="metadata-predicts-label" if sc.source == "metadata" else "missingness-predicts-label",
+        severity="warning",
+        step=STEP,
+        message=(
+            f"The label can be predicted from {what} alone ({_metric(sc.metric)} "
+            f"{sc.score:.2f}; chance is {sc.chance:.2f}). A model could learn this "
+            "shortcut instead of the biology."
+        ),
+        fix="keep these columns out of the features, compare every model with this "
+        "metadata-only score, and test on held-out batches or sites.",
+        columns=sc.columns,
+        detail={"score": sc.score, "chance": sc.chance, "metric": sc.metric},
+    )
 
 
 def outlier_positions(components: np.ndarray, k: int = 5) -> np.ndarray:
@@ -438,66 +503,11 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
             "evidence": {r.column: r.evidence for r in hits[:50]},
         }
         more = f" (and {len(hits) - 5} more)" if len(hits) > 5 else ""
-        first = hits[0]
         if code == "single-feature-shortcut":
-            if len(hits) == 1:
-                lead = f"The feature '{first.column}' alone gives the label '{target}' away: "
-                lead += f"{first.evidence}."
-            else:
-                lead = (
-                    f"{len(hits)} features each give the label '{target}' away on their own: "
-                    + "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
-                    + "".join(f"; '{r.column}'" for r in hits[3:5])
-                    + f"{more}."
-                )
-            message = (
-                lead + " A column this close to the label is usually the outcome in another "
-                "form, or recorded because of it, and a model would read the answer from it "
-                "instead of learning the biology. Only a known marker of the label's own "
-                "biology (a sex-chromosome gene when the label is sex) is this good for real."
-            )
-            fix = (
-                "give it the role 'ignore' on the metadata page, or check how and when it was "
-                "measured: a value set by the outcome (a test's result, a visit that happens "
-                "only after the event) is no predictor."
-            )
+            message, fix = _shortcut_words(hits, target, more)
         elif code == "possible-confounder":
-            hinted = [r for r in hits if r.detail.get("looks_like")]
-            if len(hits) == 1:
-                lead = (
-                    f"The categorical feature '{first.column}' is strongly associated with the "
-                    f"label '{target}': {first.evidence}."
-                )
-            else:
-                lead = (
-                    f"{len(hits)} categorical features are strongly associated with the label "
-                    f"'{target}': "
-                    + "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
-                    + "".join(f"; '{r.column}'" for r in hits[3:5])
-                    + f"{more}."
-                )
-            if hinted:
-                why = "; ".join(
-                    (r.detail["looks_like"] if len(hits) == 1 else f"'{r.column}': ")
-                    + ("" if len(hits) == 1 else r.detail["looks_like"])
-                    for r in hinted[:3]
-                )
-                reading = (
-                    f"It looks like where, when or how the samples were collected ({why}), "
-                    "not biology: a model could learn the place, the batch or the time instead."
-                )
-            else:
-                reading = (
-                    "It may say where, when or how the samples were collected (a place, a "
-                    "batch, a time) rather than anything biological; a model could learn that "
-                    "instead."
-                )
-            message = f"{lead} {reading}"
-            fix = (
-                "if it records where, when or how samples were collected, give it the batch "
-                "role on the metadata page: it is then checked, and whole groups can be held "
-                "out when splitting; otherwise keep it out of the features or keep it knowingly."
-            )
+            message, fix = _confounder_words(hits, target, more)
+            first = hits[0]
             measure = first.metric
             detail.update(
                 {
@@ -507,17 +517,7 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
                 }
             )
         else:
-            listed = "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:5]) + more
-            message = (
-                f"A feature looks like a follow-up, survival or time-to-event duration and goes "
-                f"with the outcome ({listed}). A follow-up time is shaped by the outcome (an "
-                "event ends the follow-up early), so it tells the model the answer after the "
-                "fact; it must not be an input."
-            )
-            fix = (
-                "give it the role 'ignore' on the metadata page; if the question is how long "
-                "until an event, that is a survival analysis, not a classification."
-            )
+            message, fix = _follow_up_words(hits, more)
         findings.append(
             Finding(
                 code=code,
@@ -530,6 +530,92 @@ def _screen_findings(screen: shortcut_screen.Screen, target: str) -> list[Findin
             )
         )
     return findings
+
+
+def _listed(hits: list, more: str) -> str:
+    """The first three hits with their evidence, the next two by name, then how many more."""
+    return (
+        "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:3])
+        + "".join(f"; '{r.column}'" for r in hits[3:5])
+        + f"{more}."
+    )
+
+
+def _shortcut_words(hits: list, target: str, more: str) -> tuple[str, str]:
+    """Message and fix for features that each give the label away."""
+    first = hits[0]
+    if len(hits) == 1:
+        lead = f"The feature '{first.column}' alone gives the label '{target}' away: "
+        lead += f"{first.evidence}."
+    else:
+        lead = f"{len(hits)} features each give the label '{target}' away on their own: "
+        lead += _listed(hits, more)
+    message = (
+        lead + " A column this close to the label is usually the outcome in another "
+        "form, or recorded because of it, and a model would read the answer from it "
+        "instead of learning the biology. Only a known marker of the label's own "
+        "biology (a sex-chromosome gene when the label is sex) is this good for real."
+    )
+    fix = (
+        "give it the role 'ignore' on the metadata page, or check how and when it was "
+        "measured: a value set by the outcome (a test's result, a visit that happens "
+        "only after the event) is no predictor."
+    )
+    return message, fix
+
+
+def _confounder_words(hits: list, target: str, more: str) -> tuple[str, str]:
+    """Message and fix for categorical features strongly associated with the label."""
+    first = hits[0]
+    hinted = [r for r in hits if r.detail.get("looks_like")]
+    if len(hits) == 1:
+        lead = (
+            f"The categorical feature '{first.column}' is strongly associated with the "
+            f"label '{target}': {first.evidence}."
+        )
+    else:
+        lead = (
+            f"{len(hits)} categorical features are strongly associated with the label "
+            f"'{target}': " + _listed(hits, more)
+        )
+    if hinted:
+        why = "; ".join(
+            (r.detail["looks_like"] if len(hits) == 1 else f"'{r.column}': ")
+            + ("" if len(hits) == 1 else r.detail["looks_like"])
+            for r in hinted[:3]
+        )
+        reading = (
+            f"It looks like where, when or how the samples were collected ({why}), "
+            "not biology: a model could learn the place, the batch or the time instead."
+        )
+    else:
+        reading = (
+            "It may say where, when or how the samples were collected (a place, a "
+            "batch, a time) rather than anything biological; a model could learn that "
+            "instead."
+        )
+    fix = (
+        "if it records where, when or how samples were collected, give it the batch "
+        "role on the metadata page: it is then checked, and whole groups can be held "
+        "out when splitting; otherwise keep it out of the features or keep it knowingly."
+    )
+    return f"{lead} {reading}", fix
+
+
+def _follow_up_words(hits: list, more: str) -> tuple[str, str]:
+    """Message and fix for a follow-up or time-to-event duration among the features."""
+    listed = "; ".join(f"'{r.column}': {r.evidence}" for r in hits[:5]) + more
+    message = (
+        f"A feature looks like a follow-up, survival or time-to-event duration and goes "
+        f"with the outcome ({listed}). A follow-up time is shaped by the outcome (an "
+        "event ends the follow-up early), so it tells the model the answer after the "
+        "fact; it must not be an input."
+    )
+    fix = (
+        "give it the role 'ignore' on the metadata page; if the question is how long "
+        "until an event, that is a survival analysis, not a classification."
+    )
+    return message, fix
 
 
 def run(

@@ -328,77 +328,95 @@ def apply(
 
 
 def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> list[Finding]:
+    """Every check of the step, in the order the page lists them; ``section`` gets the number of
+    subjects and the batch-label associations."""
     import pandas as pd
 
     q = project.study.question
-    roles = section.roles
     target = q.target if q.target in df.columns else None
-    findings: list[Finding] = []
     by_role: dict[str, list[str]] = {}
-    for col, role in roles.items():
+    for col, role in section.roles.items():
         by_role.setdefault(role, []).append(col)
-    n = len(df)
     labelled = df[target].notna() if target else pd.Series(True, index=df.index)
+    findings = _subject_findings(df, section, by_role, labelled)
+    findings += _batch_label_findings(df, section, by_role, labelled, target, q.task)
+    findings += _missing_metadata_findings(df, section, by_role)
+    findings += _profile_findings(df, section)
+    # An ID that gives the label away, or a feature that is the label in disguise.
+    if target and q.task in ("binary", "multiclass"):
+        findings += _id_encodes_label(df.loc[labelled], by_role, target)
+        findings += _feature_reveals_label(df.loc[labelled], by_role, target)
+    findings += _design_findings(section, by_role)
+    return findings
 
-    # Repeated subjects: rows are not independent people.
+
+def _subject_findings(
+    df: pd.DataFrame, section: MetadataSection, by_role: dict[str, list[str]], labelled
+) -> list[Finding]:
+    """Repeated subjects: rows are not independent people (or IDs that suggest so)."""
     subjects = by_role.get("subject", [])
-    if subjects:
-        col = subjects[0]
-        n_subj = int(df.loc[labelled, col].nunique())
-        section.n_subjects = n_subj
-        n_lab = int(labelled.sum())
-        if n_subj < n_lab:
-            sizes = df.loc[labelled, col].value_counts()
-            findings.append(
-                Finding(
-                    code="repeated-subjects",
-                    severity="warning",
-                    step=STEP,
-                    message=(
-                        f"{n_lab} rows come from only {n_subj} distinct subjects in '{col}' "
-                        f"(up to {int(sizes.max())} rows each). Rows from one subject are alike, "
-                        f"so the effective sample size is closer to {n_subj} than to {n_lab}."
-                    ),
-                    fix="keep the subject role: the split will then keep each subject's rows "
-                    "together, so the test set holds only new subjects.",
-                    columns=[col],
-                    detail={"rows": n_lab, "subjects": n_subj, "effective_n": n_subj},
-                )
+    if not subjects:
+        derived_guess = suggest_subject(df, section.roles)
+        if derived_guess is None:
+            return []
+        return [
+            Finding(
+                code="possible-repeated-subjects",
+                severity="warning",
+                step=STEP,
+                message=(
+                    f"The IDs in '{derived_guess.source}' look like a subject name plus a "
+                    "number, so several rows may come from the same subject."
+                ),
+                fix="derive a subject column from it (Derive subject…) if rows share a "
+                "person, animal or donor.",
+                columns=[derived_guess.source],
             )
-    else:
-        derived_guess = suggest_subject(df, roles)
-        if derived_guess is not None:
-            findings.append(
-                Finding(
-                    code="possible-repeated-subjects",
-                    severity="warning",
-                    step=STEP,
-                    message=(
-                        f"The IDs in '{derived_guess.source}' look like a subject name plus a "
-                        "number, so several rows may come from the same subject."
-                    ),
-                    fix="derive a subject column from it (Derive subject…) if rows share a "
-                    "person, animal or donor.",
-                    columns=[derived_guess.source],
-                )
-            )
+        ]
+    col = subjects[0]
+    n_subj = int(df.loc[labelled, col].nunique())
+    section.n_subjects = n_subj
+    n_lab = int(labelled.sum())
+    if n_subj >= n_lab:
+        return []
+    sizes = df.loc[labelled, col].value_counts()
+    return [
+        Finding(
+            code="repeated-subjects",
+            severity="warning",
+            step=STEP,
+            message=(
+                f"{n_lab} rows come from only {n_subj} distinct subjects in '{col}' "
+                f"(up to {int(sizes.max())} rows each). Rows from one subject are alike, "
+                f"so the effective sample size is closer to {n_subj} than to {n_lab}."
+            ),
+            fix="keep the subject role: the split will then keep each subject's rows "
+            "together, so the test set holds only new subjects.",
+            columns=[col],
+            detail={"rows": n_lab, "subjects": n_subj, "effective_n": n_subj},
+        )
+    ]
 
-    # Batch columns and the label.
+
+def _batch_label_findings(
+    df: pd.DataFrame,
+    section: MetadataSection,
+    by_role: dict[str, list[str]],
+    labelled,
+    target: str | None,
+    task: str | None,
+) -> list[Finding]:
+    """Batch and time-point columns and the label: every association is recorded in
+    ``section`` (strongest first), and a strong one is a finding."""
+    findings: list[Finding] = []
     associations: list[Association] = []
-    numeric_label = q.task == "regression"
+    numeric_label = task == "regression"
     if target:
         for col in by_role.get("batch", []) + by_role.get("time_point", []):
             s = df.loc[labelled, col]
             if s.nunique() < 2:
                 continue
-            score = association(s, df.loc[labelled, target], numeric_label)
-            month = _as_month(s)
-            if month is not None and month.nunique() >= 2:
-                # Runs are often spread over days of the same month: test months too.
-                by_month = association(month, df.loc[labelled, target], numeric_label)
-                if by_month.score > score.score:
-                    score = by_month
-                    score.measure += "_by_month"
+            score = _batch_association(s, df.loc[labelled, target], numeric_label)
             associations.append(
                 Association(
                     column=col,
@@ -409,35 +427,54 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
                 )
             )
             if score.score >= ASSOCIATION_WARN and (score.p_value is None or score.p_value < 0.05):
-                word = (
-                    "Cramér's V" if score.measure.startswith("cramers_v") else "correlation ratio η"
-                )
-                if score.measure.endswith("_by_month"):
-                    word += " by month"
-                findings.append(
-                    Finding(
-                        code="batch-label-association",
-                        severity="warning",
-                        step=STEP,
-                        message=(
-                            f"The label '{target}' is associated with the {roles[col]} column "
-                            f"'{col}' ({word} = {score.score:.2f}"
-                            + (f", p = {score.p_value:.2g}" if score.p_value is not None else "")
-                            + "). A model could learn the batch instead of the biology."
-                        ),
-                        fix="check how samples were assigned to batches; later steps can hold out "
-                        "whole batches to test whether the model generalises beyond them.",
-                        columns=[col],
-                        detail={
-                            "score": score.score,
-                            "measure": score.measure,
-                            "p_value": score.p_value,
-                        },
-                    )
-                )
+                findings.append(_association_finding(col, section.roles[col], target, score))
     section.associations = sorted(associations, key=lambda a: -a.score)
+    return findings
 
-    # Missing metadata.
+
+def _batch_association(s: pd.Series, label: pd.Series, numeric_label: bool):
+    """Cramér's V (or η for a numeric label) of a batch column with the label; for dates, by
+    month too when that is stronger (runs are often spread over days of the same month)."""
+    score = association(s, label, numeric_label)
+    month = _as_month(s)
+    if month is not None and month.nunique() >= 2:
+        by_month = association(month, label, numeric_label)
+        if by_month.score > score.score:
+            score = by_month
+            score.measure += "_by_month"
+    return score
+
+
+def _association_finding(col: str, role: str, target: str, score) -> Finding:
+    word = "Cramér's V" if score.measure.startswith("cramers_v") else "correlation ratio η"
+    if score.measure.endswith("_by_month"):
+        word += " by month"
+    return Finding(
+        code="batch-label-association",
+        severity="warning",
+        step=STEP,
+        message=(
+            f"The label '{target}' is associated with the {role} column "
+            f"'{col}' ({word} = {score.score:.2f}"
+            + (f", p = {score.p_value:.2g}" if score.p_value is not None else "")
+            + "). A model could learn the batch instead of the biology."
+        ),
+        fix="check how samples were assigned to batches; later steps can hold out "
+        "whole batches to test whether the model generalises beyond them.",
+        columns=[col],
+        detail={
+            "score": score.score,
+            "measure": score.measure,
+            "p_value": score.p_value,
+        },
+    )
+
+
+def _missing_metadata_findings(
+    df: pd.DataFrame, section: MetadataSection, by_role: dict[str, list[str]]
+) -> list[Finding]:
+    """No batch or subject column at all, or metadata columns with empty cells."""
+    findings: list[Finding] = []
     if not by_role.get("batch") and not by_role.get("subject"):
         candidates = section.role_candidates
         if candidates:
@@ -467,6 +504,7 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
                     "page and give it the batch or subject role here.",
                 )
             )
+    n = len(df)
     for role in METADATA_ROLES:
         for col in by_role.get(role, []):
             n_miss = int(df[col].isna().sum())
@@ -483,14 +521,12 @@ def run_checks(df: pd.DataFrame, section: MetadataSection, project: Project) -> 
                         columns=[col],
                     )
                 )
+    return findings
 
-    findings += _profile_findings(df, section)
 
-    # An ID that gives the label away, or a feature that is the label in disguise.
-    if target and q.task in ("binary", "multiclass"):
-        findings += _id_encodes_label(df.loc[labelled], by_role, target)
-        findings += _feature_reveals_label(df.loc[labelled], by_role, target)
-
+def _design_findings(section: MetadataSection, by_role: dict[str, list[str]]) -> list[Finding]:
+    """The study design not stated, and no feature to learn from."""
+    findings: list[Finding] = []
     if section.design == "unknown":
         findings.append(
             Finding(
