@@ -290,6 +290,23 @@ def _label(kind: str) -> str:
     return identifiers.KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
+class _Reasons:
+    """The verdict being built: its level (an index into ``_LEVELS``) and its reasons, in order."""
+
+    def __init__(self) -> None:
+        self.level = 0
+        self.texts: list[str] = []
+
+    def add(self, level: int, text: str) -> None:
+        """A reason that raises the verdict to at least ``level``."""
+        self.level = max(self.level, level)
+        self.texts.append(text)
+
+    def note(self, text: str) -> None:
+        """A reason that explains without changing the verdict."""
+        self.texts.append(text)
+
+
 def decide(
     section: PrivacySection, final_name: str, final_memorises: bool
 ) -> tuple[str, list[str]]:
@@ -311,24 +328,39 @@ def decide(
     - otherwise shareable. For data declared not sensitive, memorising and membership risk are
       reported but do not block.
     """
-    level = 0
-    reasons: list[str] = []
-
-    def add(lvl: int, text: str) -> None:
-        nonlocal level
-        level = max(level, lvl)
-        reasons.append(text)
-
+    out = _Reasons()
     open_q = open_questions(section)
     treated_sensitive = section.sensitive or bool(open_q)
-    yes = [SHORT[k] for k, v in section.answers.model_dump().items() if v is True]
     people = person_rules_apply(section)
     counted = counted_identifiers(section)
+    _identifier_reasons(out, counted)
+    _answer_reasons(out, section, open_q)
+    _contradiction_reasons(out, section, counted, people)
+    if not people:
+        out.note(_not_people_reason(section))
+    if final_memorises:
+        _memorising_reason(out, final_name, treated_sensitive)
+    if section.audit is not None:
+        _membership_reason(out, section.audit, treated_sensitive)
+    if out.level == 0:
+        clean = (
+            ["no identifier is used as a feature"]
+            if people
+            else ["no column that names or contacts a person is used as a feature"]
+        )
+        if not final_memorises:
+            clean.append("the final model does not store training rows")
+        out.texts.insert(0, "Shareable: " + "; ".join(clean) + ".")
+    return _LEVELS[out.level], out.texts
+
+
+def _identifier_reasons(out: _Reasons, counted: list[IdentifierHit]) -> None:
+    """Identifiers used as features: by their values (do not share) or by name only (check)."""
     strong = [h for h in counted if h.used_as_feature and not _name_only(h)]
     weak = [h for h in counted if h.used_as_feature and _name_only(h)]
     if strong:
         cols = ", ".join(f"'{h.column}' ({_label(h.kind)})" for h in strong)
-        add(
+        out.add(
             2,
             f"Identifier column(s) used as features: {cols}. The model is built on information "
             "that points at people, and a model that stores rows would store it too. Remove "
@@ -337,14 +369,18 @@ def decide(
         )
     if weak:
         cols = ", ".join(f"'{h.column}' ({_label(h.kind)})" for h in weak)
-        add(
+        out.add(
             1,
             f"Feature(s) whose name suggests an identifier: {cols}. Check them; if they point "
             "at people, remove them from the features and build the model again.",
         )
+
+
+def _answer_reasons(out: _Reasons, section: PrivacySection, open_q: list[str]) -> None:
+    """Questions still open (treated as sensitive until answered), or the data sensitive."""
     if open_q:
         asked = ", ".join(SHORT[k] for k in open_q)
-        add(
+        out.add(
             1,
             f"Sensitivity questions not answered yet ({asked}): until they are, the data are "
             "treated as sensitive"
@@ -352,14 +388,22 @@ def decide(
             + ".",
         )
     elif section.sensitive:
-        reasons.append(
+        yes = [SHORT[k] for k, v in section.answers.model_dump().items() if v is True]
+        out.note(
             f"The data are sensitive ({', '.join(yes)}): the model may only leave the lab if it "
             "gives nothing away about the people in it."
         )
+
+
+def _contradiction_reasons(
+    out: _Reasons, section: PrivacySection, counted: list[IdentifierHit], people: bool
+) -> None:
+    """Columns that point at people while the answers say the data are not from people, or that
+    no person can be identified: check the answers."""
     personal = [h for h in counted if h.kind in _PERSONAL and not _name_only(h)]
     if not people and personal:
         cols = ", ".join(f"'{h.column}' ({_label(h.kind)})" for h in personal)
-        add(
+        out.add(
             1,
             f"The answers say the data do not come from people, but {cols} point at people "
             "(whoever collected or owns the samples, perhaps): check the answers and the "
@@ -367,74 +411,72 @@ def decide(
         )
     elif section.answers.identifiable is False and personal:
         cols = ", ".join(f"'{h.column}'" for h in personal)
-        add(
+        out.add(
             1,
             f"The answers say no person can be identified, but {cols} look like they identify "
             "people: check the answers and the columns.",
         )
-    if not people:
-        aside = set_aside_identifiers(section)
-        small = [q for q in section.quasi_identifiers
-                 if q.smallest_group < identifiers.K_ANONYMITY]  # fmt: skip
-        would = [f"'{h.column}' ({_label(h.kind)})" for h in aside]
-        if small:
-            would.append(f"{len(small)} small combination(s) of columns (k-anonymity)")
-        reasons.append(
-            NOT_PEOPLE
-            + (f": {'; '.join(would)} would count only for data from people." if would else ".")
-            + " If any row does come from a person, answer the questions again."
+
+
+def _not_people_reason(section: PrivacySection) -> str:
+    """The rules about people set aside, naming what would count for data from people."""
+    aside = set_aside_identifiers(section)
+    small = [q for q in section.quasi_identifiers
+             if q.smallest_group < identifiers.K_ANONYMITY]  # fmt: skip
+    would = [f"'{h.column}' ({_label(h.kind)})" for h in aside]
+    if small:
+        would.append(f"{len(small)} small combination(s) of columns (k-anonymity)")
+    return (
+        NOT_PEOPLE
+        + (f": {'; '.join(would)} would count only for data from people." if would else ".")
+        + " If any row does come from a person, answer the questions again."
+    )
+
+
+def _memorising_reason(out: _Reasons, final_name: str, treated_sensitive: bool) -> None:
+    """A final model that stores training rows: do not share it if the data are sensitive."""
+    if treated_sensitive:
+        out.add(
+            2,
+            f"The final model, {final_name}, keeps training rows inside itself (a nearest-"
+            "neighbour model stores every row, an SVM its support vectors): sharing the "
+            "model shares those people's data. Freeze a model that does not store rows "
+            "(e.g. logistic regression or a random forest), or share only predictions.",
         )
-    if final_memorises:
-        if treated_sensitive:
-            add(
-                2,
-                f"The final model, {final_name}, keeps training rows inside itself (a nearest-"
-                "neighbour model stores every row, an SVM its support vectors): sharing the "
-                "model shares those people's data. Freeze a model that does not store rows "
-                "(e.g. logistic regression or a random forest), or share only predictions.",
-            )
-        else:
-            reasons.append(
-                f"The final model, {final_name}, stores training rows inside itself; the data "
-                "were declared not sensitive, so this is not a privacy concern."
-            )
-    audit = section.audit
-    if audit is not None:
-        figures = (
-            f"attack AUC {audit.attack_auc:.2f}; {100 * audit.tpr_at_1pct_fpr:.1f} % of the "
-            "training people picked out at 1 % false accusations"
+    else:
+        out.note(
+            f"The final model, {final_name}, stores training rows inside itself; the data "
+            "were declared not sensitive, so this is not a privacy concern."
         )
-        if not treated_sensitive:
-            reasons.append(
-                f"Membership risk {audit.risk} ({figures}); the data were declared not "
-                "sensitive, so knowing who was in the training data reveals nothing private."
-            )
-        elif audit.risk == "high":
-            add(
-                2,
-                f"High membership-inference risk ({figures}): someone holding a person's record "
-                "could often tell that this person was in the training data. Use a more "
-                "regularised or simpler model, more data, or share only predictions.",
-            )
-        elif audit.risk == "moderate":
-            add(
-                1,
-                f"Moderate membership-inference risk ({figures}): the model behaves measurably "
-                "differently on its training people. Prefer a more regularised or simpler "
-                "model before sharing it.",
-            )
-        else:
-            reasons.append(f"Membership risk low ({figures}).")
-    if level == 0:
-        clean = (
-            ["no identifier is used as a feature"]
-            if people
-            else ["no column that names or contacts a person is used as a feature"]
+
+
+def _membership_reason(out: _Reasons, audit: MembershipAudit, treated_sensitive: bool) -> None:
+    """The membership-inference risk; it counts only for sensitive data."""
+    figures = (
+        f"attack AUC {audit.attack_auc:.2f}; {100 * audit.tpr_at_1pct_fpr:.1f} % of the "
+        "training people picked out at 1 % false accusations"
+    )
+    if not treated_sensitive:
+        out.note(
+            f"Membership risk {audit.risk} ({figures}); the data were declared not "
+            "sensitive, so knowing who was in the training data reveals nothing private."
         )
-        if not final_memorises:
-            clean.append("the final model does not store training rows")
-        reasons.insert(0, "Shareable: " + "; ".join(clean) + ".")
-    return _LEVELS[level], reasons
+    elif audit.risk == "high":
+        out.add(
+            2,
+            f"High membership-inference risk ({figures}): someone holding a person's record "
+            "could often tell that this person was in the training data. Use a more "
+            "regularised or simpler model, more data, or share only predictions.",
+        )
+    elif audit.risk == "moderate":
+        out.add(
+            1,
+            f"Moderate membership-inference risk ({figures}): the model behaves measurably "
+            "differently on its training people. Prefer a more regularised or simpler "
+            "model before sharing it.",
+        )
+    else:
+        out.note(f"Membership risk low ({figures}).")
 
 
 def _decide_and_record(project: Project, section: PrivacySection) -> None:
@@ -450,11 +492,41 @@ def _decide_and_record(project: Project, section: PrivacySection) -> None:
 def _findings(
     section: PrivacySection, final: FinalModel, names: dict[str, str] | None = None
 ) -> list[Finding]:
+    """The step's findings, from what the section holds: identifiers, small groups, models that
+    store rows, the membership risk, open questions, and the verdict last."""
     names = names or {}
-    out: list[Finding] = []
-    counted = counted_identifiers(section)  # by the answers, the rules about people may not apply
+    out = _identifier_findings(counted_identifiers(section))
+    small = [q for q in counted_quasi(section) if q.smallest_group < identifiers.K_ANONYMITY]
+    if small:
+        out.append(_quasi_finding(small))
+    if section.memorising:
+        out.append(_memorising_finding(section, final, names))
+    if section.audit is not None:
+        out.append(_membership_finding(section.audit, final))
+    open_q = open_questions(section)
+    if open_q:
+        out.append(
+            Finding(
+                code="sensitivity-not-answered",
+                severity="warning",
+                step=STEP,
+                message="Not every sensitivity question is answered ("
+                + ", ".join(SHORT[k] for k in open_q)
+                + "); until they are, the data are treated as sensitive.",
+                fix="answer the questions on the privacy page.",
+                detail={"open": open_q},
+            )
+        )
+    out.append(_verdict_finding(section, final))
+    return out
+
+
+def _identifier_findings(counted: list[IdentifierHit]) -> list[Finding]:
+    """Identifier columns used as features, and those that are only in the table (by the
+    answers, the rules about people may not apply: ``counted`` holds the hits that count)."""
     used = [h for h in counted if h.used_as_feature]
     other = [h for h in counted if not h.used_as_feature]
+    out: list[Finding] = []
     if used:
         out.append(
             Finding(
@@ -486,106 +558,93 @@ def _findings(
                 detail={"kinds": {h.column: h.kind for h in other}},
             )
         )
-    small = [q for q in counted_quasi(section) if q.smallest_group < identifiers.K_ANONYMITY]
-    if small:
-        worst = small[0]
-        out.append(
-            Finding(
-                code="quasi-identifier-small-groups",
-                severity="warning",
-                step=STEP,
-                message=f"{len(small)} combination(s) of columns such as age, sex, place or "
-                f"dates single out small groups; the smallest is {worst.smallest_group} row(s) "
-                f"({' × '.join(worst.columns)}). Anyone who knows these facts about a person "
-                "could find their row.",
-                fix=worst.suggestion or "coarsen these columns before sharing the data.",
-                columns=sorted({c for q in small for c in q.columns}),
-                detail={
-                    "combinations": [
-                        {"columns": q.columns, "k": q.smallest_group} for q in small[:20]
-                    ]
-                },
-            )
-        )
-    if section.memorising:
-        final_stores = final.key in section.memorising
-        out.append(
-            Finding(
-                code="memorising-model",
-                severity="warning" if final_stores else "info",
-                step=STEP,
-                message=(
-                    f"The final model, {final.name}, stores training rows inside itself: "
-                    "sharing it shares the rows."
-                    if final_stores
-                    else "Some compared models store training rows inside themselves ("
-                    + ", ".join(names.get(k, k) for k in section.memorising)
-                    + "); the final model does not."
-                ),
-                fix="freeze a model that does not store rows before sharing it."
-                if final_stores
-                else "",
-                detail={"models": list(section.memorising)},
-            )
-        )
-    a = section.audit
-    if a is not None:
-        out.append(
-            Finding(
-                code="membership-risk",
-                severity="warning" if a.risk != "low" else "info",
-                step=STEP,
-                message=f"Membership-inference audit of {final.name}: attack AUC "
-                f"{a.attack_auc:.3f}, true-positive rate at 1 % false positives "
-                f"{a.tpr_at_1pct_fpr:.3f} ({a.n_members} training rows against "
-                f"{a.n_nonmembers} tuning rows): {a.risk} risk.",
-                fix="a more regularised or simpler model, more data, or sharing only "
-                "predictions lowers the risk."
-                if a.risk != "low"
-                else "",
-                detail={
-                    "attack_auc": a.attack_auc,
-                    "tpr_at_1pct_fpr": a.tpr_at_1pct_fpr,
-                    "risk": a.risk,
-                    "n_members": a.n_members,
-                    "n_nonmembers": a.n_nonmembers,
-                },
-            )
-        )
-    open_q = open_questions(section)
-    if open_q:
-        out.append(
-            Finding(
-                code="sensitivity-not-answered",
-                severity="warning",
-                step=STEP,
-                message="Not every sensitivity question is answered ("
-                + ", ".join(SHORT[k] for k in open_q)
-                + "); until they are, the data are treated as sensitive.",
-                fix="answer the questions on the privacy page.",
-                detail={"open": open_q},
-            )
-        )
-    verdict = section.verdict or "do_not_share"
-    out.append(
-        Finding(
-            code="privacy-verdict",
-            severity="warning" if verdict != "shareable" else "info",
-            step=STEP,
-            message=f"Privacy verdict for {final.name}: {VERDICT_WORDS[verdict]}. "
-            + ("" if person_rules_apply(section) else NOT_PEOPLE + ". ")
-            + (
-                "Exporting the model is allowed."
-                if verdict == "shareable"
-                else "Exporting the model is refused unless an override with a typed "
-                "justification is recorded (it goes into the audit log and the report). "
-                "Predictions and the report are not affected."
-            ),
-            fix="" if verdict == "shareable" else "see the reasons on the privacy page.",
-            detail={"verdict": verdict, "reasons": list(section.reasons)},
-        )
-    )
     return out
+
+
+def _quasi_finding(small: list[QuasiIdentifier]) -> Finding:
+    """Combinations of columns that single out groups smaller than k."""
+    worst = small[0]
+    return Finding(
+        code="quasi-identifier-small-groups",
+        severity="warning",
+        step=STEP,
+        message=f"{len(small)} combination(s) of columns such as age, sex, place or "
+        f"dates single out small groups; the smallest is {worst.smallest_group} row(s) "
+        f"({' × '.join(worst.columns)}). Anyone who knows these facts about a person "
+        "could find their row.",
+        fix=worst.suggestion or "coarsen these columns before sharing the data.",
+        columns=sorted({c for q in small for c in q.columns}),
+        detail={
+            "combinations": [{"columns": q.columns, "k": q.smallest_group} for q in small[:20]]
+        },
+    )
+
+
+def _memorising_finding(
+    section: PrivacySection, final: FinalModel, names: dict[str, str]
+) -> Finding:
+    """Compared models, or the final one, that store training rows."""
+    final_stores = final.key in section.memorising
+    return Finding(
+        code="memorising-model",
+        severity="warning" if final_stores else "info",
+        step=STEP,
+        message=(
+            f"The final model, {final.name}, stores training rows inside itself: "
+            "sharing it shares the rows."
+            if final_stores
+            else "Some compared models store training rows inside themselves ("
+            + ", ".join(names.get(k, k) for k in section.memorising)
+            + "); the final model does not."
+        ),
+        fix="freeze a model that does not store rows before sharing it." if final_stores else "",
+        detail={"models": list(section.memorising)},
+    )
+
+
+def _membership_finding(a: MembershipAudit, final: FinalModel) -> Finding:
+    """The membership-inference audit's figures and risk."""
+    return Finding(
+        code="membership-risk",
+        severity="warning" if a.risk != "low" else "info",
+        step=STEP,
+        message=f"Membership-inference audit of {final.name}: attack AUC "
+        f"{a.attack_auc:.3f}, true-positive rate at 1 % false positives "
+        f"{a.tpr_at_1pct_fpr:.3f} ({a.n_members} training rows against "
+        f"{a.n_nonmembers} tuning rows): {a.risk} risk.",
+        fix="a more regularised or simpler model, more data, or sharing only "
+        "predictions lowers the risk."
+        if a.risk != "low"
+        else "",
+        detail={
+            "attack_auc": a.attack_auc,
+            "tpr_at_1pct_fpr": a.tpr_at_1pct_fpr,
+            "risk": a.risk,
+            "n_members": a.n_members,
+            "n_nonmembers": a.n_nonmembers,
+        },
+    )
+
+
+def _verdict_finding(section: PrivacySection, final: FinalModel) -> Finding:
+    """The verdict, and what it means for exporting the model."""
+    verdict = section.verdict or "do_not_share"
+    return Finding(
+        code="privacy-verdict",
+        severity="warning" if verdict != "shareable" else "info",
+        step=STEP,
+        message=f"Privacy verdict for {final.name}: {VERDICT_WORDS[verdict]}. "
+        + ("" if person_rules_apply(section) else NOT_PEOPLE + ". ")
+        + (
+            "Exporting the model is allowed."
+            if verdict == "shareable"
+            else "Exporting the model is refused unless an override with a typed "
+            "justification is recorded (it goes into the audit log and the report). "
+            "Predictions and the report are not affected."
+        ),
+        fix="" if verdict == "shareable" else "see the reasons on the privacy page.",
+        detail={"verdict": verdict, "reasons": list(section.reasons)},
+    )
 
 
 # -- staleness and the override -------------------------------------------------------------------

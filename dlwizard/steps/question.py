@@ -152,9 +152,10 @@ def resolve(project: Project) -> list[Finding]:
 def _check_target(
     project: Project, values: pd.Series, sealed_counts: dict[str, int] | None = None
 ) -> list[Finding]:
+    """Check the target's values, infer the task and record the classes (and the class of
+    interest) in the question."""
     q = project.study.question
     name = q.target or ""
-    findings: list[Finding] = []
     n_missing = int(values.isna().sum())
     present = values.dropna()
     if len(present) == 0:
@@ -169,6 +170,7 @@ def _check_target(
                 columns=[name],
             )
         ]
+    findings: list[Finding] = []
     if n_missing:
         findings.append(
             Finding(
@@ -186,85 +188,112 @@ def _check_target(
     task = q.task if q.task_confirmed and q.task else inferred
     updates: dict[str, Any] = {"task_inferred": inferred, "task_reason": reason, "task": task}
     if task == "regression":
-        import pandas as pd
-
-        if not pd.api.types.is_numeric_dtype(present.dtype):
-            findings.append(
-                Finding(
-                    code="target-not-numeric",
-                    severity="error",
-                    step=STEP,
-                    message=f"A regression needs numbers, but '{name}' holds text.",
-                    fix="choose a classification task, or a numeric target.",
-                    columns=[name],
-                )
-            )
+        findings += _check_quantity(name, present)
         updates.update(classes=[], class_counts={}, positive_class=None)
     else:
-        labels = class_labels(values).dropna()
-        counts = {str(k): int(v) for k, v in labels.value_counts().items()}
-        for k, v in (sealed_counts or {}).items():
-            if k != "n":  # a regression split records only the size
-                counts[k] = counts.get(k, 0) + int(v)
+        counts = _class_counts(values, sealed_counts)
         classes = sorted(counts)
         updates.update(classes=classes, class_counts=counts)
-        if len(classes) < 2:
-            findings.append(
-                Finding(
-                    code="target-single-class",
-                    severity="error",
-                    step=STEP,
-                    message=f"Every labelled row of '{name}' has the same value "
-                    f"('{classes[0]}'): there is nothing to predict.",
-                    fix="choose another target, or import data that includes the other class(es).",
-                    columns=[name],
-                )
-            )
-        else:
-            if task == "binary" and len(classes) != 2:
-                findings.append(
-                    Finding(
-                        code="task-mismatch",
-                        severity="error",
-                        step=STEP,
-                        message=f"The task is set to two classes but '{name}' has {len(classes)}.",
-                        fix="set the task to multiclass, or choose another target.",
-                        columns=[name],
-                    )
-                )
-            tiny = {c: n for c, n in counts.items() if n < 2}
-            small = {c: n for c, n in counts.items() if 2 <= n < 10}
-            if tiny:
-                findings.append(
-                    Finding(
-                        code="class-too-small",
-                        severity="warning",
-                        step=STEP,
-                        message="Class(es) with a single sample: "
-                        + ", ".join(f"'{c}'" for c in tiny)
-                        + ". One example cannot be split into training and test sets.",
-                        fix="merge the class into a related one, or drop those rows.",
-                        columns=[name],
-                        detail={"classes": tiny},
-                    )
-                )
-            if small:
-                findings.append(
-                    Finding(
-                        code="class-small",
-                        severity="info",
-                        step=STEP,
-                        message="Few examples in class(es) "
-                        + ", ".join(f"'{c}' ({n})" for c, n in small.items())
-                        + "; estimates for them will be uncertain.",
-                        columns=[name],
-                    )
-                )
-            if task == "binary" and len(classes) == 2:
-                pos = q.positive_class if q.positive_class in classes else None
-                updates["positive_class"] = pos or default_positive(classes, counts)
-            else:
-                updates["positive_class"] = None
+        findings += _check_classes(name, task, counts)
+        if len(classes) >= 2:
+            updates["positive_class"] = _positive_class(q, task, classes, counts)
     project.study.question = q.model_copy(update=updates)
     Question.model_validate(project.study.question.model_dump())
     return findings
+
+
+def _check_quantity(name: str, present: pd.Series) -> list[Finding]:
+    """A regression target must hold numbers."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(present.dtype):
+        return []
+    return [
+        Finding(
+            code="target-not-numeric",
+            severity="error",
+            step=STEP,
+            message=f"A regression needs numbers, but '{name}' holds text.",
+            fix="choose a classification task, or a numeric target.",
+            columns=[name],
+        )
+    ]
+
+
+def _class_counts(values: pd.Series, sealed_counts: dict[str, int] | None) -> dict[str, int]:
+    """Rows per class, the sealed test rows (counted from the split's record) included."""
+    labels = class_labels(values).dropna()
+    counts = {str(k): int(v) for k, v in labels.value_counts().items()}
+    for k, v in (sealed_counts or {}).items():
+        if k != "n":  # a regression split records only the size
+            counts[k] = counts.get(k, 0) + int(v)
+    return counts
+
+
+def _check_classes(name: str, task: str, counts: dict[str, int]) -> list[Finding]:
+    """A single class, a class count that does not fit the task, and tiny or small classes."""
+    classes = sorted(counts)
+    if len(classes) < 2:
+        return [
+            Finding(
+                code="target-single-class",
+                severity="error",
+                step=STEP,
+                message=f"Every labelled row of '{name}' has the same value "
+                f"('{classes[0]}'): there is nothing to predict.",
+                fix="choose another target, or import data that includes the other class(es).",
+                columns=[name],
+            )
+        ]
+    findings: list[Finding] = []
+    if task == "binary" and len(classes) != 2:
+        findings.append(
+            Finding(
+                code="task-mismatch",
+                severity="error",
+                step=STEP,
+                message=f"The task is set to two classes but '{name}' has {len(classes)}.",
+                fix="set the task to multiclass, or choose another target.",
+                columns=[name],
+            )
+        )
+    tiny = {c: n for c, n in counts.items() if n < 2}
+    small = {c: n for c, n in counts.items() if 2 <= n < 10}
+    if tiny:
+        findings.append(
+            Finding(
+                code="class-too-small",
+                severity="warning",
+                step=STEP,
+                message="Class(es) with a single sample: "
+                + ", ".join(f"'{c}'" for c in tiny)
+                + ". One example cannot be split into training and test sets.",
+                fix="merge the class into a related one, or drop those rows.",
+                columns=[name],
+                detail={"classes": tiny},
+            )
+        )
+    if small:
+        findings.append(
+            Finding(
+                code="class-small",
+                severity="info",
+                step=STEP,
+                message="Few examples in class(es) "
+                + ", ".join(f"'{c}' ({n})" for c, n in small.items())
+                + "; estimates for them will be uncertain.",
+                columns=[name],
+            )
+        )
+    return findings
+
+
+def _positive_class(
+    q: Question, task: str, classes: list[str], counts: dict[str, int]
+) -> str | None:
+    """The class of interest of a two-class task: the user's choice if it still occurs, else
+    the default; none for more classes."""
+    if task == "binary" and len(classes) == 2:
+        pos = q.positive_class if q.positive_class in classes else None
+        return pos or default_positive(classes, counts)
+    return None
