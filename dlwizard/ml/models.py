@@ -31,7 +31,10 @@ def _logreg(p: dict[str, Any], seed: int):
     return LogisticRegression(
         C=p["C"],
         l1_ratio={"l2": 0.0, "l1": 1.0}.get(penalty, p.get("l1_ratio", 0.5)),
-        solver="saga",
+        # Ridge has a smooth loss: lbfgs reaches the same optimum many times faster than saga
+        # (85 s against 2 s for 5 folds of a 700 x 765 table). Only L1 and the elastic net need
+        # saga's proximal steps.
+        solver="lbfgs" if penalty == "l2" else "saga",
         max_iter=3000,
         class_weight="balanced",
         random_state=seed,

@@ -19,6 +19,7 @@ import numpy as np
 from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import metrics
 from dlwizard.ml.models import Family, default_params, pipeline
+from dlwizard.ml.parallel import map_interruptible, single_threaded
 
 SELECTION_METRIC = {"binary": "auroc", "multiclass": "auroc_macro", "regression": "r2"}
 
@@ -157,15 +158,18 @@ def cv_score(
     job: Job,
 ) -> tuple[float, float]:
     metric = SELECTION_METRIC[task]
-    scores = []
-    for k in np.unique(folds[folds >= 0]):
+
+    def fold_score(k: int) -> float:
         tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
         model = pipeline(family, params, numeric, categorical, seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            run_interruptible(lambda m=model, a=tr: m.fit(x.iloc[a], y[a]), job)
+            model.fit(x.iloc[tr], y[tr])
             out = model_output(model, x.iloc[te], task, n_classes)
-        scores.append(metrics.compute(task, y[te], out)[metric])
+        return metrics.compute(task, y[te], out)[metric]
+
+    # The folds are independent: they run side by side, one core each (ml.parallel).
+    scores = map_interruptible(fold_score, list(np.unique(folds[folds >= 0])), job)
     arr = np.asarray(scores, dtype=float)
     return float(np.nanmean(arr)), float(np.nanstd(arr))
 
@@ -282,7 +286,7 @@ def tune_family(
     model = pipeline(family, run.best_params, numeric, categorical, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_interruptible(lambda: model.fit(x_train, y_train), job)
+        run_interruptible(lambda: single_threaded(lambda: model.fit(x_train, y_train)), job)
     run.fit_seconds = time.monotonic() - t0
     run.tune_output = model_output(model, x_tune, task, n_classes)
     job.progress(1.0, f"{family.name}: done")
