@@ -6,10 +6,22 @@ It ships inside scikit-learn, so the demo works offline on every machine.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from dlwizard.jobs import Job
-from dlwizard.study.model import DataSection, FileRecord, ImportOptions, Provenance
+from dlwizard.study import registry
+from dlwizard.study.model import (
+    BaselineOptions,
+    CompareOptions,
+    DataSection,
+    FileRecord,
+    ImportOptions,
+    InterpretOptions,
+    NetworkOptions,
+    Provenance,
+    TestOptions,
+)
 from dlwizard.study.project import Project
 
 DEMO_NAME = "Breast cancer diagnosis (demo)"
@@ -27,16 +39,81 @@ DEMO_NETWORKS = {
     "bootstrap": 300,
 }
 
+DEMO_TEST = {"bootstrap": 300}
+DEMO_INTERPRET = {"repeats": 10}
+
+
+# The steps after the metadata, each as the demo runs it; they run in the registry's order.
+def _explore(project: Project, job: Job) -> None:
+    from dlwizard.steps import explore
+
+    job.progress(0.6, "Exploring")
+    explore.run(project, job=job.sub(0.6, 0.7))
+
+
+def _split(project: Project, job: Job) -> None:
+    from dlwizard.steps import split
+
+    job.progress(0.7, "Splitting")
+    split.run(project, job=job.sub(0.7, 0.75))
+
+
+def _baselines(project: Project, job: Job) -> None:
+    from dlwizard.steps import baselines
+
+    baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.9))
+
+
+def _networks(project: Project, job: Job) -> None:
+    from dlwizard.steps import networks
+
+    networks.run(project, NetworkOptions(**DEMO_NETWORKS), job=job.sub(0.9, 0.95))
+
+
+def _compare(project: Project, job: Job) -> None:
+    from dlwizard.steps import compare
+
+    job.progress(0.95, "Freezing the recommended model")
+    compare.freeze(project, CompareOptions())
+
+
+def _test(project: Project, job: Job) -> None:
+    from dlwizard.steps import test
+
+    job.progress(0.96, "Opening the test set once")
+    test.unseal(project, TestOptions(**DEMO_TEST), confirm=True)
+
+
+def _interpret(project: Project, job: Job) -> None:
+    from dlwizard.steps import interpret
+
+    job.progress(0.97, "Interpreting")
+    interpret.run(project, InterpretOptions(**DEMO_INTERPRET), job=job.sub(0.97, 0.99))
+
+
+LATER: dict[str, Callable[[Project, Job], None]] = {
+    "explore": _explore,
+    "split": _split,
+    "baselines": _baselines,
+    "networks": _networks,
+    "compare": _compare,
+    "test": _test,
+    "interpret": _interpret,
+}
+# What ``through`` may name: the metadata (always done) or a later step the demo runs.
+THROUGH: tuple[str, ...] = tuple(k for k in registry.ORDER if k == "metadata" or k in LATER)
+
 
 def demo_project(job: Job | None = None, through: str = "split") -> Project:
-    """The demo study, with every step up to ``through`` done ("metadata", "split",
-    "baselines", "networks", "compare", "test" or "interpret")."""
+    """The demo study, with every step up to ``through`` (one of THROUGH) done."""
     import pandas as pd
     import sklearn
     from sklearn.datasets import load_breast_cancer
 
     from dlwizard.steps import data, metadata, question
 
+    if through not in THROUGH:
+        raise ValueError(f"unknown step {through!r}: the demo runs through one of {THROUGH}")
     job = job or Job()
     job.progress(0.05, "Loading the bundled breast-cancer data")
     bunch = load_breast_cancer(as_frame=True)
@@ -86,43 +163,10 @@ def demo_project(job: Job | None = None, through: str = "split") -> Project:
     data.commit(project, frame, section, [])
     job.progress(0.5, "Reviewing metadata")
     metadata.apply(project, design="observational", replicate_kind="none")
-    order = ("metadata", "split", "baselines", "networks", "compare", "test", "interpret")
-    if through not in order:
-        raise ValueError(f"unknown step {through!r}")
-    reach = order.index(through)
-    if reach >= order.index("split"):
-        from dlwizard.steps import explore, split
-
-        job.progress(0.6, "Exploring")
-        explore.run(project, job=job.sub(0.6, 0.7))
-        job.progress(0.7, "Splitting")
-        split.run(project, job=job.sub(0.7, 0.75))
-    if reach >= order.index("baselines"):
-        from dlwizard.steps import baselines
-        from dlwizard.study.model import BaselineOptions
-
-        baselines.run(project, BaselineOptions(**DEMO_BASELINES), job=job.sub(0.75, 0.9))
-    if reach >= order.index("networks"):
-        from dlwizard.steps import networks
-        from dlwizard.study.model import NetworkOptions
-
-        networks.run(project, NetworkOptions(**DEMO_NETWORKS), job=job.sub(0.9, 0.95))
-    if reach >= order.index("compare"):
-        from dlwizard.steps import compare
-
-        job.progress(0.95, "Freezing the recommended model")
-        compare.freeze(project)
-    if reach >= order.index("test"):
-        from dlwizard.steps import test
-
-        job.progress(0.96, "Opening the test set once")
-        test.unseal(project, confirm=True, bootstrap=300)
-    if reach >= order.index("interpret"):
-        from dlwizard.steps import interpret
-        from dlwizard.study.model import InterpretOptions
-
-        job.progress(0.97, "Interpreting")
-        interpret.run(project, InterpretOptions(repeats=10), job=job.sub(0.97, 0.99))
+    reach = registry.ORDER.index(through)
+    for step in registry.ORDER[: reach + 1]:  # the wizard's order
+        if step in LATER:
+            LATER[step](project, job)
     project.dirty = False
     job.progress(1.0, "Demo ready")
     return project

@@ -10,17 +10,20 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from dlwizard.errors import DlwizardError, PlanError
+from dlwizard.errors import PlanError
 from dlwizard.jobs import Job
 from dlwizard.study import registry
 from dlwizard.study.model import (
     BaselineOptions,
     Ceiling,
+    CompareOptions,
     DerivedColumn,
     ExploreOptions,
     ImportOptions,
@@ -29,8 +32,10 @@ from dlwizard.study.model import (
     Provenance,
     SampleSheet,
     SplitOptions,
+    Study,
+    TestOptions,
 )
-from dlwizard.study.project import STEP_ORDER, Project
+from dlwizard.study.project import Project
 
 # The steps a plan runs, and the keys of their tables, from the step registry.
 IMPLEMENTED = tuple(s.key for s in registry.STEPS if s.headless)
@@ -76,7 +81,7 @@ def _unknown(key: str, valid: set[str], where: str, path: Path) -> PlanError:
 def validate(plan: dict[str, Any], path: Path) -> None:
     for table, body in plan.items():
         if table not in KEYS:
-            if table in STEP_ORDER:
+            if table in registry.ORDER:
                 raise PlanError(
                     f"the step [{table}] is not available in this version of dlwizard",
                     file=path,
@@ -101,8 +106,21 @@ def validate(plan: dict[str, Any], path: Path) -> None:
 
 
 def last_step(plan: dict[str, Any]) -> str | None:
-    named = [s for s in STEP_ORDER if s in plan]
+    named = [s for s in registry.ORDER if s in plan]
     return named[-1] if named else None
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a step's reader needs from the running plan."""
+
+    plan: dict[str, Any]
+    base: Path  # the plan's folder: relative data paths are read from it
+    source: Path  # named in messages
+    job: Job
+
+    def table(self, step: str) -> dict[str, Any]:
+        return dict(self.plan.get(step, {}))
 
 
 def run_plan(
@@ -111,151 +129,187 @@ def run_plan(
     """Perform the plan's steps in order on a new project: every step up to the last one the
     plan names (unnamed ones with their defaults). On a given, existing project only the steps
     the plan names are run (e.g. a plan with just [test] opens that project's test set)."""
-    job = job or Job()
-    source = base / "plan.toml"
+    run = _Run(plan, base, base / "plan.toml", job or Job())
     name = plan.get("project", {}).get("name")
     only_named = project is not None
     project = project or Project.new(name or "Untitled study")
     stop = last_step(plan)
     if stop is None:
-        raise PlanError("the plan names no step", file=source, fix="add [question] and [data].")
+        raise PlanError("the plan names no step", file=run.source, fix="add [question] and [data].")
 
     def wanted(step: str) -> bool:
         if only_named:
             return step in plan
-        return STEP_ORDER.index(stop) >= STEP_ORDER.index(step)
+        return registry.ORDER.index(stop) >= registry.ORDER.index(step)
 
-    from dlwizard.steps import baselines, data, explore, metadata, question, split
-
-    _check_password_for_privacy(plan, project, wanted("privacy"), source)
-    section = "question"  # named in messages about invalid values
-    try:
-        q = dict(plan.get("question", {}))
-        if "ceiling" in q:
-            section = "question.ceiling"
-            q["ceiling"] = Ceiling(**q["ceiling"])
-            section = "question"
-        if q:
-            question.apply(project, **q)
-        if wanted("data"):
-            section = "data"
-            d = dict(plan.get("data", {}))
-            if not d.get("path") and not d.get("paths"):
-                raise PlanError(
-                    "[data] needs path (or paths) naming the data file",
-                    file=source,
-                    fix='add path = "my_data.csv" under [data].',
-                )
-            job.progress(0.05, "Importing data")
-            options, provenance = options_from_plan(d)
-            data.run(project, options, provenance, job=job.sub(0.05, 0.8), base=base)
-            _stop_on_errors(project, "question", source)
-        if wanted("metadata"):
-            section = "metadata"
-            job.progress(0.85, "Reviewing metadata")
-            m = dict(plan.get("metadata", {}))
-            derive = m.get("derive")
-            derived = None
-            if derive is not None:
-                derived = [
-                    DerivedColumn(
-                        name=d.get("name", "subject"),
-                        source=d["from"],
-                        pattern=d["pattern"],
-                        role=d.get("role", "subject"),
-                    )
-                    for d in (derive if isinstance(derive, list) else [derive])
-                ]
-            metadata.apply(
-                project,
-                roles=m.get("roles"),
-                derived=derived,
-                design=m.get("design"),
-                replicate_kind=m.get("replicate_kind"),
-                suggest_derived=m.get("suggest_subject", True),
-            )
-            _stop_on_errors(project, "metadata", source)
-        if wanted("explore"):
-            section = "explore"
-            job.progress(0.88, "Exploring")
-            explore.run(project, ExploreOptions(**plan.get("explore", {})), job=job.sub(0.88, 0.95))
-        if wanted("split"):
-            section = "split"
-            job.progress(0.95, "Splitting")
-            sp = dict(plan.get("split", {}))
-            if "hold_out_values" in sp:
-                values = sp["hold_out_values"]
-                values = values if isinstance(values, list) else [values]  # one value, no list
-                sp["hold_out_values"] = [str(v) for v in values]
-                if not sp.get("hold_out_column"):
-                    raise PlanError(
-                        "[split] hold_out_values needs hold_out_column (the column to hold out)",
-                        file=source,
-                        fix='add for example hold_out_column = "site".',
-                    )
-            split.run(project, SplitOptions(**sp), job=job.sub(0.95, 0.97))
-            _stop_on_errors(project, "split", source)
-        if wanted("baselines"):
-            section = "baselines"
-            job.progress(0.97, "Tuning baselines")
-            opts = BaselineOptions(**plan.get("baselines", {}))
-            baselines.run(project, opts, job=job.sub(0.97, 0.99))
-        if wanted("networks"):
-            from dlwizard.steps import networks
-
-            section = "networks"
-            job.progress(0.99, "Training networks")
-            networks.run(project, NetworkOptions(**plan.get("networks", {})), job=job.sub(0.99, 1))
-        if wanted("compare"):
-            from dlwizard.steps import compare
-
-            section = "compare"
-            c = dict(plan.get("compare", {}))
-            model = c.get("model", "recommended")
-            compare.freeze(project, None if model == "recommended" else model, c.get("reason", ""))
-        if wanted("test"):
-            from dlwizard.steps import test
-
-            section = "test"
-            t = dict(plan.get("test", {}))
-            if t.get("confirm") is not True:
-                raise PlanError(
-                    "[test] opens the sealed test set, which happens once: it needs confirm = true",
-                    file=source,
-                    fix="add confirm = true under [test] when the final model is chosen.",
-                )
-            test.unseal(
-                project,
-                confirm=True,
-                version=t.get("version"),
-                reason=t.get("reason", ""),
-                bootstrap=int(t.get("bootstrap", 1000)),
-            )
-        if wanted("interpret"):
-            from dlwizard.steps import interpret
-
-            section = "interpret"
-            interpret.run(project, InterpretOptions(**plan.get("interpret", {})))
-        if wanted("privacy"):
-            from dlwizard.steps import privacy
-
-            section = "privacy"
-            answers = dict(plan.get("privacy", {}))
-            if answers:
-                privacy.answer(project, **answers)
-            if project.study.privacy and project.study.privacy.sensitive:
-                _encrypt_from_environment(project)
-            privacy.run(project)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise PlanError(f"[{section}] {where}: {first.get('msg')}", file=source) from exc
-    except KeyError as exc:
-        raise PlanError(f"[{section}] a required key is missing: {exc}", file=source) from exc
-    except DlwizardError:
-        raise
-    job.progress(1.0, "Plan finished")
+    _check_password_for_privacy(plan, project, wanted("privacy"), run.source)
+    for step in IMPLEMENTED:  # the registry's order
+        if not wanted(step):
+            continue
+        try:
+            READERS[step](project, run)
+        except ValidationError as exc:
+            raise _invalid(step, exc, run.source) from exc
+        except KeyError as exc:
+            raise PlanError(f"[{step}] a required key is missing: {exc}", file=run.source) from exc
+    run.job.progress(1.0, "Plan finished")
     return project
+
+
+def _invalid(where: str, exc: ValidationError, source: Path) -> PlanError:
+    first = exc.errors()[0]
+    at = ".".join(str(p) for p in first.get("loc", ()))
+    return PlanError(f"[{where}] {at}: {first.get('msg')}", file=source)
+
+
+# -- one reader per step: the step's table, run ------------------------------------------------
+def _question(project: Project, run: _Run) -> None:
+    from dlwizard.steps import question
+
+    q = run.table("question")
+    if "ceiling" in q:
+        try:
+            q["ceiling"] = Ceiling(**q["ceiling"])
+        except ValidationError as exc:
+            raise _invalid("question.ceiling", exc, run.source) from exc
+    if q:
+        question.apply(project, **q)
+
+
+def _data(project: Project, run: _Run) -> None:
+    from dlwizard.steps import data
+
+    d = run.table("data")
+    if not d.get("path") and not d.get("paths"):
+        raise PlanError(
+            "[data] needs path (or paths) naming the data file",
+            file=run.source,
+            fix='add path = "my_data.csv" under [data].',
+        )
+    run.job.progress(0.05, "Importing data")
+    options, provenance = options_from_plan(d)
+    data.run(project, options, provenance, job=run.job.sub(0.05, 0.8), base=run.base)
+    _stop_on_errors(project, "question", run.source)
+
+
+def _metadata(project: Project, run: _Run) -> None:
+    from dlwizard.steps import metadata
+
+    run.job.progress(0.85, "Reviewing metadata")
+    m = run.table("metadata")
+    derive = m.get("derive")
+    derived = None
+    if derive is not None:
+        derived = [
+            DerivedColumn(
+                name=d.get("name", "subject"),
+                source=d["from"],
+                pattern=d["pattern"],
+                role=d.get("role", "subject"),
+            )
+            for d in (derive if isinstance(derive, list) else [derive])
+        ]
+    metadata.apply(
+        project,
+        roles=m.get("roles"),
+        derived=derived,
+        design=m.get("design"),
+        replicate_kind=m.get("replicate_kind"),
+        suggest_derived=m.get("suggest_subject", True),
+    )
+    _stop_on_errors(project, "metadata", run.source)
+
+
+def _explore(project: Project, run: _Run) -> None:
+    from dlwizard.steps import explore
+
+    run.job.progress(0.88, "Exploring")
+    explore.run(project, ExploreOptions(**run.table("explore")), job=run.job.sub(0.88, 0.95))
+
+
+def _split(project: Project, run: _Run) -> None:
+    from dlwizard.steps import split
+
+    run.job.progress(0.95, "Splitting")
+    sp = run.table("split")
+    if "hold_out_values" in sp:
+        values = sp["hold_out_values"]
+        values = values if isinstance(values, list) else [values]  # one value, no list
+        sp["hold_out_values"] = [str(v) for v in values]
+        if not sp.get("hold_out_column"):
+            raise PlanError(
+                "[split] hold_out_values needs hold_out_column (the column to hold out)",
+                file=run.source,
+                fix='add for example hold_out_column = "site".',
+            )
+    split.run(project, SplitOptions(**sp), job=run.job.sub(0.95, 0.97))
+    _stop_on_errors(project, "split", run.source)
+
+
+def _baselines(project: Project, run: _Run) -> None:
+    from dlwizard.steps import baselines
+
+    run.job.progress(0.97, "Tuning baselines")
+    opts = BaselineOptions(**run.table("baselines"))
+    baselines.run(project, opts, job=run.job.sub(0.97, 0.99))
+
+
+def _networks(project: Project, run: _Run) -> None:
+    from dlwizard.steps import networks
+
+    run.job.progress(0.99, "Training networks")
+    networks.run(project, NetworkOptions(**run.table("networks")), job=run.job.sub(0.99, 1))
+
+
+def _compare(project: Project, run: _Run) -> None:
+    from dlwizard.steps import compare
+
+    compare.freeze(project, CompareOptions(**run.table("compare")))
+
+
+def _test(project: Project, run: _Run) -> None:
+    from dlwizard.steps import test
+
+    t = run.table("test")
+    if t.pop("confirm", None) is not True:
+        raise PlanError(
+            "[test] opens the sealed test set, which happens once: it needs confirm = true",
+            file=run.source,
+            fix="add confirm = true under [test] when the final model is chosen.",
+        )
+    test.unseal(project, TestOptions(**t), confirm=True)
+
+
+def _interpret(project: Project, run: _Run) -> None:
+    from dlwizard.steps import interpret
+
+    interpret.run(project, InterpretOptions(**run.table("interpret")))
+
+
+def _privacy(project: Project, run: _Run) -> None:
+    from dlwizard.steps import privacy
+
+    answers = run.table("privacy")
+    if answers:
+        privacy.answer(project, **answers)
+    if project.study.privacy and project.study.privacy.sensitive:
+        _encrypt_from_environment(project)
+    privacy.run(project)
+
+
+READERS: dict[str, Callable[[Project, _Run], None]] = {
+    "question": _question,
+    "data": _data,
+    "metadata": _metadata,
+    "explore": _explore,
+    "split": _split,
+    "baselines": _baselines,
+    "networks": _networks,
+    "compare": _compare,
+    "test": _test,
+    "interpret": _interpret,
+    "privacy": _privacy,
+}
 
 
 def _check_password_for_privacy(
@@ -308,9 +362,19 @@ def options_from_plan(d: dict[str, Any]) -> tuple[ImportOptions, Provenance]:
 
 
 def plan_from_project(project: Project, relative_to: Path | None = None) -> dict[str, Any]:
-    """The plan that rebuilds this project (File > Export plan)."""
+    """The plan that rebuilds this project (File > Export plan): its tables in the registry's
+    order, one for every step the Study holds."""
     s = project.study
     plan: dict[str, Any] = {"project": {"name": s.name}}
+    for step in IMPLEMENTED:
+        table = WRITERS[step](s, relative_to)
+        if table is not None:
+            plan[step] = table
+    return plan
+
+
+# -- one writer per step: the table that gives the Study's section again --------------------------
+def _question_table(s: Study, relative_to: Path | None) -> dict[str, Any]:
     q = s.question
     qd: dict[str, Any] = {"unit": q.unit, "intended_use": q.intended_use}
     if q.target:
@@ -322,79 +386,130 @@ def plan_from_project(project: Project, relative_to: Path | None = None) -> dict
         qd["unit_other"] = q.unit_other
     if q.ceiling:
         qd["ceiling"] = q.ceiling.model_dump()
-    plan["question"] = qd
-    if s.data and not any(f.role == "bundled" for f in s.data.files):
-        o = s.data.options
+    return qd
 
-        def rel(p: str) -> str:
-            if relative_to is None:
-                return p
-            try:
-                return str(Path(p).resolve().relative_to(relative_to.resolve()))
-            except ValueError:
-                return str(Path(p).resolve())
 
-        # The files as they were read (resolved against the plan's folder), not as typed.
-        read = [f.path for f in s.data.files if f.role == "data"] or list(o.paths)
-        dd: dict[str, Any] = {"paths": [rel(p) for p in read]}
-        for key in ("sheet", "delimiter", "decimal", "encoding", "feature_id_column",
-                    "sample_id_column"):  # fmt: skip
-            if getattr(o, key) is not None:
-                dd[key] = getattr(o, key)
-        dd["transpose"] = o.transpose
-        dd["na_values"] = list(o.na_values)
-        if o.drop_columns:
-            dd["drop_columns"] = list(o.drop_columns)
-        if o.sample_sheet:
-            ss = {k: v for k, v in o.sample_sheet.model_dump().items() if v is not None}
-            sheet = [f.path for f in s.data.files if f.role == "sample_sheet"]
-            ss["path"] = rel(sheet[0] if sheet else ss["path"])
-            dd["sample_sheet"] = ss
-        for k, v in s.data.provenance.model_dump().items():
-            if v:
-                dd[k] = v
-        plan["data"] = dd
-    if s.metadata:
-        m = s.metadata
-        changed = {c: r for c, r in m.roles.items() if m.suggested_roles.get(c) != r}
-        md: dict[str, Any] = {"design": m.design, "replicate_kind": m.replicate_kind}
-        if changed:
-            md["roles"] = changed
-        if m.derived:
-            md["derive"] = [
-                {"name": d.name, "from": d.source, "pattern": d.pattern, "role": d.role}
-                for d in m.derived
-            ]
-        else:
-            md["suggest_subject"] = False
-        plan["metadata"] = md
-    if s.explore:
-        plan["explore"] = s.explore.options.model_dump()
-    if s.split:
-        sp = s.split.options.model_dump()
-        if not sp["hold_out_column"]:
-            sp.pop("hold_out_column")
-            sp.pop("hold_out_values")
-        if not sp["ungrouped_reason"]:
-            sp.pop("ungrouped_reason")
-        plan["split"] = sp
-    if s.baselines:
-        plan["baselines"] = s.baselines.options.model_dump()
-    if s.networks:
-        plan["networks"] = {
-            k: v for k, v in s.networks.options.model_dump().items() if v is not None
-        }
-    if s.compare and s.compare.final:
-        f = s.compare.final
-        plan["compare"] = {"model": f.key} | ({"reason": f.reason} if f.reason else {})
-    if s.test and s.test.looks:
-        first = s.test.looks[0]
-        plan["test"] = {"confirm": True, "version": first.version}
-    if s.interpret:
-        plan["interpret"] = s.interpret.options.model_dump()
-    if s.privacy:
-        plan["privacy"] = {k: v for k, v in s.privacy.answers.model_dump().items() if v is not None}
-    return plan
+def _data_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not s.data or any(f.role == "bundled" for f in s.data.files):
+        return None
+    o = s.data.options
+
+    def rel(p: str) -> str:
+        if relative_to is None:
+            return p
+        try:
+            return str(Path(p).resolve().relative_to(relative_to.resolve()))
+        except ValueError:
+            return str(Path(p).resolve())
+
+    # The files as they were read (resolved against the plan's folder), not as typed.
+    read = [f.path for f in s.data.files if f.role == "data"] or list(o.paths)
+    dd: dict[str, Any] = {"paths": [rel(p) for p in read]}
+    for key in ("sheet", "delimiter", "decimal", "encoding", "feature_id_column",
+                "sample_id_column"):  # fmt: skip
+        if getattr(o, key) is not None:
+            dd[key] = getattr(o, key)
+    dd["transpose"] = o.transpose
+    dd["na_values"] = list(o.na_values)
+    if o.drop_columns:
+        dd["drop_columns"] = list(o.drop_columns)
+    if o.sample_sheet:
+        ss = {k: v for k, v in o.sample_sheet.model_dump().items() if v is not None}
+        sheet = [f.path for f in s.data.files if f.role == "sample_sheet"]
+        ss["path"] = rel(sheet[0] if sheet else ss["path"])
+        dd["sample_sheet"] = ss
+    for k, v in s.data.provenance.model_dump().items():
+        if v:
+            dd[k] = v
+    return dd
+
+
+def _metadata_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not s.metadata:
+        return None
+    m = s.metadata
+    changed = {c: r for c, r in m.roles.items() if m.suggested_roles.get(c) != r}
+    md: dict[str, Any] = {"design": m.design, "replicate_kind": m.replicate_kind}
+    if changed:
+        md["roles"] = changed
+    if m.derived:
+        md["derive"] = [
+            {"name": d.name, "from": d.source, "pattern": d.pattern, "role": d.role}
+            for d in m.derived
+        ]
+    else:
+        md["suggest_subject"] = False
+    return md
+
+
+def _explore_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    return s.explore.options.model_dump() if s.explore else None
+
+
+def _split_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not s.split:
+        return None
+    sp = s.split.options.model_dump()
+    if not sp["hold_out_column"]:
+        sp.pop("hold_out_column")
+        sp.pop("hold_out_values")
+    if not sp["ungrouped_reason"]:
+        sp.pop("ungrouped_reason")
+    return sp
+
+
+def _baselines_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    return s.baselines.options.model_dump() if s.baselines else None
+
+
+def _networks_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not s.networks:
+        return None
+    return {k: v for k, v in s.networks.options.model_dump().items() if v is not None}
+
+
+def _compare_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not (s.compare and s.compare.final):
+        return None
+    f = s.compare.final
+    return {"model": f.key} | ({"reason": f.reason} if f.reason else {})
+
+
+def _test_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not (s.test and s.test.looks):
+        return None
+    first = s.test.looks[0]  # the primary analysis; a later look is declared by its own plan
+    table: dict[str, Any] = {"confirm": True, "version": first.version}
+    if first.reason:
+        table["reason"] = first.reason
+    if first.bootstrap is not None:  # None: a look saved before the resamples were recorded
+        table["bootstrap"] = first.bootstrap
+    return table
+
+
+def _interpret_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    return s.interpret.options.model_dump() if s.interpret else None
+
+
+def _privacy_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+    if not s.privacy:
+        return None
+    return {k: v for k, v in s.privacy.answers.model_dump().items() if v is not None}
+
+
+WRITERS: dict[str, Callable[[Study, Path | None], dict[str, Any] | None]] = {
+    "question": _question_table,
+    "data": _data_table,
+    "metadata": _metadata_table,
+    "explore": _explore_table,
+    "split": _split_table,
+    "baselines": _baselines_table,
+    "networks": _networks_table,
+    "compare": _compare_table,
+    "test": _test_table,
+    "interpret": _interpret_table,
+    "privacy": _privacy_table,
+}
 
 
 def dumps(plan: dict[str, Any]) -> str:

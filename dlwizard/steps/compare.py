@@ -17,7 +17,7 @@ from dlwizard.jobs import Job
 from dlwizard.ml import frozen, metrics
 from dlwizard.ml.tuning import SELECTION_METRIC
 from dlwizard.steps import modelling
-from dlwizard.study.model import Candidate, CompareSection, FinalModel
+from dlwizard.study.model import Candidate, CompareOptions, CompareSection, FinalModel
 from dlwizard.study.project import Project
 
 STEP = "compare"
@@ -117,15 +117,17 @@ def compare(project: Project) -> CompareSection:
     return section
 
 
-def freeze(project: Project, key: str | None = None, reason: str = "", job: Job | None = None):
-    """Freeze ``key`` (None: the recommended model) as the final model.
+def freeze(project: Project, options: CompareOptions | None = None, job: Job | None = None):
+    """Freeze ``options.model`` (by default the recommended model) as the final model.
 
     Choosing against the recommendation needs a reason, which is recorded. Every later step
     (test, interpretation, privacy, prediction) uses this model and nothing else.
     """
     job = job or Job()
+    options = options or CompareOptions()
+    reason = options.reason
     section = compare(project)
-    key = key or section.recommended
+    key = options.key or section.recommended
     cand = next((c for c in section.candidates if c.key == key), None)
     if cand is None:
         known = ", ".join(c.key for c in section.candidates) or "none"

@@ -7,6 +7,7 @@ report prints them all. This module is the only code that reads the sealed rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,9 +21,11 @@ from dlwizard.steps.compare import final_model
 from dlwizard.steps.split import value_keys
 from dlwizard.study.model import (
     Evaluation,
+    FinalModel,
     Finding,
     SubgroupResult,
     TestLook,
+    TestOptions,
     TestSection,
 )
 from dlwizard.study.project import Project, current_user
@@ -63,51 +66,78 @@ def _evaluation(task: str, y, out, groups, n_boot: int, seed: int) -> Evaluation
     return modelling.as_evaluation(ev, "test")
 
 
+@dataclass
+class _Scored:
+    """One look, and the outputs it was scored from (kept beside it for the curves)."""
+
+    look: TestLook
+    metric: str
+    labels: np.ndarray
+    final: np.ndarray
+    baseline: np.ndarray | None  # None when the final model is the best baseline
+    classes: list[str]
+
+
 def unseal(
     project: Project,
+    options: TestOptions | None = None,
     *,
     confirm: bool,
-    version: str | None = None,
-    reason: str = "",
-    bootstrap: int = 1000,
     job: Job | None = None,
 ) -> TestLook:
     """Open the test set for the frozen final model (and the best baseline beside it).
 
     ``confirm`` must be True: the caller has shown the user that this happens once. A second
-    look needs ``version`` (a new name) and ``reason``; without them it is refused.
+    look needs ``options.version`` (a new name) and ``options.reason``; without them it is
+    refused.
     """
     job = job or Job()
-    s = project.study
+    options = options or TestOptions()
     final = final_model(project)
+    version = _allowed_version(project, options, confirm)
+    test = _sealed_test_rows(project)
+    scored = _score(project, final, test, options, version, job)
+    _record(project, test, scored)
+    job.progress(1.0, "Test done")
+    return scored.look
+
+
+def _allowed_version(project: Project, options: TestOptions, confirm: bool) -> str:
+    """The analysis version this look is recorded as; refused without the confirmation, and a
+    later look without a new name and a reason."""
     if not confirm:
         raise StepError(
             "opening the test set needs an explicit confirmation",
             fix="confirm that the final model is frozen and that this is the one look.",
         )
     previous = looks(project)
-    version = (version or "").strip()
-    if previous:
-        first = previous[0]
-        if not version:
-            raise StepError(
-                f"the test set was already opened on {first['time']} for {first.get('model')}; "
-                "a second look is refused unless it is declared as a new analysis version",
-                fix="give the new analysis version a name and say why you look again; both are "
-                "printed in the report beside every earlier look.",
-            )
-        if version in {str(p.get("version")) for p in previous}:
-            raise StepError(
-                f"an analysis version named '{version}' already looked at the test set",
-                fix="choose a new name for this analysis version.",
-            )
-        if not reason.strip():
-            raise StepError(
-                "a second look at the test set needs a reason",
-                fix="write why you look again (for example: a reviewer asked for another model).",
-            )
-    else:
-        version = version or PRIMARY
+    version = options.version.strip()
+    if not previous:
+        return version or PRIMARY
+    first = previous[0]
+    if not version:
+        raise StepError(
+            f"the test set was already opened on {first['time']} for {first.get('model')}; "
+            "a second look is refused unless it is declared as a new analysis version",
+            fix="give the new analysis version a name and say why you look again; both are "
+            "printed in the report beside every earlier look.",
+        )
+    if version in {str(p.get("version")) for p in previous}:
+        raise StepError(
+            f"an analysis version named '{version}' already looked at the test set",
+            fix="choose a new name for this analysis version.",
+        )
+    if not options.reason.strip():
+        raise StepError(
+            "a second look at the test set needs a reason",
+            fix="write why you look again (for example: a reviewer asked for another model).",
+        )
+    return version
+
+
+def _sealed_test_rows(project: Project) -> pd.DataFrame:
+    """The sealed rows, in the split's order; refused when any of them is missing."""
+    s = project.study
     test = project.sealed_rows()
     if test is None or s.split is None or not s.split.test:
         raise StepError("there is no sealed test set in this project", fix="split the data first.")
@@ -117,7 +147,20 @@ def unseal(
             f"{len(missing)} sealed test rows are missing from the project",
             fix="the file was altered outside dlwizard; import and split the data again.",
         )
-    test = test.loc[s.split.test]
+    return test.loc[s.split.test]
+
+
+def _score(
+    project: Project,
+    final: FinalModel,
+    test: pd.DataFrame,
+    options: TestOptions,
+    version: str,
+    job: Job,
+) -> _Scored:
+    """The look: the final model and the best baseline beside it scored on the test rows, and
+    per subgroup."""
+    s = project.study
     job.progress(0.05, "Loading the frozen final model")
     model = frozen.load(final, project.models)
     p = modelling.prepare(project)
@@ -128,7 +171,7 @@ def unseal(
     job.progress(0.2, "Scoring the final model on the test set")
     out = model.output(x)
     seed = s.baselines.options.seed
-    final_eval = _evaluation(p.task, y, out, groups, bootstrap, seed)
+    final_eval = _evaluation(p.task, y, out, groups, options.bootstrap, seed)
     metric = SELECTION_METRIC[p.task]
     # The best baseline beside it: the yardstick the final model has to be read against.
     best = modelling.best_baseline(s.baselines.results, metric)
@@ -140,12 +183,12 @@ def unseal(
 
         base_out = model_output(pipe, x, p.task, len(p.classes))
         base_key = best.key
-        base_eval = _evaluation(p.task, y, base_out, groups, bootstrap, seed)
+        base_eval = _evaluation(p.task, y, base_out, groups, options.bootstrap, seed)
     job.progress(0.7, "Performance per subgroup")
     subgroups = _subgroups(project, test, p.task, y, out, groups, final_eval, metric, seed)
     look = TestLook(
         version=version,
-        reason=reason.strip(),
+        reason=options.reason.strip(),
         user=current_user(),
         model=final.key,
         model_files=dict(final.files),
@@ -156,7 +199,16 @@ def unseal(
         baseline_eval=base_eval,
         tune_score=final.tune.metrics[metric].value if final.tune else None,
         subgroups=subgroups,
+        bootstrap=options.bootstrap,
     )
+    return _Scored(look, metric, y, out, base_out, p.classes)
+
+
+def _record(project: Project, test: pd.DataFrame, scored: _Scored) -> None:
+    """Keep the look in the Study, its outputs beside it, its findings, and the audit entry
+    that counts it (the log keeps every look, even after a redo)."""
+    s = project.study
+    look, metric = scored.look, scored.metric
     section = s.test or TestSection(metric=metric)
     section.looks = [*section.looks, look]
     section.metric = metric
@@ -165,9 +217,9 @@ def unseal(
     modelling.store_predictions(
         project,
         test.index,
-        {"final": out, f"baseline:{base_key}": base_out},
-        p.classes,
-        labels=y,
+        {"final": scored.final, f"baseline:{look.baseline}": scored.baseline},
+        scored.classes,
+        labels=scored.labels,
         name=modelling.TEST_PREDICTIONS,
     )
     project.replace_findings(STEP, _findings(project, look, metric))
@@ -175,16 +227,14 @@ def unseal(
     project.invalidate_after(STEP)
     project.audit(
         "test-unsealed",
-        version=version,
-        reason=reason.strip(),
-        model=final.key,
+        version=look.version,
+        reason=look.reason,
+        model=look.model,
         n_test=len(test),
         test_sha256=s.split.test_sha256,
         metric=metric,
-        value=round(final_eval.metrics[metric].value, 4),
+        value=round(look.final.metrics[metric].value, 4),
     )
-    job.progress(1.0, "Test done")
-    return look
 
 
 def stored_outputs(project: Project, which: str = "final") -> tuple[np.ndarray, np.ndarray]:

@@ -526,6 +526,20 @@ class FinalModel(_Model):
     frozen_at: str = Field(default_factory=now_iso)
 
 
+class CompareOptions(_Model):
+    """Which tuned model to freeze as the final model, and why when it is not the recommended
+    one (the reason is then required, and printed in the report beside the recommendation)."""
+
+    model: str = "recommended"  # "recommended", or a candidate's key ("baseline:logistic")
+    reason: str = ""
+
+    @property
+    def key(self) -> str | None:
+        """The candidate's key, or None for the recommended model (as is an empty name)."""
+        chosen = self.model.strip()
+        return None if chosen in ("", "recommended") else chosen
+
+
 class CompareSection(_Model):
     metric: str = "auroc"
     candidates: list[Candidate] = Field(default_factory=list)
@@ -560,6 +574,21 @@ class TestLook(_Model):
     baseline_eval: Evaluation | None = None
     tune_score: float | None = None
     subgroups: list[SubgroupResult] = Field(default_factory=list)
+    # The bootstrap resamples of its intervals (None: a look saved before they were recorded).
+    bootstrap: int | None = None
+
+
+class TestOptions(_Model):
+    """How the sealed test set is opened. The first look is the primary analysis; any later
+    look needs a new ``version`` name and a ``reason`` (both printed in the report). The
+    confirmation that the test set may be opened is not an option: the caller gives it at
+    every opening (``steps.test.unseal(..., confirm=True)``, a plan's ``confirm = true``)."""
+
+    __test__ = False  # not a pytest test class
+
+    version: str = ""  # empty: the primary analysis on the first look; required later
+    reason: str = ""
+    bootstrap: int = Field(default=1000, ge=100, le=20000)
 
 
 class TestSection(_Model):

@@ -18,12 +18,14 @@ from pydantic import BaseModel
 
 from dlwizard.study.model import (
     BaselineOptions,
+    CompareOptions,
     ExploreOptions,
     ImportOptions,
     InterpretOptions,
     NetworkOptions,
     Provenance,
     SplitOptions,
+    TestOptions,
 )
 
 
@@ -89,13 +91,16 @@ STEPS: tuple[StepSpec, ...] = (
         "compare",
         "Compare and choose",
         "Tips 1, 2: choose on the tuning set, then freeze",
-        answers=frozenset({"model", "reason"}),
+        (CompareOptions,),
     ),
     StepSpec(
         "test",
         "Test",
         "Tip 1: the test set is used once, for the final model",
-        answers=frozenset({"confirm", "version", "reason", "bootstrap"}),
+        (TestOptions,),
+        # The acknowledgement that the sealed set may be opened: given at every opening, never
+        # a stored setting (steps.test.unseal takes it apart from the options).
+        answers=frozenset({"confirm"}),
     ),
     StepSpec(
         "interpret",

@@ -13,11 +13,17 @@ import pytest
 from dlwizard import predict
 from dlwizard.errors import DataError, PlanError, StepError
 from dlwizard.ml import frozen
-from dlwizard.plan import load_plan, run_plan
+from dlwizard.plan import load_plan, plan_from_project, run_plan
 from dlwizard.steps import baselines, compare, explore, interpret, metadata, modelling, split
 from dlwizard.steps import test as test_step
 from dlwizard.study import container
-from dlwizard.study.model import BaselineOptions, InterpretOptions, SplitOptions
+from dlwizard.study.model import (
+    BaselineOptions,
+    CompareOptions,
+    InterpretOptions,
+    SplitOptions,
+    TestOptions,
+)
 from tests.conftest import ROOT, shared
 from tests.engine.synthetic import cohort, project_from_frame
 
@@ -95,8 +101,10 @@ def test_choosing_against_the_recommendation_needs_a_reason(tuned):
     section = compare.compare(tuned)
     other = next(c.key for c in section.candidates if c.key != section.recommended)
     with pytest.raises(StepError, match="say why"):
-        compare.freeze(tuned, other)
-    final = compare.freeze(tuned, other, reason="the clinic already runs this model family")
+        compare.freeze(tuned, CompareOptions(model=other))
+    final = compare.freeze(
+        tuned, CompareOptions(model=other, reason="the clinic already runs this model family")
+    )
     assert final.chosen_against_recommendation
     assert final.reason == "the clinic already runs this model family"
 
@@ -117,8 +125,11 @@ def test_the_test_set_opens_once_and_a_second_look_is_a_named_version(tuned, tmp
     compare.freeze(tuned)
     with pytest.raises(StepError, match="confirmation"):
         test_step.unseal(tuned, confirm=False)
+    with pytest.raises(TypeError, match="confirm"):  # never defaulted, never an option
+        test_step.unseal(tuned, TestOptions())
     assert not tuned.test_opened
-    look = test_step.unseal(tuned, confirm=True, bootstrap=200)
+    look = test_step.unseal(tuned, TestOptions(bootstrap=200), confirm=True)
+    assert look.bootstrap == 200  # recorded with the look
     assert look.version == test_step.PRIMARY and look.n_test == len(tuned.study.split.test)
     assert {g.value for g in look.subgroups} == {"north", "south"}
     best = modelling.best_baseline(tuned.study.baselines.results, "auroc")
@@ -134,12 +145,14 @@ def test_the_test_set_opens_once_and_a_second_look_is_a_named_version(tuned, tmp
         with pytest.raises(StepError, match="already opened"):
             test_step.unseal(project, confirm=True)
         with pytest.raises(StepError, match="reason"):
-            test_step.unseal(project, confirm=True, version="v2")
-    second = test_step.unseal(reopened, confirm=True, version="v2", reason="reviewer request")
-    assert second.reason == "reviewer request"
+            test_step.unseal(project, TestOptions(version="v2"), confirm=True)
+    second = test_step.unseal(
+        reopened, TestOptions(version="v2", reason="reviewer request"), confirm=True
+    )
+    assert second.reason == "reviewer request" and second.bootstrap == 1000
     assert [lk.version for lk in reopened.study.test.looks] == [test_step.PRIMARY, "v2"]
     with pytest.raises(StepError, match="already looked"):
-        test_step.unseal(reopened, confirm=True, version="v2", reason="again")
+        test_step.unseal(reopened, TestOptions(version="v2", reason="again"), confirm=True)
     assert "test-looked-again" in [f.code for f in reopened.findings("test")]
     # Re-splitting would let test rows into training: refused, nothing changed.
     before = list(reopened.study.split.train)
@@ -151,8 +164,9 @@ def test_the_test_set_opens_once_and_a_second_look_is_a_named_version(tuned, tmp
 
 
 def test_predict_gives_the_test_steps_predictions(tuned, tmp_path):
-    compare.freeze(tuned, "baseline:random_forest", reason="a forest is wanted")
-    test_step.unseal(tuned, confirm=True, bootstrap=200)
+    forest = CompareOptions(model="baseline:random_forest", reason="a forest is wanted")
+    compare.freeze(tuned, forest)
+    test_step.unseal(tuned, TestOptions(bootstrap=200), confirm=True)
     rows = test_step.opened_rows(tuned).loc[tuned.study.split.test]
     source = tmp_path / "new.csv"
     rows.drop(columns=["label"]).to_csv(source, index=False)
@@ -215,7 +229,9 @@ def test_predict_streams_large_files_in_blocks(tuned, tmp_path, monkeypatch):
 
 
 def test_interpret_finds_the_signal_and_groups_twins(tuned):
-    compare.freeze(tuned, "baseline:logistic", reason="logistic for its coefficients")
+    compare.freeze(
+        tuned, CompareOptions(model="baseline:logistic", reason="logistic for its coefficients")
+    )
     with pytest.raises(StepError, match="sealed"):
         interpret.run(tuned, InterpretOptions(set="test"))
     section = interpret.run(tuned, InterpretOptions(repeats=8, panel_k=2))
@@ -239,6 +255,15 @@ def test_plan_runs_compare_test_interpret_and_a_second_run_is_refused(tmp_path):
     )
     project = _run(tmp_path, text + _quick_models('["logistic", "naive_bayes"]') + QUICK_INTERPRET)
     assert project.is_done("interpret") and project.test_opened
+    # The exported plan opens the test set as this plan did; a look saved before the
+    # resamples were recorded leaves them to the default.
+    final = project.study.compare.final
+    exported = plan_from_project(project)
+    assert exported["compare"] == {"model": final.key}
+    assert exported["test"] == {"confirm": True, "version": test_step.PRIMARY, "bootstrap": 200}
+    project.study.test.looks[0].bootstrap = None
+    assert "bootstrap" not in plan_from_project(project)["test"]
+    project.study.test.looks[0].bootstrap = 200
     out = tmp_path / "p.dlwiz"
     container.save(project, out)
     again = tmp_path / "again.toml"
@@ -263,6 +288,10 @@ def test_plan_runs_compare_test_interpret_and_a_second_run_is_refused(tmp_path):
     unconfirmed.write_text("[test]\n", "utf-8")
     with pytest.raises(PlanError, match="confirm = true"):
         run_plan(load_plan(unconfirmed), base=tmp_path, project=container.load(out))
+    few = tmp_path / "few.toml"
+    few.write_text('[test]\nconfirm = true\nversion = "v3"\nreason = "r"\nbootstrap = 5\n', "utf-8")
+    with pytest.raises(PlanError, match=r"\[test\] bootstrap: Input should be greater"):
+        run_plan(load_plan(few), base=tmp_path, project=container.load(out))
 
 
 def test_cli_predict(tuned, tmp_path):
@@ -334,7 +363,7 @@ def test_a_result_above_the_expected_ceiling_is_flagged(tuned):
 
     question.apply(tuned, ceiling=Ceiling(kind="inter_rater_agreement", value=0.55))
     compare.freeze(tuned)
-    look = test_step.unseal(tuned, confirm=True, bootstrap=200)
+    look = test_step.unseal(tuned, TestOptions(bootstrap=200), confirm=True)
     found = [f for f in tuned.findings("test") if f.code == "too-good-to-be-true"]
     assert look.final.metrics["balanced_accuracy"].low > 0.57
     assert len(found) == 1 and found[0].detail["ceiling"] == 0.55

@@ -22,11 +22,13 @@ from dlwizard.steps import baselines, compare, explore, interpret, split
 from dlwizard.steps import test as test_step
 from dlwizard.study.model import (
     BaselineOptions,
+    CompareOptions,
     Importance,
     InterpretOptions,
     InterpretSection,
     MetricInterval,
     PanelPoint,
+    TestOptions,
 )
 from tests.engine.synthetic import project_from_frame
 
@@ -68,8 +70,8 @@ def field_project(tmp_path, site_role: str = "feature", shift: float = 8.0):
         project,
         BaselineOptions(families=["logistic"], trials=2, permutations=0, bootstrap=100),
     )
-    compare.freeze(project, "baseline:logistic")
-    test_step.unseal(project, confirm=True, bootstrap=100)
+    compare.freeze(project, CompareOptions(model="baseline:logistic"))
+    test_step.unseal(project, TestOptions(bootstrap=100), confirm=True)
     # Each measurement shuffled on its own (no grouping): the others keep the score perfect.
     interpret.run(project, InterpretOptions(repeats=3, correlation=1.0, panel_k=2))
     return project

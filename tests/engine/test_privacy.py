@@ -19,7 +19,13 @@ from dlwizard.ml.models import families, pipeline
 from dlwizard.plan import load_plan, plan_from_project, run_plan
 from dlwizard.steps import baselines, compare, modelling, privacy, split
 from dlwizard.study import container, crypto
-from dlwizard.study.model import BaselineOptions, CompareSection, FinalModel, SplitOptions
+from dlwizard.study.model import (
+    BaselineOptions,
+    CompareOptions,
+    CompareSection,
+    FinalModel,
+    SplitOptions,
+)
 from dlwizard.study.project import Project
 from tests.conftest import ROOT
 from tests.engine.synthetic import cohort, project_from_frame
@@ -185,7 +191,7 @@ def test_a_new_final_model_makes_the_verdict_and_the_override_stale(tmp_path):
     assert export.check_export(project) == "override"
     other = next(c.key for c in project.study.compare.candidates
                  if c.key != project.study.compare.final.key)  # fmt: skip
-    compare.freeze(project, other, reason="the other model, to test the gate")
+    compare.freeze(project, CompareOptions(model=other, reason="the other model, to test the gate"))
     assert not privacy.is_current(project)
     assert privacy.current_override(project) is None
     with pytest.raises(StepError, match="model changed since"):

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QScrollArea, QTableWidget
 
 from dlwizard.steps import baselines, compare, explore, split, test
-from dlwizard.study.model import BaselineOptions
+from dlwizard.study.model import BaselineOptions, TestOptions
 from tests.engine.synthetic import project_from_frame, sample_names
 from tests.gui.conftest import wait_idle
 
@@ -40,7 +40,7 @@ def three_class(tmp_path):
         BaselineOptions(families=["logistic", "knn"], trials=1, permutations=0, bootstrap=100),
     )
     compare.freeze(project)
-    test.unseal(project, confirm=True, bootstrap=100)
+    test.unseal(project, TestOptions(bootstrap=100), confirm=True)
     project.dirty = False
     return project
 

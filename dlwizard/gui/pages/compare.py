@@ -17,6 +17,7 @@ from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.evaluation import wrapped
 from dlwizard.steps import compare
 from dlwizard.steps.modelling import METRIC_LABELS
+from dlwizard.study.model import CompareOptions
 
 
 class ComparePage(Page):
@@ -183,9 +184,14 @@ class ComparePage(Page):
         against = section is not None and key is not None and key != section.recommended
         self.reason_form.setRowVisible(0, against)
 
-    def freeze(self) -> None:
+    def options(self) -> CompareOptions | None:
+        """The selected model and the reason typed for it (None: no model is selected)."""
         key = self._selected_key()
-        if key is None:
+        return None if key is None else CompareOptions(model=key, reason=self.reason.text())
+
+    def freeze(self) -> None:
+        options = self.options()
+        if options is None:
             self.banner.show_error("Select the model to freeze in the table.")
             return
         if self.project.test_opened:
@@ -200,8 +206,7 @@ class ComparePage(Page):
         self.run_job(
             compare.freeze,
             self.project,
-            key,
-            self.reason.text(),
+            options,
             message="Freezing the final model…",
             on_done=lambda _: self.window_.refresh_all(),
         )

@@ -26,6 +26,7 @@ from dlwizard.gui.widgets.common import (
 from dlwizard.gui.widgets.evaluation import EvaluationPanel, wrapped
 from dlwizard.steps import test
 from dlwizard.steps.modelling import METRIC_LABELS
+from dlwizard.study.model import TestOptions
 
 
 def _iv(v) -> str:
@@ -269,12 +270,23 @@ class TestPage(Page):
             )
         return self.window_.ask.confirm("Open the sealed test set?", text)
 
+    def options(self, again: bool) -> TestOptions:
+        """A later look's name and reason as typed (the first look is the primary analysis),
+        with the resamples of the last look, so that the looks' intervals compare."""
+        section = self.project.study.test
+        last = section.looks[-1] if section and section.looks else None
+        carried = {"bootstrap": last.bootstrap} if last and last.bootstrap else {}
+        if again:
+            carried |= {"version": self.version.text(), "reason": self.reason.text()}
+        return TestOptions(**carried)
+
     def open_test(self) -> None:
         if not self._confirmed(False):
             return
         self.run_job(
             test.unseal,
             self.project,
+            self.options(again=False),
             confirm=True,
             message="Opening the test set…",
             on_done=lambda _: self.window_.refresh_all(),
@@ -292,9 +304,8 @@ class TestPage(Page):
         self.run_job(
             test.unseal,
             self.project,
+            self.options(again=True),
             confirm=True,
-            version=self.version.text(),
-            reason=self.reason.text(),
             message="Opening the test set for a new analysis version…",
             on_done=lambda _: (
                 self.version.clear(),
