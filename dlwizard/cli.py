@@ -47,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     d = sub.add_parser("demo", help="build the demo project headless")
     d.add_argument("--out", required=True, type=Path, help="folder for demo.dlwiz")
-    r = sub.add_parser("run", help="run the steps of a TOML plan headless")
+    r = sub.add_parser(
+        "run",
+        help="run the steps of a TOML plan headless",
+        description=_plan_steps(),
+    )
     r.add_argument("plan", type=Path)
     r.add_argument("--out", required=True, type=Path, help="project file to write")
     r.add_argument(
@@ -81,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _plan_steps() -> str:
+    """The tables a plan may hold, in the order they run (from the step registry)."""
+    from dlwizard.study import registry
+
+    tables = ", ".join(f"[{s.key}] {s.title}" for s in registry.STEPS if s.headless)
+    return (
+        "Run the steps of a TOML plan headless. The tables after [project] run in this order: "
+        f"{tables}; on a new project every step up to the last one named runs (see docs/plan.md)."
+    )
+
+
 def _gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlwizard", add_help=False)
     p.add_argument("--debug", action="store_true")
@@ -96,11 +111,11 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dlwizard.demo import demo_project
+    from dlwizard.demo import THROUGH, demo_project
     from dlwizard.jobs import Job
     from dlwizard.study import container
 
-    project = demo_project(Job(_progress), through="interpret")
+    project = demo_project(Job(_progress), through=THROUGH[-1])  # every step the demo runs
     out = container.save(project, Path(args.out) / "demo.dlwiz")
     _end_progress()
     print(f"Demo project written to {out.resolve()}")
@@ -111,6 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dlwizard.jobs import Job
     from dlwizard.plan import load_plan, run_plan
     from dlwizard.study import container
+    from dlwizard.summary import steps_done
 
     plan = load_plan(args.plan)
     t0 = time.perf_counter()
@@ -118,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     project = run_plan(plan, base=args.plan.resolve().parent, project=existing, job=Job(_progress))
     out = container.save(project, args.out)
     _end_progress()
-    done = ", ".join(project.study.steps_done) or "none"
+    done = ", ".join(steps_done(project)) or "none"
     print(f"Ran {done} in {time.perf_counter() - t0:.1f} s; project written to {out.resolve()}")
     for f in project.findings():
         if f.severity != "info":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dlwizard import plan
+import pytest
+
+from dlwizard import demo, plan, summary
 from dlwizard.report import content
 from dlwizard.study import registry
+from dlwizard.study.model import CompareOptions, TestOptions
 from dlwizard.study.project import STEP_ORDER
 
 
@@ -30,3 +33,31 @@ def test_the_report_names_steps_as_the_wizard_does():
         assert content.STEP_PAGES[key] == registry.title(key)
     assert registry.title("compare") == "Compare and choose"
     assert registry.title("not-a-step") == "not-a-step"
+
+
+def test_compare_and_test_take_options_models_with_the_plan_keys_of_before():
+    assert registry.spec("compare").options == (CompareOptions,)
+    assert registry.spec("test").options == (TestOptions,)
+    # Plans written before the options models keep their keys.
+    assert plan.KEYS["compare"] == {"model", "reason"}
+    assert plan.KEYS["test"] == {"confirm", "version", "reason", "bootstrap"}
+    # The confirmation is given at every opening, never stored or carried as a setting.
+    assert "confirm" not in TestOptions.model_fields
+    assert registry.spec("test").answers == {"confirm"}
+    assert CompareOptions().key is None and CompareOptions(model="recommended").key is None
+    assert CompareOptions(model="baseline:knn").key == "baseline:knn"
+
+
+def test_the_plan_reads_and_writes_every_headless_step_in_the_registry_order():
+    assert tuple(plan.READERS) == plan.IMPLEMENTED
+    assert tuple(plan.WRITERS) == plan.IMPLEMENTED
+
+
+def test_the_demo_and_inspect_follow_the_registry_order():
+    assert set(demo.LATER) <= set(registry.ORDER)
+    assert tuple(k for k in registry.ORDER if k in demo.THROUGH) == demo.THROUGH
+    assert demo.THROUGH[0] == "metadata" and demo.THROUGH[-1] == "interpret"
+    assert set(summary.PARTS) <= set(registry.ORDER)
+    assert set(summary.LINES) <= set(registry.ORDER)
+    with pytest.raises(ValueError, match="the demo runs through one of"):
+        demo.demo_project(through="privacy")

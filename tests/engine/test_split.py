@@ -377,6 +377,8 @@ AFTER_THE_SPLIT = {
     "predict.predict_file": lambda p: _predict_tune_rows(p),
     "summary.summary": lambda p: json.dumps(summary.summary(p), default=str),
     "summary.text": lambda p: summary.text(p),
+    "summary.steps_done": lambda p: summary.steps_done(p),
+    "summary.next_step": lambda p: summary.next_step(p),
     "report.record_export": lambda p: report_step.record_export(p, "methods.pdf"),
 }
 
