@@ -8,6 +8,7 @@ construction.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import numpy as np
 from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import metrics
 from dlwizard.ml.models import Family, default_params, pipeline
-from dlwizard.ml.parallel import map_interruptible, single_threaded
+from dlwizard.ml.parallel import map_interruptible, single_threaded, workers
 
 SELECTION_METRIC = {"binary": "auroc", "multiclass": "auroc_macro", "regression": "r2"}
 
@@ -172,6 +173,47 @@ def cv_score(
     scores = map_interruptible(fold_score, list(np.unique(folds[folds >= 0])), job)
     arr = np.asarray(scores, dtype=float)
     return float(np.nanmean(arr)), float(np.nanstd(arr))
+
+
+def trial_seconds(
+    family: Family,
+    x,
+    y: np.ndarray,
+    folds: np.ndarray,
+    task: str,
+    n_classes: int,
+    seed: int,
+    numeric,
+    categorical,
+    job: Job,
+) -> float:
+    """About how long one trial of ``family`` takes here: one fold fitted and scored at the
+    middle of its ranges (single-threaded, as in the search), times the rounds in which the
+    machine's workers get through all folds."""
+    fold_ids = np.unique(folds[folds >= 0])
+    if not len(fold_ids):
+        return 0.0
+    n_train_min = min(int((folds != k).sum()) for k in fold_ids)
+    ranges = ranges_for(family, n_train_min)
+    params = {
+        **default_params(family, ranges),
+        **(family.fixed(n_train_min) if family.fixed else {}),
+    }
+    tr, te = np.flatnonzero(folds != fold_ids[0]), np.flatnonzero(folds == fold_ids[0])
+    model = pipeline(family, params, numeric, categorical, seed)
+
+    def one_fold() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(x.iloc[tr], y[tr])
+            model_output(model, x.iloc[te], task, n_classes)
+
+    t0 = time.monotonic()
+    # A failing fit is recorded by the search itself; the time it took is still a fair guess.
+    with contextlib.suppress(ValueError):
+        run_interruptible(lambda: single_threaded(one_fold), job)
+    rounds = -(-len(fold_ids) // max(1, min(workers(), len(fold_ids))))
+    return (time.monotonic() - t0) * rounds
 
 
 @dataclass

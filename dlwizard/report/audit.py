@@ -57,6 +57,7 @@ DETAIL_WORDS = {
     "families": "families",
     "trials": "settings tried per family",
     "seconds_per_family": "time cap per family",
+    "estimated_seconds": "estimated duration",
     "recommended": "recommended",
     "cancelled": "cancelled",
     "rungs": "rungs",
@@ -139,7 +140,7 @@ def _detail_value(k: str, v: Any, ctx: Context | None) -> str:
         return DESIGNS.get(v, v.replace("_", " "))
     if k == "set" and v in ("tune", "test"):
         return "tuning set" if v == "tune" else "test set"
-    if k == "seconds_per_family" and finite(v):
+    if k in ("seconds_per_family", "estimated_seconds") and finite(v):
         return fmt_seconds(float(v))
     if k == "warnings" and isinstance(v, list):
         return words_list([str(x).replace("-", " ") for x in v])

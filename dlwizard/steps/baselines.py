@@ -12,7 +12,9 @@ predictions) is in :mod:`dlwizard.steps.modelling`.
 
 from __future__ import annotations
 
+import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +29,7 @@ from dlwizard.ml.tuning import (
     FamilyRun,
     cv_score,
     model_output,
+    trial_seconds,
     tune_family,
 )
 from dlwizard.steps.modelling import (
@@ -65,8 +68,85 @@ class _Search:
     cancelled: bool = False
 
 
-def run(project: Project, options: BaselineOptions | None = None, job: Job | None = None):
-    """Search every family with the same budget, run the controls, recommend, and record."""
+def duration_words(seconds: float) -> str:
+    """A duration as people say it: "under a minute", "about 4 minutes", "about 1 h 10 min"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+    return f"about {minutes // 60} h {minutes % 60:02d} min"
+
+
+@dataclass
+class _Eta:
+    """How long the step should take, from one timed fit per family (ml.tuning.trial_seconds):
+    each family's search is its trial budget or its time cap, whichever comes first, plus the
+    refit; the shuffled-label control repeats a typical trial. Counted down as families finish."""
+
+    families: dict[str, float]
+    controls: float
+    current: str = ""
+    current_started: float = 0.0
+    finished: set[str] = field(default_factory=set)
+
+    @classmethod
+    def measure(cls, p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job):
+        trials = {}
+        for i, (key, fam) in enumerate(chosen):
+            job.progress(
+                0.0, f"Estimating the duration: one timed fit per family ({i + 1}/{len(chosen)})…"
+            )
+            trials[key] = trial_seconds(
+                fam, p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed,
+                p.numeric, p.categorical, job,
+            )  # fmt: skip
+        per_family = {k: min(budget.trials * t, budget.seconds) + t for k, t in trials.items()}
+        typical = float(np.median(list(trials.values()))) if trials else 0.0
+        return cls(per_family, options.permutations * typical)
+
+    @property
+    def total(self) -> float:
+        return sum(self.families.values()) + self.controls
+
+    def left(self) -> float:
+        todo = [k for k in self.families if k not in self.finished and k != self.current]
+        spent = time.monotonic() - self.current_started if self.current else 0.0
+        current = max(0.0, self.families.get(self.current, 0.0) - spent)
+        return current + sum(self.families[k] for k in todo) + self.controls
+
+    def start(self, key: str) -> None:
+        if self.current:
+            self.finished.add(self.current)
+        self.current, self.current_started = key, time.monotonic()
+
+    def job(self, parent: Job) -> Job:
+        """``parent`` with "· about N minutes left" added to every message."""
+        eta = self
+
+        class _WithEta(Job):
+            def __init__(self) -> None:
+                self._cancel = parent._cancel
+                self._on_progress = None
+                self.fraction, self.message, self.started = 0.0, "", parent.started
+
+            def progress(self, fraction: float, message: str = "") -> None:
+                self.fraction = fraction
+                suffix = f" · {duration_words(eta.left())} left" if message else ""
+                parent.progress(fraction, message + suffix)
+
+        return _WithEta()
+
+
+def run(
+    project: Project,
+    options: BaselineOptions | None = None,
+    job: Job | None = None,
+    on_family: Callable[[FamilyResult], None] | None = None,
+):
+    """Search every family with the same budget, run the controls, recommend, and record.
+    ``on_family`` receives each family's result as soon as it is scored (the page shows the
+    first baselines while the others are still being tuned); it is called from this thread."""
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
@@ -81,7 +161,10 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
     budget = Budget(options.trials, options.seconds_per_family)
     metric = SELECTION_METRIC[p.task]
     n_steps = len(chosen) + 1
-    search = _search(p, [(key, zoo[key]) for key in chosen], budget, options, job)
+    pairs = [(key, zoo[key]) for key in chosen]
+    eta = _Eta.measure(p, pairs, budget, options, job)
+    job.progress(0.0, f"Tuning {len(pairs)} model families: {duration_words(eta.total)} in all")
+    search = _search(p, pairs, budget, options, eta.job(job), eta, on_family)
     if not search.runs:
         if search.cancelled:
             raise Cancelled()
@@ -109,7 +192,7 @@ def run(project: Project, options: BaselineOptions | None = None, job: Job | Non
         cancelled=cancelled,
     )
     findings = _findings(section, best, p) + _failed_findings(search.failed)
-    _record(project, section, p, search.runs, findings, budget)
+    _record(project, section, p, search.runs, findings, budget, eta.total)
     if not cancelled:
         job.progress(1.0, "Baselines done")
     return section
@@ -121,6 +204,8 @@ def _search(
     budget: Budget,
     options: BaselineOptions,
     job: Job,
+    eta: _Eta,
+    on_family: Callable[[FamilyResult], None] | None = None,
 ) -> _Search:
     """Tune each family in turn (ml.tuning.tune_family) and score its best settings on tune; a
     family that cannot be fitted is recorded as failed, and Cancel stops the search."""
@@ -128,6 +213,7 @@ def _search(
     n_steps = len(chosen) + 1
     for i, (key, fam) in enumerate(chosen):
         sub = job.sub(i / n_steps, (i + 1) / n_steps)
+        eta.start(key)
         try:
             r = tune_family(
                 fam,
@@ -172,6 +258,9 @@ def _search(
             )
         )
         out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3)))
+        if on_family is not None:
+            on_family(out.results[-1])
+    eta.start("")
     return out
 
 
@@ -209,6 +298,7 @@ def _record(
     runs: dict[str, FamilyRun],
     findings: list[Finding],
     budget: Budget,
+    estimated_seconds: float,
 ) -> None:
     """Store the section, every family's tuning-set predictions and the findings."""
     project.study.baselines = section
@@ -224,6 +314,7 @@ def _record(
         seconds_per_family=budget.seconds,
         recommended=section.recommended,
         cancelled=section.cancelled,
+        estimated_seconds=round(estimated_seconds, 1),
     )
 
 

@@ -73,7 +73,18 @@ def test_parkinsons_equal_budget_and_shuffled_control_far_below(tmp_path):
     project = _project(
         tmp_path, f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n'
     )
-    section = baselines.run(project, FAST)
+    early, messages = [], []
+    from dlwizard.jobs import Job
+
+    job = Job(lambda fraction, message: messages.append(message))
+    section = baselines.run(project, FAST, job=job, on_family=early.append)
+    # Early answers: each family's result as soon as it was scored, the same as the section's.
+    assert early == section.results
+    # The duration was estimated before the search, said in the progress, and recorded.
+    assert any(" in all" in m for m in messages[:10])
+    assert any(m.endswith(" left") for m in messages)
+    estimated = project.log[-1].detail["estimated_seconds"]
+    assert 0 < estimated < 10 * sum(r.seconds + r.fit_seconds for r in section.results) + 60
     ledger = {e.family: e for e in section.ledger}
     assert set(ledger) == {
         "logistic",
@@ -198,6 +209,13 @@ def test_few_shuffled_runs_state_the_smallest_possible_p(tmp_path):
     assert f"{best.n} tuning rows" in section.recommendation
     assert "does not mean the score is certain" in section.recommendation
     assert f"3/{best.n}" in section.recommendation  # the rule of three as a yardstick
+
+
+def test_durations_in_plain_words():
+    assert baselines.duration_words(20) == "under a minute"
+    assert baselines.duration_words(61) == "about 1 minute"
+    assert baselines.duration_words(250) == "about 4 minutes"
+    assert baselines.duration_words(4200) == "about 1 h 10 min"
 
 
 def test_permutation_and_interval_notes():

@@ -67,6 +67,11 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
     b.trials_box.setValue(30)
     b.run_button.click()
     qtbot.waitUntil(lambda: "Random forest" in window.progress.label.text(), timeout=60_000)
+    # Early answers: the first family's score is on the page while the next one is tuned, and
+    # the progress says how long the rest should take.
+    qtbot.waitUntil(lambda: b.so_far.isVisible(), timeout=5000)
+    assert "Logistic regression" in b.so_far.text() and "tuning-set" in b.so_far.text()
+    assert " left" in window.progress.label.text()
     t0 = time.monotonic()
     window.progress.cancel_button.click()
     wait_idle(qtbot, window, timeout=5000)
@@ -74,6 +79,7 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
     section = window.project.study.baselines
     assert section.cancelled and [r.key for r in section.results] == ["logistic"]
     assert "cancelled early" in b.recommendation.text()
+    assert not b.so_far.isVisible()  # the table now shows what was kept
 
 
 def _fits_the_window(qtbot, window, page, button) -> None:

@@ -27,6 +27,11 @@ from dlwizard.steps.modelling import METRIC_LABELS, families, settings_text
 from dlwizard.study.model import BaselineOptions
 
 
+def _tune_baselines(project, options, job=None, partial=None):
+    """In the worker: each family's result goes to ``partial`` as soon as it is scored."""
+    return baselines.run(project, options, job=job, on_family=partial)
+
+
 class _NumberItem(QTableWidgetItem):
     """Sorts by the number it shows, not by its text."""
 
@@ -110,6 +115,12 @@ class BaselinesPage(Page):
         self.body.addLayout(form)
         self.run_button = self.add_primary_button("Tune the baselines", self.run_baselines)
         self.recommendation = self.add_status_label()
+        # While the search runs: each family's score as soon as it is done (early answers).
+        self.so_far = QLabel()
+        self.so_far.setWordWrap(True)
+        self.so_far.hide()
+        self._finished_families: list[str] = []
+        self.body.addWidget(self.so_far)
         self.body.addWidget(SectionTitle("Results on the tuning set"))
         self.results = QTableWidget(0, 5)
         self.results.setSortingEnabled(True)
@@ -385,13 +396,38 @@ class BaselinesPage(Page):
         if not any(cb.isChecked() for cb in self.family_checks.values()):
             self.banner.show_error("Choose at least one model family.")
             return
-        self.run_job(
-            baselines.run,
+        self._finished_families: list[str] = []
+        self.so_far.setText("")
+        self.so_far.hide()
+        worker = self.run_job(
+            _tune_baselines,
             self.project,
             self.options(),
             message="Tuning the baselines…",
             on_done=lambda _: self.refresh(),
+            on_partial=self._show_family,
         )
+        worker.finished.connect(self.so_far.hide)  # the table shows them all (or nothing)
+
+    def _show_family(self, results: tuple) -> None:
+        """A family finished while the others are still being tuned: show its score now."""
+        task = self.project.study.question.task or "binary"
+        metric = baselines.SELECTION_METRIC[task]
+        label = METRIC_LABELS[metric]
+        for res in results:
+            if res.tune is None or metric not in res.tune.metrics:
+                continue
+            v = res.tune.metrics[metric]
+            cv = f"{res.cv_mean:.3f} ± {res.cv_sd:.3f}" if res.cv_mean is not None else "—"
+            self._finished_families.append(
+                f"<b>{res.name}</b>: tuning-set {label} {v.text()}; CV {cv}"
+            )
+        self.so_far.setText(
+            "<b>Finished so far</b> (the others are still being tuned; the full comparison, "
+            "the controls and the recommendation follow):<br>"
+            + "<br>".join(self._finished_families)
+        )
+        self.so_far.show()
 
     def on_enter(self) -> None:
         from dlwizard.gui.app import preload_in_background
