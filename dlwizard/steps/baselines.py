@@ -12,7 +12,6 @@ predictions) is in :mod:`dlwizard.steps.modelling`.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,20 +81,19 @@ def duration_words(seconds: float) -> str:
 class _Eta:
     """How long the step should take, from one timed fit per family (ml.tuning.trial_seconds):
     each family's search is its trial budget or its time cap, whichever comes first, plus the
-    refit; the shuffled-label control repeats a typical trial. Counted down as families finish."""
+    refit; the shuffled-label control repeats a typical trial. The progress panel counts down
+    from the fraction done; this is the estimate said before the search starts."""
 
     families: dict[str, float]
     controls: float
-    current: str = ""
-    current_started: float = 0.0
-    finished: set[str] = field(default_factory=set)
 
     @classmethod
     def measure(cls, p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job):
         trials = {}
         for i, (key, fam) in enumerate(chosen):
             job.progress(
-                0.0, f"Estimating the duration: one timed fit per family ({i + 1}/{len(chosen)})…"
+                0.0,
+                f"Estimating the duration: one timed fit per family ({i + 1}/{len(chosen)})…",
             )
             trials[key] = trial_seconds(
                 fam, p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed,
@@ -109,44 +107,18 @@ class _Eta:
     def total(self) -> float:
         return sum(self.families.values()) + self.controls
 
-    def left(self) -> float:
-        todo = [k for k in self.families if k not in self.finished and k != self.current]
-        spent = time.monotonic() - self.current_started if self.current else 0.0
-        current = max(0.0, self.families.get(self.current, 0.0) - spent)
-        return current + sum(self.families[k] for k in todo) + self.controls
-
-    def start(self, key: str) -> None:
-        if self.current:
-            self.finished.add(self.current)
-        self.current, self.current_started = key, time.monotonic()
-
-    def job(self, parent: Job) -> Job:
-        """``parent`` with "· about N minutes left" added to every message."""
-        eta = self
-
-        class _WithEta(Job):
-            def __init__(self) -> None:
-                self._cancel = parent._cancel
-                self._on_progress = None
-                self.fraction, self.message, self.started = 0.0, "", parent.started
-
-            def progress(self, fraction: float, message: str = "") -> None:
-                self.fraction = fraction
-                suffix = f" · {duration_words(eta.left())} left" if message else ""
-                parent.progress(fraction, message + suffix)
-
-        return _WithEta()
-
 
 def run(
     project: Project,
     options: BaselineOptions | None = None,
     job: Job | None = None,
     on_family: Callable[[FamilyResult], None] | None = None,
+    on_estimate: Callable[[float], None] | None = None,
 ):
     """Search every family with the same budget, run the controls, recommend, and record.
-    ``on_family`` receives each family's result as soon as it is scored (the page shows the
-    first baselines while the others are still being tuned); it is called from this thread."""
+    ``on_estimate`` receives the estimated duration in seconds before the search starts, and
+    ``on_family`` each family's result as soon as it is scored (the page shows the first
+    baselines while the others are still being tuned); both are called from this thread."""
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
@@ -164,7 +136,9 @@ def run(
     pairs = [(key, zoo[key]) for key in chosen]
     eta = _Eta.measure(p, pairs, budget, options, job)
     job.progress(0.0, f"Tuning {len(pairs)} model families: {duration_words(eta.total)} in all")
-    search = _search(p, pairs, budget, options, eta.job(job), eta, on_family)
+    if on_estimate is not None:
+        on_estimate(eta.total)
+    search = _search(p, pairs, budget, options, job, on_family)
     if not search.runs:
         if search.cancelled:
             raise Cancelled()
@@ -204,7 +178,6 @@ def _search(
     budget: Budget,
     options: BaselineOptions,
     job: Job,
-    eta: _Eta,
     on_family: Callable[[FamilyResult], None] | None = None,
 ) -> _Search:
     """Tune each family in turn (ml.tuning.tune_family) and score its best settings on tune; a
@@ -213,7 +186,6 @@ def _search(
     n_steps = len(chosen) + 1
     for i, (key, fam) in enumerate(chosen):
         sub = job.sub(i / n_steps, (i + 1) / n_steps)
-        eta.start(key)
         try:
             r = tune_family(
                 fam,
@@ -260,7 +232,6 @@ def _search(
         out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3)))
         if on_family is not None:
             on_family(out.results[-1])
-    eta.start("")
     return out
 
 

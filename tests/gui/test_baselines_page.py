@@ -70,7 +70,8 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
     # Early answers: the first family's score is on the page while the next one is tuned, and
     # the progress says how long the rest should take.
     qtbot.waitUntil(lambda: b.so_far.isVisible(), timeout=5000)
-    assert "Logistic regression" in b.so_far.text() and "tuning-set" in b.so_far.text()
+    qtbot.waitUntil(lambda: "Logistic regression" in b.so_far.text(), timeout=5000)
+    assert "tuning-set" in b.so_far.text() and "Estimated duration" in b.so_far.text()
     assert " left" in window.progress.label.text()
     t0 = time.monotonic()
     window.progress.cancel_button.click()

@@ -28,8 +28,9 @@ from dlwizard.study.model import BaselineOptions
 
 
 def _tune_baselines(project, options, job=None, partial=None):
-    """In the worker: each family's result goes to ``partial`` as soon as it is scored."""
-    return baselines.run(project, options, job=job, on_family=partial)
+    """In the worker: the estimated duration (seconds, a float) and then each family's result
+    go to ``partial`` as soon as they are known."""
+    return baselines.run(project, options, job=job, on_family=partial, on_estimate=partial)
 
 
 class _NumberItem(QTableWidgetItem):
@@ -118,8 +119,14 @@ class BaselinesPage(Page):
         # While the search runs: each family's score as soon as it is done (early answers).
         self.so_far = QLabel()
         self.so_far.setWordWrap(True)
+        # Readable while the page is locked for the job (a disabled label is greyed out).
+        self.so_far.setStyleSheet(
+            "background: #eef5ff; color: #10243e; border: 1px solid #bcd3f5; "
+            "border-radius: 4px; padding: 8px;"
+        )
         self.so_far.hide()
         self._finished_families: list[str] = []
+        self._estimate = ""
         self.body.addWidget(self.so_far)
         self.body.addWidget(SectionTitle("Results on the tuning set"))
         self.results = QTableWidget(0, 5)
@@ -397,6 +404,7 @@ class BaselinesPage(Page):
             self.banner.show_error("Choose at least one model family.")
             return
         self._finished_families: list[str] = []
+        self._estimate = ""
         self.so_far.setText("")
         self.so_far.hide()
         worker = self.run_job(
@@ -410,11 +418,18 @@ class BaselinesPage(Page):
         worker.finished.connect(self.so_far.hide)  # the table shows them all (or nothing)
 
     def _show_family(self, results: tuple) -> None:
-        """A family finished while the others are still being tuned: show its score now."""
+        """The estimate, then each family as it finishes while the others are still being
+        tuned: shown at once (early answers)."""
         task = self.project.study.question.task or "binary"
         metric = baselines.SELECTION_METRIC[task]
         label = METRIC_LABELS[metric]
         for res in results:
+            if isinstance(res, float):
+                self._estimate = (
+                    f"<b>Estimated duration:</b> {baselines.duration_words(res)} in all "
+                    "(from one timed fit per family)."
+                )
+                continue
             if res.tune is None or metric not in res.tune.metrics:
                 continue
             v = res.tune.metrics[metric]
@@ -422,11 +437,13 @@ class BaselinesPage(Page):
             self._finished_families.append(
                 f"<b>{res.name}</b>: tuning-set {label} {v.text()}; CV {cv}"
             )
-        self.so_far.setText(
-            "<b>Finished so far</b> (the others are still being tuned; the full comparison, "
-            "the controls and the recommendation follow):<br>"
-            + "<br>".join(self._finished_families)
-        )
+        lines = [self._estimate] if self._estimate else []
+        if self._finished_families:
+            lines.append(
+                "<b>Finished so far</b> (the others are still being tuned; the full comparison, "
+                "the controls and the recommendation follow):"
+            )
+        self.so_far.setText("<br>".join(lines + self._finished_families))
         self.so_far.show()
 
     def on_enter(self) -> None:
