@@ -27,7 +27,6 @@ from dlwizard.study.model import (
     DerivedColumn,
     ExploreOptions,
     ImportOptions,
-    InterpretOptions,
     NetworkOptions,
     Provenance,
     SampleSheet,
@@ -280,12 +279,6 @@ def _test(project: Project, run: _Run) -> None:
     test.unseal(project, TestOptions(**t), confirm=True)
 
 
-def _interpret(project: Project, run: _Run) -> None:
-    from dlwizard.steps import interpret
-
-    interpret.run(project, InterpretOptions(**run.table("interpret")))
-
-
 def _privacy(project: Project, run: _Run) -> None:
     from dlwizard.steps import privacy
 
@@ -297,7 +290,23 @@ def _privacy(project: Project, run: _Run) -> None:
     privacy.run(project)
 
 
-READERS: dict[str, Callable[[Project, _Run], None]] = {
+def _options_reader(step: str) -> Callable[[Project, _Run], None]:
+    """The reader of a step whose plan table is just its Options model: ``steps.<key>.run``
+    with those options. A new step of that kind needs no code here."""
+
+    def read(project: Project, run: _Run) -> None:
+        import importlib
+
+        module = importlib.import_module(f"dlwizard.steps.{step}")
+        run.job.progress(run.job.fraction, registry.title(step))
+        module.run(project, registry.spec(step).options[0](**run.table(step)), job=run.job)
+
+    return read
+
+
+# The steps whose plan tables hold more than their Options (answers, paths, roles), or that
+# report their progress in the plan's own fractions; every other step reads its Options.
+_READERS: dict[str, Callable[[Project, _Run], None]] = {
     "question": _question,
     "data": _data,
     "metadata": _metadata,
@@ -307,8 +316,10 @@ READERS: dict[str, Callable[[Project, _Run], None]] = {
     "networks": _networks,
     "compare": _compare,
     "test": _test,
-    "interpret": _interpret,
     "privacy": _privacy,
+}
+READERS: dict[str, Callable[[Project, _Run], None]] = {
+    step: _READERS.get(step) or _options_reader(step) for step in IMPLEMENTED
 }
 
 
@@ -442,10 +453,6 @@ def _metadata_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None
     return md
 
 
-def _explore_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
-    return s.explore.options.model_dump() if s.explore else None
-
-
 def _split_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
     if not s.split:
         return None
@@ -456,10 +463,6 @@ def _split_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
     if not sp["ungrouped_reason"]:
         sp.pop("ungrouped_reason")
     return sp
-
-
-def _baselines_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
-    return s.baselines.options.model_dump() if s.baselines else None
 
 
 def _networks_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
@@ -487,28 +490,34 @@ def _test_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
     return table
 
 
-def _interpret_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
-    return s.interpret.options.model_dump() if s.interpret else None
-
-
 def _privacy_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
     if not s.privacy:
         return None
     return {k: v for k, v in s.privacy.answers.model_dump().items() if v is not None}
 
 
-WRITERS: dict[str, Callable[[Study, Path | None], dict[str, Any] | None]] = {
+def _options_writer(step: str) -> Callable[[Study, Path | None], dict[str, Any] | None]:
+    """The writer of a step whose plan table is just the Options its Study section keeps."""
+
+    def write(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
+        section = getattr(s, step, None)
+        return section.options.model_dump() if section is not None else None
+
+    return write
+
+
+_WRITERS: dict[str, Callable[[Study, Path | None], dict[str, Any] | None]] = {
     "question": _question_table,
     "data": _data_table,
     "metadata": _metadata_table,
-    "explore": _explore_table,
     "split": _split_table,
-    "baselines": _baselines_table,
     "networks": _networks_table,
     "compare": _compare_table,
     "test": _test_table,
-    "interpret": _interpret_table,
     "privacy": _privacy_table,
+}
+WRITERS: dict[str, Callable[[Study, Path | None], dict[str, Any] | None]] = {
+    step: _WRITERS.get(step) or _options_writer(step) for step in IMPLEMENTED
 }
 
 

@@ -45,27 +45,21 @@ STATE_MARK = {"done": "✓", "error": "!", "todo": "·"}
 
 
 def _page_classes() -> dict[str, type[Page]]:
-    """Every page class by its step key (each page class names its step)."""
-    from dlwizard.gui.pages.baselines import BaselinesPage
-    from dlwizard.gui.pages.compare import ComparePage
-    from dlwizard.gui.pages.data import DataPage
-    from dlwizard.gui.pages.explore import ExplorePage
-    from dlwizard.gui.pages.interpret import InterpretPage
-    from dlwizard.gui.pages.metadata import MetadataPage
-    from dlwizard.gui.pages.networks import NetworksPage
-    from dlwizard.gui.pages.privacy import PrivacyPage
-    from dlwizard.gui.pages.question import QuestionPage
-    from dlwizard.gui.pages.report import ReportPage
-    from dlwizard.gui.pages.split import SplitPage
-    from dlwizard.gui.pages.test import TestPage
+    """Every page class by its step key: the page of step ``key`` is the Page subclass in
+    ``dlwizard.gui.pages.<key>`` that names that step (a new step's page needs no list here)."""
+    import importlib
 
-    return {
-        cls.step: cls
-        for cls in (
-            QuestionPage, DataPage, MetadataPage, ExplorePage, SplitPage, BaselinesPage,
-            NetworksPage, ComparePage, TestPage, InterpretPage, PrivacyPage, ReportPage,
-        )
-    }  # fmt: skip
+    classes: dict[str, type[Page]] = {}
+    for key in registry.ORDER:
+        module = importlib.import_module(f"dlwizard.gui.pages.{key}")
+        found = [
+            c for c in vars(module).values()
+            if isinstance(c, type) and issubclass(c, Page) and getattr(c, "step", None) == key
+        ]  # fmt: skip
+        if len(found) != 1:
+            raise RuntimeError(f"dlwizard.gui.pages.{key} must define one page for '{key}'")
+        classes[key] = found[0]
+    return classes
 
 
 class MainWindow(QMainWindow):
