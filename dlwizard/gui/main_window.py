@@ -284,7 +284,9 @@ class MainWindow(QMainWindow):
         if self.back_button.isEnabled():
             self.go_to(self.stack.currentIndex() - 1)
 
-    def go_to(self, index: int) -> None:
+    def go_to(self, where: int | str) -> None:
+        """Show a page, by its step key ("baselines") or its index in the step list."""
+        index = self.page_index(where) if isinstance(where, str) else where
         if not 0 <= index < len(self.pages) or self.job is not None:
             return
         self.stack.setCurrentIndex(index)

@@ -31,7 +31,7 @@ def test_parkinsons_baselines_page(qtbot, window, tmp_path):
         f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[explore]\n[split]\n',
     )
     window.set_project(project)
-    window.go_to(5)
+    window.go_to("baselines")
     b = _page(window, "baselines")
     assert window.stack.currentWidget() is b
     b.trials_box.setValue(2)
@@ -62,7 +62,7 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
         'roles = {target = "ignore"}\n[explore]\n[split]\n',
     )
     window.set_project(project)
-    window.go_to(5)
+    window.go_to("baselines")
     b = _page(window, "baselines")
     b.trials_box.setValue(30)
     b.run_button.click()
@@ -114,7 +114,7 @@ def test_baselines_page_fits_and_speaks_plainly(qtbot, window, tmp_path):
     b = _page(window, "baselines")
     for size in ((1024, 640), (1280, 800)):
         window.resize(*size)
-        window.go_to(5)
+        window.go_to("baselines")
         _fits_the_window(qtbot, window, b, b.run_button)
     section = project.study.baselines
     # the row selected at first is the recommended one, wherever the sort put it

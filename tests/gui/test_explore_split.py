@@ -18,16 +18,16 @@ def _page(window, step):
 
 
 def _import(qtbot, window, path, target, roles=None):
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     d.add_files([path])
     d.import_button.click()
     wait_idle(qtbot, window)
     assert not d.banner.isVisible(), d.banner.text()
-    window.go_to(0)
+    window.go_to("question")
     q = _page(window, "question")
     q.target_combo.setCurrentIndex(q.target_combo.findData(target))
-    window.go_to(2)
+    window.go_to("metadata")
     wait_idle(qtbot, window)
     m = _page(window, "metadata")
     for col, role in (roles or {}).items():
@@ -37,7 +37,7 @@ def _import(qtbot, window, path, target, roles=None):
 
 
 def _explore(qtbot, window):
-    window.go_to(3)
+    window.go_to("explore")
     e = _page(window, "explore")
     assert not window.next_button.isEnabled()  # exploring comes before splitting
     e.run_button.click()
@@ -75,7 +75,7 @@ def test_heart_site_shortcut_flagged_and_site_held_out(qtbot, window):
     names = drawn_texts(missing_axis)
     assert {"ca", "thal", "slope", "chol"} <= set(names), names
     assert e.describe_point(0).startswith("<b>row")
-    window.go_to(4)
+    window.go_to("split")
     s = _page(window, "split")
     assert "metadata-predicts-label" in s.before.codes()
     s.holdout_check.setChecked(True)
@@ -98,7 +98,7 @@ def test_parkinsons_split_keeps_people_together_and_asks_why_not(qtbot, window):
     path = shared("parkinsons_uci", "parkinsons.data")
     _import(qtbot, window, path, "status")
     _explore(qtbot, window)
-    window.go_to(4)
+    window.go_to("split")
     s = _page(window, "split")
     assert "repeated-subjects" in s.before.codes()
     assert "subject" in s.group_check.text()
@@ -129,7 +129,7 @@ def test_parkinsons_without_subject_warns_before_splitting(qtbot, window):
     m.remove_derived()
     wait_idle(qtbot, window)
     _explore(qtbot, window)
-    window.go_to(4)
+    window.go_to("split")
     s = _page(window, "split")
     assert "possible-repeated-subjects" in s.before.codes()
     assert not s.group_check.isEnabled()
@@ -157,7 +157,7 @@ def test_gse5859_date_flagged(qtbot, window):
 def test_cancel_exploration_within_a_second(qtbot, window):
     path = shared("microarray", "golub.csv")
     _import(qtbot, window, path, "label")
-    window.go_to(3)
+    window.go_to("explore")
     e = _page(window, "explore")
     e.method_combo.setCurrentIndex(e.method_combo.findData("tsne"))
     e.run_button.click()

@@ -53,16 +53,16 @@ def _current_column(m):
 def test_row_number_shows_its_evidence_and_findings_select_their_column(qtbot, window, tmp_path):
     from dlwizard.gui.pages.metadata import KIND, ROLE, WHY
 
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     d.add_files([_traps_csv(tmp_path)])
     d.import_button.click()
     wait_idle(qtbot, window)
     assert window.project.table.shape == (60, 9), "the table must not be turned"
-    window.go_to(0)
+    window.go_to("question")
     q = _page(window, "question")
     q.target_combo.setCurrentIndex(q.target_combo.findData("label"))
-    window.go_to(2)
+    window.go_to("metadata")
     wait_idle(qtbot, window)
     m = _page(window, "metadata")
     assert not m.banner.isVisible(), m.banner.text()

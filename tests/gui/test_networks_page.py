@@ -24,7 +24,7 @@ def test_networks_page_shows_live_curves_then_the_verdict(qtbot, window, tmp_pat
         "bootstrap = 200\n"
     )
     window.set_project(run_plan(load_plan(plan), base=tmp_path))
-    window.go_to(6)
+    window.go_to("networks")
     page = window.pages[6]
     assert page.step == "networks" and "2 trials per rung" in page.trials_label.text()
     page.rung_checks["mlp_deep"].setChecked(False)
@@ -58,7 +58,7 @@ def test_cancel_training_within_a_second(qtbot, window, tmp_path):
         "bootstrap = 200\n"
     )
     window.set_project(run_plan(load_plan(plan), base=tmp_path))
-    window.go_to(6)
+    window.go_to("networks")
     page = window.pages[6]
     page.run_button.click()
     qtbot.waitUntil(lambda: "Now training" in page.curve_label.text(), timeout=60_000)
@@ -111,7 +111,7 @@ def _with_networks(window, tmp_path, rungs, stopped_because, val_loss, max_epoch
         device={"device": "cpu", "torch": "2", "threads": "1"},
     )
     window.set_project(project)
-    window.go_to(6)
+    window.go_to("networks")
     return window.pages[6]
 
 
@@ -138,7 +138,7 @@ def test_networks_page_fits_1024_by_640(window, qtbot, tmp_path):
                           falling)  # fmt: skip
     for size in ((1024, 640), (1280, 800)):
         window.resize(*size)
-        window.go_to(6)
+        window.go_to("networks")
         _fits_the_window(qtbot, window, page, page.run_button)
 
 

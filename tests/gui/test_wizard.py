@@ -71,7 +71,7 @@ def test_golub_raw_transposed_and_labels_joined(qtbot, window, tmp_path):
     train = shared("golub_raw", "data_set_ALL_AML_train.csv")
     independent = shared("golub_raw", "data_set_ALL_AML_independent.csv")
     labels = shared("golub_raw", "actual.csv")
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     window.ask.open_many = [str(train), str(independent)]
     d.add_button.click()
@@ -89,11 +89,11 @@ def test_golub_raw_transposed_and_labels_joined(qtbot, window, tmp_path):
     assert set(df["cancer"]) == {"ALL", "AML"}
     assert "transposed" in d.findings.codes()
     assert window.project.study.data.files[2].role == "sample_sheet"
-    window.go_to(0)
+    window.go_to("question")
     q = _page(window, "question")
     q.target_combo.setCurrentIndex(q.target_combo.findData("cancer"))
     assert window.project.study.question.class_counts == {"ALL": 47, "AML": 25}
-    window.go_to(2)
+    window.go_to("metadata")
     wait_idle(qtbot, window)
     m = _page(window, "metadata")
     assert not m.banner.isVisible(), m.banner.text()
@@ -111,14 +111,14 @@ def test_golub_raw_transposed_and_labels_joined(qtbot, window, tmp_path):
 def test_parkinsons_subject_derived_and_repeated_subjects_warned(qtbot, window):
     path = shared("parkinsons_uci", "parkinsons.data")
     d = _page(window, "data")
-    window.go_to(1)
+    window.go_to("data")
     d.add_files([path])
     d.import_button.click()
     wait_idle(qtbot, window)
-    window.go_to(0)
+    window.go_to("question")
     q = _page(window, "question")
     q.target_combo.setCurrentIndex(q.target_combo.findData("status"))
-    window.go_to(2)
+    window.go_to("metadata")
     wait_idle(qtbot, window)
     m = _page(window, "metadata")
     assert "repeated-subjects" in m.findings.codes()
@@ -135,15 +135,15 @@ def test_parkinsons_subject_derived_and_repeated_subjects_warned(qtbot, window):
 
 def test_role_edit_in_table_runs_checks(qtbot, window):
     path = shared("heart_disease_uci", "heart_disease_4sites_combined.csv")
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     d.add_files([path])
     d.import_button.click()
     wait_idle(qtbot, window)
-    window.go_to(0)
+    window.go_to("question")
     q = _page(window, "question")
     q.target_combo.setCurrentIndex(q.target_combo.findData("disease"))
-    window.go_to(2)
+    window.go_to("metadata")
     wait_idle(qtbot, window)
     m = _page(window, "metadata")
     assert "batch-label-association" in m.findings.codes()
@@ -159,7 +159,7 @@ def test_bad_file_shows_message_and_keeps_project(qtbot, window, tmp_path):
     good.write_text("id,x,y\na,1,0\nb,2,1\nc,3,0\nd,4,1\n")
     bad = tmp_path / "ragged.csv"
     bad.write_text("id,x,y\na,1,0\nb,2\nc,3,0\n")
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     d.add_files([good])
     d.import_button.click()
@@ -182,7 +182,7 @@ def test_cancel_answers_within_a_second_and_changes_nothing(qtbot, window, tmp_p
     big = tmp_path / "big.csv"
     rng = np.random.default_rng(0)
     pd.DataFrame(rng.normal(size=(150_000, 40))).to_csv(big, index=False)
-    window.go_to(1)
+    window.go_to("data")
     d = _page(window, "data")
     d.add_files([big])
     d.import_button.click()
