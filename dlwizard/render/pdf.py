@@ -6,6 +6,10 @@ Open Font License) so the output looks the same on every machine. Figures are dr
 builders the wizard uses (:mod:`dlwizard.render.figures`) and painted straight into the PDF as
 vectors.
 
+The pages, their header and footer and the flow of text lines are in
+:mod:`dlwizard.render.pdf_pages`, the tables in :mod:`dlwizard.render.pdf_tables`; this module
+lays the report out (title page, contents, sections, paragraphs, code and figures).
+
 Public entry: :func:`write_pdf`. It draws with pyqtgraph widgets, so it must run in the thread
 that owns the QApplication (the GUI thread); without an application it creates an offscreen one.
 """
@@ -13,13 +17,29 @@ that owns the QApplication (the GUI thread); without an application it creates a
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dlwizard.jobs import Job
+from dlwizard.render.pdf_pages import (
+    ACCENT,
+    BODY_PT,
+    CODE_PT,
+    FAMILY,
+    FONT_FILES,
+    H1_PT,
+    H2_PT,
+    H3_PT,
+    INK,
+    MUTED,
+    NOTDONE,
+    RULE,
+    SMALL_PT,
+    STRIPE,
+    WARN,
+    _Pages,
+)
+from dlwizard.render.pdf_tables import _TableLayout, fit_floors
 from dlwizard.report.document import (
     Block,
     Bullets,
@@ -36,34 +56,7 @@ from dlwizard.resources import resource
 if TYPE_CHECKING:
     from dlwizard.study.project import Project
 
-FAMILY = "Source Sans Pro"
-_BREAKS = re.compile(r"[\s/-]+")
-WORD_MAX_MM = 30.0  # a cell word longer than this may break anywhere (hashes, long IDs)
-FONT_FILES = ("SourceSansPro-Regular.ttf", "SourceSansPro-Bold.ttf", "SourceSansPro-It.ttf")
-
-# Layout, in millimetres and points.
-MARGIN_LEFT = 20.0
-MARGIN_RIGHT = 20.0
-MARGIN_TOP = 24.0
-MARGIN_BOTTOM = 20.0
-HEADER_Y = 11.0
-FOOTER_Y = 10.0  # from the bottom edge
-BODY_PT = 9.5
-SMALL_PT = 8.0
-TABLE_PT = 8.0
-CODE_PT = 7.5
-H1_PT = 15.0
-H2_PT = 11.5
-H3_PT = 10.0
-
-INK = "#1d2430"
-MUTED = "#5b6472"
-ACCENT = "#1f4e79"
-RULE = "#c9ced6"
-STRIPE = "#f3f5f8"
-HEAD_FILL = "#e4e9f0"
-WARN = "#9a3412"
-NOTDONE = "#6b7280"
+__all__ = ["fit_floors", "register_fonts", "render", "write_pdf"]
 
 _APP = None  # the QApplication this module created, kept alive
 
@@ -131,179 +124,16 @@ def _application():
     return app
 
 
-# -- layout -------------------------------------------------------------------------------------
-Op = Callable[[object], None]
-
-
-def fit_floors(widths: list[float], floors: list[float]) -> list[float]:
-    """``widths`` with each column raised to its floor, the room taken from the columns above
-    their floors in proportion to what they have to spare; the total stays the same. When the
-    floors alone do not fit, the widths are left as they were."""
-    total = sum(widths)
-    if sum(floors) > total:
-        return list(widths)
-    out = list(widths)
-    for _ in range(len(out)):
-        short = sum(max(f - w, 0.0) for w, f in zip(out, floors))
-        if short <= 1e-9:
-            break
-        spare = [max(w - f, 0.0) for w, f in zip(out, floors)]
-        if sum(spare) <= 1e-9:
-            break
-        take = min(short, sum(spare))
-        out = [
-            max(w, f) if w < f else w - take * sp / sum(spare)
-            for w, f, sp in zip(out, floors, spare)
-        ]
-    return out
-
-
-@dataclass
-class _Page:
-    ops: list[Op] = field(default_factory=list)
-
-
-@dataclass
-class _TableGrid:
-    """One table's fonts, column widths and cell padding: measures its rows and paints one."""
-
-    font: Any  # QFont of the body cells
-    bold: Any  # QFont of the head and the highlighted rows
-    fmb: Any  # QFontMetricsF of ``bold``
-    widths: list[float]
-    align: str  # one letter per column: "l" or "r"
-    header: bool
-    pad_x: float
-    pad_y: float
-    left: float
-    rule_width: float
-
-    def flags(self, text: str, w: float, f) -> int:
-        """Break at spaces, hyphens and slashes; anywhere only for a longer unbroken token
-        (a SHA-256)."""
-        from PySide6.QtCore import Qt
-
-        wrap = Qt.TextFlag.TextWordWrap
-        if any(f.horizontalAdvance(tok) > w - 2 * self.pad_x for tok in _BREAKS.split(text)):
-            wrap = Qt.TextFlag.TextWrapAnywhere
-        return wrap
-
-    def row_height(self, cells: list[str], f) -> float:
-        """The height of a row of ``cells`` set with the metrics ``f``, padding included."""
-        from PySide6.QtCore import QRectF
-
-        h = 0.0
-        for text, w in zip(cells, self.widths):
-            fl = self.flags(text, w, f)
-            rect = f.boundingRect(QRectF(0, 0, w - 2 * self.pad_x, 1e6), int(fl), text)
-            h = max(h, rect.height())
-        return max(h, f.height()) + 2 * self.pad_y
-
-    def paint_row(self, p, cells: list[str], box, f, fill, is_head: bool = False) -> None:
-        """Paint one row into ``box`` (its QRectF on the page), with its rule below."""
-        from PySide6.QtCore import QRectF, Qt
-        from PySide6.QtGui import QColor, QPen
-
-        y, h = box.y(), box.height()
-        if fill:
-            p.fillRect(box, QColor(fill))
-        p.setFont(self.bold if (is_head or f is self.fmb) else self.font)
-        p.setPen(QColor(INK))
-        x = self.left
-        for j, (text, w) in enumerate(zip(cells, self.widths)):
-            fl = self.flags(text, w, f)
-            a = Qt.AlignmentFlag.AlignRight if self.align[j] == "r" else Qt.AlignmentFlag.AlignLeft
-            if not self.header and j == 0:
-                p.setPen(QColor(MUTED))
-            p.drawText(
-                QRectF(x + self.pad_x, y + self.pad_y, w - 2 * self.pad_x, h - 2 * self.pad_y),
-                int(fl) | int(a) | int(Qt.AlignmentFlag.AlignTop),
-                text,
-            )
-            p.setPen(QColor(INK))
-            x += w
-        p.setPen(QPen(QColor(RULE), self.rule_width))
-        p.drawLine(box.bottomLeft(), box.bottomRight())
-
-
-class _Renderer:
-    """Lays the report out into pages of drawing operations, then paints them.
-
-    Layout and painting are separate passes so the table of contents can print the page of
-    every section, and the footer the page count.
-    """
+class _Renderer(_Pages, _TableLayout):
+    """The report laid out block by block: title page, contents, sections, paragraphs, lists,
+    code and figures (tables come from :class:`_TableLayout`, pages and lines from
+    :class:`_Pages`)."""
 
     def __init__(self, report: Report, family: str) -> None:
-        from PySide6.QtGui import QPicture
-
-        self.report = report
-        self.family = family
-        # Plots cache their axes as QPictures recorded at this resolution; drawing on a device of
-        # another resolution would rescale them, so the PDF uses the same one.
-        self.dpi = QPicture().logicalDpiX()
-        self.mm = self.dpi / 25.4
-        self.pages: list[_Page] = []
-        self.section_pages: dict[str, int] = {}
+        super().__init__(report, family)
         self.figure_count = 0
         self.n_figures = len(report.figures())
         self.figures_drawn = 0
-        self.job: Job | None = None
-
-    # units and fonts ------------------------------------------------------------------------------
-    def font(self, size: float, bold: bool = False, italic: bool = False):
-        from PySide6.QtGui import QFont
-
-        f = QFont(self.family)
-        f.setPointSizeF(size)
-        f.setBold(bold)
-        f.setItalic(italic)
-        f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
-        f.setKerning(True)
-        # No ligatures: text copied from the PDF (the methods paragraph) stays plain letters.
-        for tag in ("liga", "clig"):
-            f.setFeature(QFont.Tag(tag), 0)
-        return f
-
-    def metrics(self, font):
-        from PySide6.QtGui import QFontMetricsF
-
-        return QFontMetricsF(font, self.writer)
-
-    # the passes -----------------------------------------------------------------------------------
-    def write(self, path: Path, job: Job) -> None:
-        from PySide6.QtCore import QMarginsF
-        from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
-
-        self.job = job
-        writer = QPdfWriter(str(path))
-        writer.setResolution(self.dpi)
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-        writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-        writer.setTitle(f"{self.report.project_name}: {self.report.title}")
-        writer.setCreator(f"dlwizard {self.report.app_version}")
-        self.writer = writer
-        self.width = writer.width()
-        self.height = writer.height()
-        self.left = MARGIN_LEFT * self.mm
-        self.right = self.width - MARGIN_RIGHT * self.mm
-        self.top = MARGIN_TOP * self.mm
-        self.bottom = self.height - MARGIN_BOTTOM * self.mm
-        self.text_width = self.right - self.left
-        self.layout()
-        job.progress(0.1, "Drawing the pages")
-        painter = QPainter(writer)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            for i, page in enumerate(self.pages):
-                if i:
-                    writer.newPage()
-                self.chrome(painter, i)
-                for op in page.ops:
-                    op(painter)
-        finally:
-            painter.end()
-            self.cleanup()
 
     def layout(self) -> None:
         r = self.report
@@ -316,60 +146,6 @@ class _Renderer:
             if i == 0:
                 self.new_page()
             self.section(sec, 1, appendix=True)
-
-    def new_page(self) -> None:
-        self.pages.append(_Page())
-        self.y = self.top
-
-    def add(self, op: Op) -> None:
-        self.pages[-1].ops.append(op)
-
-    def room(self) -> float:
-        return self.bottom - self.y
-
-    def ensure(self, height: float) -> None:
-        if height > self.room() and self.y > self.top + 1:
-            self.new_page()
-
-    def space(self, mm: float) -> None:
-        self.y = min(self.y + mm * self.mm, self.bottom)
-
-    # page furniture -------------------------------------------------------------------------------
-    def chrome(self, painter, index: int) -> None:
-        from PySide6.QtCore import QPointF, QRectF, Qt
-        from PySide6.QtGui import QColor, QPen
-
-        small = self.font(SMALL_PT)
-        painter.setFont(small)
-        painter.setPen(QColor(MUTED))
-        fm = self.metrics(small)
-        r = self.report
-        if index > 0:
-            y = HEADER_Y * self.mm
-            box = QRectF(self.left, y, self.text_width, fm.height())
-            name = fm.elidedText(r.project_name, Qt.TextElideMode.ElideRight, self.text_width * 0.6)
-            painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-            painter.drawText(
-                box,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{r.title} · {r.generated}",
-            )
-            painter.setPen(QPen(QColor(RULE), 0.5 * self.dpi / 72))
-            line_y = y + fm.height() + 1.2 * self.mm
-            painter.drawLine(QPointF(self.left, line_y), QPointF(self.right, line_y))
-            painter.setPen(QColor(MUTED))
-        y = self.height - FOOTER_Y * self.mm - fm.height()
-        box = QRectF(self.left, y, self.text_width, fm.height())
-        painter.drawText(
-            box,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            f"dlwizard {r.app_version} · study {r.study_id[:8]}",
-        )
-        painter.drawText(
-            box,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            f"Page {index + 1} of {len(self.pages)}",
-        )
 
     def title_block(self) -> None:
         r = self.report
@@ -532,66 +308,6 @@ class _Renderer:
 
             self.pages[index - 1].ops.append(bar)
 
-    def text_line(self, text: str, font, color: str) -> None:
-        self.paragraph_text(text, font, color)
-
-    def paragraph_text(
-        self,
-        text: str,
-        font,
-        color: str,
-        lead: str = "",
-        indent: float = 0.0,
-        bold_font=None,
-        hanging: str = "",
-    ) -> None:
-        """Lay out wrapped text line by line (a paragraph may continue on the next page)."""
-        from PySide6.QtCore import QPointF
-        from PySide6.QtGui import QColor, QTextCharFormat, QTextLayout, QTextOption
-
-        full = (lead + " " if lead else "") + text
-        layout = QTextLayout(full, font, self.writer)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
-        if lead:
-            fmt = QTextCharFormat()
-            fmt.setFont(bold_font or self.font(font.pointSizeF(), bold=True))
-            r = QTextLayout.FormatRange()
-            r.start, r.length, r.format = 0, len(lead), fmt
-            layout.setFormats([r])
-        x0 = self.left + indent
-        width = self.text_width - indent
-        layout.beginLayout()
-        lines = []
-        y = 0.0
-        leading = self.metrics(font).leading() + 0.12 * self.metrics(font).height()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            line.setPosition(QPointF(0, y))
-            lines.append(line)
-            y += line.height() + leading
-        layout.endLayout()
-        self._layouts = getattr(self, "_layouts", [])
-        self._layouts.append(layout)  # the layout must outlive the ops that draw its lines
-        for i, line in enumerate(lines):
-            h = line.height() + leading
-            self.ensure(line.height())
-            page_y = self.y
-
-            def op(p, line=line, page_y=page_y, x0=x0, hanging=hanging, first=i == 0):
-                p.setPen(QColor(color))
-                if hanging and first:
-                    p.setFont(font)
-                    p.drawText(QPointF(x0 - 4 * self.mm, page_y + line.ascent()), hanging)
-                line.draw(p, QPointF(x0, page_y - line.y()))
-
-            self.add(op)
-            self.y += h
-
     def bullets(self, block: Bullets) -> None:
         font = self.font(BODY_PT)
         for item in block.items:
@@ -623,130 +339,6 @@ class _Renderer:
 
             self.pages[page_index - 1].ops.insert(0, box)
         self.space(2)
-
-    # tables ---------------------------------------------------------------------------------------
-    def table(self, block: Table) -> None:
-        from PySide6.QtCore import QRectF
-
-        ncols = len(block.columns)
-        if not ncols:
-            return
-        header = any(c.strip() for c in block.columns)
-        long_table = len(block.rows) > 25
-        size = TABLE_PT - (0.5 if long_table else 0.0)
-        font = self.font(size)
-        bold = self.font(size, bold=True)
-        fm, fmb = self.metrics(font), self.metrics(bold)
-        pad_x, pad_y = 1.6 * self.mm, 0.9 * self.mm
-        grid = _TableGrid(
-            font=font,
-            bold=bold,
-            fmb=fmb,
-            widths=self.column_widths(block, fm, fmb, pad_x),
-            align=(block.align or "").ljust(ncols, "l"),
-            header=header,
-            pad_x=pad_x,
-            pad_y=pad_y,
-            left=self.left,
-            rule_width=0.4 * self.dpi / 72,
-        )
-        head_h = grid.row_height(block.columns, fmb) if header else 0.0
-
-        def draw_row(cells, y, h, f, fill, is_head=False):
-            box = QRectF(self.left, y, sum(grid.widths), h)
-            self.add(lambda p: grid.paint_row(p, cells, box, f, fill, is_head))
-
-        def head():
-            if header:
-                draw_row(block.columns, self.y, head_h, fmb, HEAD_FILL, True)
-                self.y += head_h
-
-        first_h = grid.row_height(block.rows[0], fm) if block.rows else 0
-        if len(block.rows) <= 12:
-            # a small table is not split: it moves to the next page whole when it must
-            total = head_h + sum(
-                grid.row_height([str(c) for c in r], fmb if i in block.highlight else fm)
-                for i, r in enumerate(block.rows)
-            )
-            if block.caption:
-                cap = self.measure(block.caption, self.font(SMALL_PT + 0.5, italic=True),
-                                   self.text_width)  # fmt: skip
-                total += cap
-            if total < (self.bottom - self.top) * 0.6:
-                self.ensure(total)
-        if block.caption:
-            # the caption stays with the table's head and first row
-            cap_font = self.font(SMALL_PT + 0.5, italic=True)
-            self.ensure(self.measure(block.caption, cap_font, self.text_width) + head_h + first_h)
-            self.paragraph(Paragraph(block.caption, style="note"))
-            self.y -= 0.8 * self.mm
-        self.ensure(head_h + first_h)
-        head()
-        for i, cells in enumerate(block.rows):
-            cells = [str(c) for c in cells] + [""] * (ncols - len(cells))
-            is_bold = i in block.highlight
-            f = fmb if is_bold else fm
-            h = grid.row_height(cells, f)
-            if h > self.room():
-                self.new_page()
-                head()
-            fill = STRIPE if i % 2 == 1 else None
-            draw_row(cells, self.y, h, f, fill)
-            self.y += h
-        self.space(3)
-
-    def column_widths(self, block: Table, fm, fmb, pad_x: float) -> list[float]:
-        widths = self._column_widths(block, fm, fmb, pad_x)
-
-        # No column narrower than the longest word of its header ("Samples", never "Sample/s"),
-        # nor, where there is room, than the longest word of its cells (up to WORD_MAX_MM: a
-        # SHA-256 still wraps anywhere); the room is taken from columns with some to spare.
-        def longest(texts, metrics, cap=None):
-            words = [w for t in texts for w in _BREAKS.split(str(t)) if w]
-            sizes = [metrics.horizontalAdvance(w) for w in words]
-            if cap is not None:
-                sizes = [x for x in sizes if x <= cap]
-            return max(sizes, default=0.0) + 2 * pad_x + 1.0
-
-        heads = [longest([c], fmb) for c in block.columns]
-        cells = [
-            longest([r[j] for r in block.rows if j < len(r)], fm, WORD_MAX_MM * self.mm)
-            for j in range(len(block.columns))
-        ]
-        both = [max(h, c) for h, c in zip(heads, cells)]
-        if sum(both) <= sum(widths):
-            return fit_floors(widths, both)
-        return fit_floors(widths, heads)
-
-    def _column_widths(self, block: Table, fm, fmb, pad_x: float) -> list[float]:
-        ncols = len(block.columns)
-        avail = self.text_width
-        if block.widths and len(block.widths) == ncols:
-            total = sum(block.widths)
-            return [avail * w / total for w in block.widths]
-        natural = []
-        minimum = []
-        for j in range(ncols):
-            texts = [block.columns[j]] + [str(r[j]) for r in block.rows if j < len(r)]
-            nat = max(
-                [fmb.horizontalAdvance(block.columns[j])]
-                + [fm.horizontalAdvance(t) for t in texts[1:]]
-            )
-            longest_word = max(
-                (fm.horizontalAdvance(w) for t in texts for w in t.split()), default=0.0
-            )
-            natural.append(nat + 2 * pad_x)
-            minimum.append(min(longest_word + 2 * pad_x, avail / ncols))
-        if sum(natural) <= avail:
-            extra = avail - sum(natural)
-            return [w + extra * w / sum(natural) for w in natural]
-        widths = list(minimum)
-        rest = avail - sum(widths)
-        want = [max(n - m, 0.0) for n, m in zip(natural, minimum)]
-        if rest > 0 and sum(want) > 0:
-            widths = [w + rest * x / sum(want) for w, x in zip(widths, want)]
-        scale = avail / sum(widths)
-        return [w * scale for w in widths]
 
     # figures --------------------------------------------------------------------------------------
     def figure(self, block: Figure) -> None:
@@ -795,14 +387,6 @@ class _Renderer:
         self.y += title_h + h + 1.5 * self.mm
         self.paragraph_text(caption, caption_font, MUTED)
         self.space(3.5)
-
-    def measure(self, text: str, font, width: float) -> float:
-        from PySide6.QtCore import QRectF, Qt
-
-        rect = self.metrics(font).boundingRect(
-            QRectF(0, 0, width, 1e6), int(Qt.TextFlag.TextWordWrap), text
-        )
-        return rect.height() * 1.15
 
     def draw_panel(self, painter, panel: Panel, target, small: bool = False) -> None:
         """Build the plot with its dlwizard.render.figures builder and paint it as vectors."""
@@ -873,9 +457,6 @@ class _Renderer:
             for _sample, label in legend.items:
                 label.item.setFont(font)
                 label.setText(label.text, color="#333333", size="12px")
-
-    def cleanup(self) -> None:
-        self._layouts = []
 
 
 def _draw(item, panel: Panel) -> None:
