@@ -333,7 +333,7 @@ def _climb(
             findings.append(_overfit_finding(result, score))
         if best.rung is not None:
             prev = best.rung.tune.metrics[metric]
-            if score <= prev.high:
+            if not score > prev.high:  # an undefined (NaN) score is never an improvement
                 section.stopped_because = (
                     f"{result.name} ({score:.3f}) did not improve on {best.rung.name} "
                     f"({prev.value:.3f}) beyond its 95% interval (up to {prev.high:.3f}), so "
@@ -441,14 +441,24 @@ def _against_baseline(
     section.best_baseline = bl.key
     bl_iv = bl.tune.metrics[metric]
     section.best_baseline_score = bl_iv.value
-    net_score = best_rung.tune.metrics[metric].value
+    net_iv = best_rung.tune.metrics[metric]
+    net_score = net_iv.value
     label = metrics.LABELS[metric]
-    if net_score <= bl_iv.high:
-        section.verdict = (
-            f"The best network ({best_rung.name}, {label} {net_score:.3f}) does not beat the "
-            f"best baseline ({bl.name}, {bl_iv.value:.3f}, interval up to {bl_iv.high:.3f}) "
-            "beyond noise: prefer the simpler baseline."
-        )
+    # Not "<=": an undefined score or interval (NaN) must never read as "beats the baseline".
+    if not net_score > bl_iv.high:
+        if np.isnan(net_score) or np.isnan(bl_iv.high):
+            why = net_iv.reason or bl_iv.reason or "too few tuning samples of each kind"
+            section.verdict = (
+                f"The best network ({best_rung.name}) and the best baseline ({bl.name}) cannot "
+                f"be told apart on the tuning set: its {label} or the interval is undefined "
+                f"({why}). Prefer the simpler baseline."
+            )
+        else:
+            section.verdict = (
+                f"The best network ({best_rung.name}, {label} {net_score:.3f}) does not beat "
+                f"the best baseline ({bl.name}, {bl_iv.value:.3f}, interval up to "
+                f"{bl_iv.high:.3f}) beyond noise: prefer the simpler baseline."
+            )
         return [
             Finding(
                 code="network-not-better",

@@ -208,3 +208,34 @@ def test_ladder_summary_and_epoch_limit_rules():
     assert networks.epoch_limit_note(rung(falling[:30]), 40) is None  # stopped early
     plateau = falling[:20] + [falling[19] + 0.01] * 20  # best long before the end
     assert networks.epoch_limit_note(rung(plateau), 40) is None
+
+
+def test_an_undefined_network_score_never_beats_the_baseline():
+    """A network whose tuning-set score is undefined (NaN: one class among the tuning rows, say)
+    must not be declared better than the baseline: NaN <= x is false."""
+    from types import SimpleNamespace
+
+    from dlwizard.steps.networks import _against_baseline
+    from dlwizard.study.model import (
+        Evaluation,
+        FamilyResult,
+        MetricInterval,
+        NetworksSection,
+        RungResult,
+    )
+
+    def scored(value, low, high, reason=""):
+        iv = MetricInterval(value=value, low=low, high=high, reason=reason)
+        return Evaluation(metrics={"auroc": iv})
+
+    baseline = FamilyResult(key="logistic", name="Logistic", tune=scored(0.80, 0.70, 0.90))
+    nan = float("nan")
+    for rung_eval in (scored(nan, nan, nan, "only one class"), scored(0.95, 0.90, 0.99)):
+        section = NetworksSection()
+        rung = RungResult(key="mlp_small", name="Small MLP", tune=rung_eval)
+        found = _against_baseline(section, SimpleNamespace(results=[baseline]), rung, "auroc")
+        if rung_eval.metrics["auroc"].value != rung_eval.metrics["auroc"].value:  # NaN
+            assert [f.code for f in found] == ["network-not-better"]
+            assert "cannot be told apart" in section.verdict and "only one class" in section.verdict
+        else:
+            assert found == [] and "beats the best baseline" in section.verdict
