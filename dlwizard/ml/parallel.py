@@ -38,11 +38,21 @@ def workers() -> int:
 
 
 def single_threaded(fn: Callable[[], R]) -> R:
-    """Run ``fn`` with one BLAS and one OpenMP thread in the calling thread (OpenMP's thread
-    count is per calling thread, so each worker sets its own)."""
+    """Run ``fn`` (one fit, with nothing else fitting beside it) with one BLAS and one OpenMP
+    thread."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
+        return fn()
+
+
+def _one_openmp_thread(fn: Callable[[], R]) -> R:
+    """Run ``fn`` with one OpenMP thread. OpenMP's thread count belongs to the calling thread,
+    so each worker sets its own; BLAS's is process-wide and is set once around the whole map
+    (workers that set and restore it in overlapping spans could leave it at one thread)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
         return fn()
 
 
@@ -61,7 +71,7 @@ def map_interruptible(
         try:
             if job.cancelled:
                 return
-            value = single_threaded(lambda: fn(items[i]))
+            value = _one_openmp_thread(lambda: fn(items[i]))
             results[i] = value
         except BaseException as exc:
             with lock:
@@ -69,18 +79,21 @@ def map_interruptible(
         finally:
             slots.release()
 
+    from threadpoolctl import threadpool_limits
+
     threads = []
-    for i in range(len(items)):
-        while not slots.acquire(timeout=poll_s):
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in range(len(items)):
+            while not slots.acquire(timeout=poll_s):
+                job.check()
             job.check()
-        job.check()
-        thread = threading.Thread(target=run, args=(i,), name="dlwizard-fit", daemon=True)
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(poll_s)
-            job.check()
+            thread = threading.Thread(target=run, args=(i,), name="dlwizard-fit", daemon=True)
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(poll_s)
+                job.check()
     if errors:
         raise min(errors, key=lambda e: e[0])[1]
     return results  # type: ignore[return-value]

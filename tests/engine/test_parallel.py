@@ -27,6 +27,19 @@ def test_results_keep_their_order_and_the_first_error_wins(monkeypatch):
         parallel.map_interruptible(fails, range(6), Job())
 
 
+def test_the_process_keeps_its_blas_threads_after_overlapping_fits(monkeypatch):
+    """Workers that start and end in overlapping spans must not leave BLAS on one thread."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    before = blas_threads()
+    parallel.map_interruptible(lambda i: time.sleep([0.1, 0.3][i]), range(2), Job())
+    assert blas_threads() == before
+
+
 def test_cancel_answers_while_fits_are_still_running(monkeypatch):
     monkeypatch.setenv(parallel.WORKERS_ENV, "2")
     job, release = Job(), threading.Event()
