@@ -175,6 +175,16 @@ def cv_score(
     return float(np.nanmean(arr)), float(np.nanstd(arr))
 
 
+def starting_point(family: Family, folds: np.ndarray) -> tuple[dict, dict, dict]:
+    """The family's ranges (narrowed to the smallest training fold), its fixed settings, and
+    the first trial: the middle of the ranges with the fixed settings."""
+    fold_ids = np.unique(folds[folds >= 0])
+    n_train_min = min(int((folds != k).sum()) for k in fold_ids) if len(fold_ids) else len(folds)
+    ranges = ranges_for(family, n_train_min)
+    fixed = family.fixed(n_train_min) if family.fixed else {}
+    return ranges, fixed, {**default_params(family, ranges), **fixed}
+
+
 def trial_seconds(
     family: Family,
     x,
@@ -193,12 +203,7 @@ def trial_seconds(
     fold_ids = np.unique(folds[folds >= 0])
     if not len(fold_ids):
         return 0.0
-    n_train_min = min(int((folds != k).sum()) for k in fold_ids)
-    ranges = ranges_for(family, n_train_min)
-    params = {
-        **default_params(family, ranges),
-        **(family.fixed(n_train_min) if family.fixed else {}),
-    }
+    params = starting_point(family, folds)[2]
     tr, te = np.flatnonzero(folds != fold_ids[0]), np.flatnonzero(folds == fold_ids[0])
     model = pipeline(family, params, numeric, categorical, seed)
 
@@ -301,11 +306,7 @@ def tune_family(
     categorical: list[str],
     job: Job,
 ) -> FamilyRun:
-    fold_ids = np.unique(folds[folds >= 0])
-    n_train_min = min(int((folds != k).sum()) for k in fold_ids) if len(fold_ids) else len(folds)
-    ranges = ranges_for(family, n_train_min)
-    fixed = family.fixed(n_train_min) if family.fixed else {}
-    start = {**default_params(family, ranges), **fixed}  # the middle of the ranges
+    ranges, fixed, start = starting_point(family, folds)
 
     def objective(params: dict[str, Any], _trial: int) -> tuple[float, float]:
         return cv_score(

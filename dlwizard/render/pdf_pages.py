@@ -5,6 +5,7 @@ page, and wrapped text set line by line so that it flows on to the next page.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ class _Page:
     ops: list[Op] = field(default_factory=list)
 
 
-class _Pages:
+class _Pages(ABC):
     """Pages of drawing operations, laid out first and then painted.
 
     Layout and painting are separate passes so the table of contents can print the page of
@@ -123,9 +124,9 @@ class _Pages:
             painter.end()
             self.cleanup()
 
+    @abstractmethod
     def layout(self) -> None:
-        """Lay the whole report out into ``self.pages`` (the first pass)."""
-        raise NotImplementedError
+        """Lay the whole report out into ``self.pages`` (the first pass); the renderer does."""
 
     # pagination -----------------------------------------------------------------------------------
     def new_page(self) -> None:

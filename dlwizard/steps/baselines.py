@@ -77,35 +77,20 @@ def duration_words(seconds: float) -> str:
     return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
-@dataclass
-class _Eta:
-    """How long the step should take, from one timed fit per family (ml.tuning.trial_seconds):
-    each family's search is its trial budget or its time cap, whichever comes first, plus the
-    refit; the shuffled-label control repeats a typical trial. The progress panel counts down
-    from the fraction done; this is the estimate said before the search starts."""
-
-    families: dict[str, float]
-    controls: float
-
-    @classmethod
-    def measure(cls, p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job):
-        trials = {}
-        for i, (key, fam) in enumerate(chosen):
-            job.progress(
-                0.0,
-                f"Estimating the duration: one timed fit per family ({i + 1}/{len(chosen)})…",
-            )
-            trials[key] = trial_seconds(
-                fam, p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed,
-                p.numeric, p.categorical, job,
-            )  # fmt: skip
-        per_family = {k: min(budget.trials * t, budget.seconds) + t for k, t in trials.items()}
-        typical = float(np.median(list(trials.values()))) if trials else 0.0
-        return cls(per_family, options.permutations * typical)
-
-    @property
-    def total(self) -> float:
-        return sum(self.families.values()) + self.controls
+def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job) -> float:
+    """How long the step should take, in seconds, from one timed fit per family
+    (ml.tuning.trial_seconds): each family's search is its trial budget or its time cap,
+    whichever comes first, plus the refit; the shuffled-label control repeats a typical trial."""
+    trials = []
+    for i, (_key, fam) in enumerate(chosen):
+        job.progress(
+            0.0, f"Estimating the duration: one timed fit per family ({i + 1}/{len(chosen)})…"
+        )
+        data = (p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed)
+        trials.append(trial_seconds(fam, *data, p.numeric, p.categorical, job))
+    searches = sum(min(budget.trials * t, budget.seconds) + t for t in trials)
+    typical = float(np.median(trials)) if trials else 0.0
+    return searches + options.permutations * typical
 
 
 def run(
@@ -134,10 +119,10 @@ def run(
     metric = SELECTION_METRIC[p.task]
     n_steps = len(chosen) + 1
     pairs = [(key, zoo[key]) for key in chosen]
-    eta = _Eta.measure(p, pairs, budget, options, job)
-    job.progress(0.0, f"Tuning {len(pairs)} model families: {duration_words(eta.total)} in all")
+    estimated = _estimate(p, pairs, budget, options, job)
+    job.progress(0.0, f"Tuning {len(pairs)} model families: {duration_words(estimated)} in all")
     if on_estimate is not None:
-        on_estimate(eta.total)
+        on_estimate(estimated)
     search = _search(p, pairs, budget, options, job, on_family)
     if not search.runs:
         if search.cancelled:
@@ -166,7 +151,7 @@ def run(
         cancelled=cancelled,
     )
     findings = _findings(section, best, p) + _failed_findings(search.failed)
-    _record(project, section, p, search.runs, findings, budget, eta.total)
+    _record(project, section, p, search.runs, findings, budget, estimated)
     if not cancelled:
         job.progress(1.0, "Baselines done")
     return section
