@@ -140,6 +140,13 @@ def main() -> None:
                     f"  {r.name[:30]:<30} {r.trials:6d} {r.seconds:10.1f}"
                     f"   {engine:6.2f} s / {bare:6.2f} s = {engine / bare:4.2f}x"
                 )
+            n = project.study.networks
+            if n is not None:
+                print("  network rung                   trials   search s   tuning-set score")
+                for r in n.rungs:
+                    score = r.tune.metrics[n.metric].value if r.tune is not None else float("nan")
+                    print(f"  {r.name[:30]:<30} {r.trials:6d} {r.seconds:10.1f}   {score:.3f}")
+                print(f"  chosen: {n.chosen}; {len(n.seed_scores)} seeds, mean {n.seed_mean:.3f}")
             best = next((r for r in b.results if r.key == b.recommended), None)
             if best is not None and best.tune is not None:
                 m = best.tune.metrics[b.metric]

@@ -310,11 +310,8 @@ def check_models(ctx: dict[str, Any]) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for key, family in models.families("binary").items():
-            params = models.default_params(family)
             # Small models: this checks that each family runs, not how well it learns.
-            for name, small in (("n_estimators", 10), ("max_iter", 20)):
-                if name in params:
-                    params[name] = small
+            params = {**models.default_params(family), "n_estimators": 10, "max_iter": 20}
             try:
                 pipe = models.pipeline(family, params, cols, [], seed=0).fit(frame, y)
                 before = pipe.predict(frame)

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dlwizard.gui.workers import PROGRESS_INTERVAL_S, JobWorker, Partial, start_job
-
 if TYPE_CHECKING:
     from dlwizard.gui.main_window import MainWindow
+    from dlwizard.gui.workers import JobWorker, Partial
 
 
 class Jobs:
@@ -75,6 +74,9 @@ class Jobs:
                 window.progress.update_progress(*batch.progress)
             if batch.items and on_partial is not None:
                 on_partial(batch.items)
+
+        # superqt is imported with the first job, not at start-up (the first window is sooner).
+        from dlwizard.gui.workers import PROGRESS_INTERVAL_S, start_job
 
         interval = None
         if on_partial is not None:

@@ -9,9 +9,10 @@ through ``window.ask`` (:class:`dlwizard.gui.dialogs.Dialogs`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -36,30 +37,81 @@ from dlwizard.gui.dialogs import Dialogs, QtDialogs
 from dlwizard.gui.jobs import Jobs
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import ProgressPanel
-from dlwizard.gui.workers import JobWorker, cancel_all
 from dlwizard.study import registry
 from dlwizard.study.project import Project
+
+if TYPE_CHECKING:
+    from dlwizard.gui.workers import JobWorker
 
 AUTOSAVE_MS = 60_000
 STATE_MARK = {"done": "✓", "error": "!", "todo": "·"}
 
 
-def _page_classes() -> dict[str, type[Page]]:
-    """Every page class by its step key: the page of step ``key`` is the Page subclass in
-    ``dlwizard.gui.pages.<key>`` that names that step (a new step's page needs no list here)."""
+def _page_class(key: str) -> type[Page]:
+    """The page of step ``key``: the Page subclass in ``dlwizard.gui.pages.<key>`` that names
+    that step (a new step's page needs no list here)."""
     import importlib
 
-    classes: dict[str, type[Page]] = {}
-    for key in registry.ORDER:
-        module = importlib.import_module(f"dlwizard.gui.pages.{key}")
-        found = [
-            c for c in vars(module).values()
-            if isinstance(c, type) and issubclass(c, Page) and getattr(c, "step", None) == key
-        ]  # fmt: skip
-        if len(found) != 1:
-            raise RuntimeError(f"dlwizard.gui.pages.{key} must define one page for '{key}'")
-        classes[key] = found[0]
-    return classes
+    module = importlib.import_module(f"dlwizard.gui.pages.{key}")
+    found = [
+        c for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, Page) and getattr(c, "step", None) == key
+    ]  # fmt: skip
+    if len(found) != 1:
+        raise RuntimeError(f"dlwizard.gui.pages.{key} must define one page for '{key}'")
+    return found[0]
+
+
+class Pages(Sequence[Page]):
+    """The wizard's pages in the registry's order, each built (its module imported, its
+    widgets made) the first time it is asked for: the first window shows at once instead of
+    after all twelve pages. Until then an empty placeholder holds its place in the stack."""
+
+    def __init__(self, window: MainWindow, stack: QStackedWidget) -> None:
+        self._window = window
+        self._stack = stack
+        self._built: list[Page | None] = [None] * len(registry.ORDER)
+        for _ in registry.ORDER:
+            stack.addWidget(QWidget())
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Page]: ...
+    def __getitem__(self, index: int | slice) -> Page | list[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        page = self._built[index]
+        if page is None:
+            page = self._build(range(len(self))[index])
+        return page
+
+    def _build(self, index: int) -> Page:
+        page = _page_class(registry.ORDER[index])(self._window)
+        # Tab moves to the next field in the multi-line boxes too (a tab character in an
+        # intended use or a reason is never what the user meant).
+        for edit in page.findChildren(QPlainTextEdit) + page.findChildren(QTextEdit):
+            edit.setTabChangesFocus(True)
+        current = self._stack.currentIndex()
+        placeholder = self._stack.widget(index)
+        self._stack.insertWidget(index, page)
+        self._stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if current >= 0:
+            self._stack.setCurrentIndex(current)
+        self._built[index] = page
+        page.refresh()
+        return page
+
+    def is_built(self, index: int) -> bool:
+        return self._built[index] is not None
+
+    def built(self) -> list[Page]:
+        """The pages made so far (the others read the Study when they are first shown)."""
+        return [p for p in self._built if p is not None]
 
 
 class MainWindow(QMainWindow):
@@ -88,10 +140,6 @@ class MainWindow(QMainWindow):
         lay.addLayout(right, 1)
         self.setCentralWidget(central)
         self._build_menus()
-        # Tab moves to the next field in the multi-line boxes too (a tab character in an
-        # intended use or a reason is never what the user meant).
-        for edit in self.findChildren(QPlainTextEdit) + self.findChildren(QTextEdit):
-            edit.setTabChangesFocus(True)
         self.statusBar().showMessage("Ready")
 
         self.autosave_timer = QTimer(self)
@@ -102,7 +150,8 @@ class MainWindow(QMainWindow):
 
     # -- building -------------------------------------------------------------------------------
     def _build_pages(self) -> None:
-        """The step list and the stack of pages, one per step of the registry, in its order."""
+        """The step list and the stack of pages, one per step of the registry, in its order
+        (each page is made when it is first shown: :class:`Pages`)."""
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
         self.steps.setFixedWidth(220)
@@ -110,12 +159,10 @@ class MainWindow(QMainWindow):
         self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.steps.currentRowChanged.connect(self._on_step_clicked)
         self.stack = QStackedWidget()
-        by_step = _page_classes()
-        self.pages: list[Page] = [by_step[key](self) for key in registry.ORDER]
-        for i, page in enumerate(self.pages, 1):
-            self.stack.addWidget(page)
-            item = QListWidgetItem(f"{i}  {page.title}")
-            item.setData(Qt.ItemDataRole.UserRole, page.step)
+        self.pages = Pages(self, self.stack)
+        for i, spec in enumerate(registry.STEPS, 1):
+            item = QListWidgetItem(f"{i}  {spec.title}")
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.steps.addItem(item)
 
     def _build_head(self) -> QHBoxLayout:
@@ -213,7 +260,7 @@ class MainWindow(QMainWindow):
     # -- project --------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         self.project = project
-        for page in self.pages:
+        for page in self.pages.built():
             page.banner.hide()
             page.refresh()
         self.after_change()
@@ -231,15 +278,15 @@ class MainWindow(QMainWindow):
 
     def after_change(self) -> None:
         """Refresh what depends on the whole project: step marks, title, footer."""
-        for i, page in enumerate(self.pages):
+        for i, spec in enumerate(registry.STEPS):
             item = self.steps.item(i)
-            if self.project.errors(page.step):
+            if self.project.errors(spec.key):
                 state = "error"
-            elif self.project.is_done(page.step):
+            elif self.project.is_done(spec.key):
                 state = "done"
             else:
                 state = "todo"
-            item.setText(f"{STATE_MARK[state]}  {i + 1}  {page.title}")
+            item.setText(f"{STATE_MARK[state]}  {i + 1}  {spec.title}")
         name = self.project.study.name
         where = f" — {self.project.path.name}" if self.project.path else ""
         self.setWindowTitle(f"{name}{where}[*] — dlwizard")
@@ -274,7 +321,7 @@ class MainWindow(QMainWindow):
 
     # -- navigation -----------------------------------------------------------------------------
     def page_index(self, step: str) -> int:
-        return next(i for i, p in enumerate(self.pages) if p.step == step)
+        return registry.ORDER.index(step)
 
     def go_next(self) -> None:
         if self.next_button.isEnabled() and self.next_button.isVisible():
@@ -289,9 +336,11 @@ class MainWindow(QMainWindow):
         index = self.page_index(where) if isinstance(where, str) else where
         if not 0 <= index < len(self.pages) or self.job is not None:
             return
+        first_visit = not self.pages.is_built(index)
+        page = self.pages[index]  # made (and filled from the Study) on the first visit
         self.stack.setCurrentIndex(index)
-        page = self.pages[index]
-        page.refresh()
+        if not first_visit:
+            page.refresh()
         self.page_title.setText(page.title)
         self.page_tip.setText(page.tips)
         self.steps.blockSignals(True)
@@ -364,7 +413,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_keep_changes():
             event.ignore()
             return
-        cancel_all()
+        if "dlwizard.gui.workers" in sys.modules:  # a job has run: stop every worker thread
+            sys.modules["dlwizard.gui.workers"].cancel_all()
         self.autosave_timer.stop()
         files.discard_recovery(self)
         event.accept()

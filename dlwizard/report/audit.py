@@ -55,6 +55,7 @@ DETAIL_WORDS = {
     "grouped_by": "kept together by",
     "hold_out": "held out",
     "families": "families",
+    "budget": "kept equal across families",
     "trials": "settings tried per family",
     "seconds_per_family": "time cap per family",
     "estimated_seconds": "estimated duration",
@@ -140,6 +141,8 @@ def _detail_value(k: str, v: Any, ctx: Context | None) -> str:
         return DESIGNS.get(v, v.replace("_", " "))
     if k == "set" and v in ("tune", "test"):
         return "tuning set" if v == "tune" else "test set"
+    if k == "budget" and v in ("trials", "time"):
+        return "the number of trials" if v == "trials" else "the search time"
     if k in ("seconds_per_family", "estimated_seconds") and finite(v):
         return fmt_seconds(float(v))
     if k == "warnings" and isinstance(v, list):

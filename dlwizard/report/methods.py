@@ -152,8 +152,13 @@ def _training_paragraph(ctx: Context) -> str:
     )
     p3 += (
         f"We tuned {len(b.results)} baseline model families ({fams}) with an equal budget "
-        f"of {b.options.trials} trials and at most {fmt_seconds(b.options.seconds_per_family)} "
-        f"per family, using seeded tree-structured Parzen estimator search (Optuna) over "
+        + (
+            f"of {fmt_seconds(b.options.seconds_per_family)} of search per family"
+            if b.options.budget == "time"
+            else f"of {b.options.trials} trials and at most "
+            f"{fmt_seconds(b.options.seconds_per_family)} per family"
+        )
+        + ", using seeded tree-structured Parzen estimator search (Optuna) over "
         f"{s.split.n_folds if s.split else '?'}-fold "
         + ("grouped " if s.split and s.split.group_column else "")
         + f"cross-validation within the training set, selecting by {ctx.label}."
@@ -170,7 +175,12 @@ def _networks_sentences(ctx: Context) -> str:
     text = (
         " Neural networks were trained as a ladder from small to large ("
         + "; ".join(r.name for r in n.rungs)
-        + ") with the same trial budget, AdamW, a cosine learning-rate schedule, "
+        + (
+            ") with the same time budget"
+            if (ctx.s.baselines is not None and ctx.s.baselines.options.budget == "time")
+            else ") with the same trial budget"
+        )
+        + ", AdamW, a cosine learning-rate schedule, "
         f"dropout and weight decay searched, and early stopping (patience {o.patience}, "
         f"at most {o.max_epochs} epochs) on a validation fold inside the training set."
     )

@@ -24,9 +24,10 @@ from dlwizard.ml import metrics
 from dlwizard.ml.models import Family, families, pipeline
 from dlwizard.ml.tuning import (
     SELECTION_METRIC,
+    TRIAL_BATCH,
     Budget,
     FamilyRun,
-    cv_score,
+    cross_validate,
     model_output,
     trial_seconds,
     tune_family,
@@ -80,7 +81,8 @@ def duration_words(seconds: float) -> str:
 def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job) -> float:
     """How long the step should take, in seconds, from one timed fit per family
     (ml.tuning.trial_seconds): each family's search is its trial budget or its time cap,
-    whichever comes first, plus the refit; the shuffled-label control repeats a typical trial."""
+    whichever comes first (by time: its seconds), plus the refit; the shuffled-label control
+    repeats a typical trial."""
     trials = []
     for i, (_key, fam) in enumerate(chosen):
         job.progress(
@@ -88,7 +90,8 @@ def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job
         )
         data = (p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed)
         trials.append(trial_seconds(fam, *data, p.numeric, p.categorical, job))
-    searches = sum(min(budget.trials * t, budget.seconds) + t for t in trials)
+    # A started batch of trials is finished after the cap: allow one batch beyond it.
+    searches = sum(min(budget.trials * t, budget.seconds + TRIAL_BATCH * t) + t for t in trials)
     typical = float(np.median(trials)) if trials else 0.0
     return searches + options.permutations * typical
 
@@ -115,7 +118,7 @@ def run(
             f"unknown model family '{unknown[0]}' for a {p.task} task",
             fix=f"choose from: {', '.join(zoo)}.",
         )
-    budget = Budget(options.trials, options.seconds_per_family)
+    budget = Budget.of(options.budget, options.trials, options.seconds_per_family)
     metric = SELECTION_METRIC[p.task]
     n_steps = len(chosen) + 1
     pairs = [(key, zoo[key]) for key in chosen]
@@ -195,7 +198,7 @@ def _search(
                     key=key, name=fam.name, stopped_by="trials", memorises_rows=fam.memorises_rows
                 )
             )
-            out.ledger.append(_ledger_entry(key, budget, 0, 0.0))
+            out.ledger.append(_ledger_entry(key, budget, 0, 0.0, "trials"))
             out.failed.append((fam.name, str(exc)))
             continue
         out.runs[key] = r
@@ -214,22 +217,25 @@ def _search(
                 memorises_rows=fam.memorises_rows,
             )
         )
-        out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3)))
+        out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3), r.stopped_by))
         if on_family is not None:
             on_family(out.results[-1])
     return out
 
 
-def _ledger_entry(key: str, budget: Budget, trials: int, seconds: float) -> LedgerEntry:
+def _ledger_entry(
+    key: str, budget: Budget, trials: int, seconds: float, stopped_by: str
+) -> LedgerEntry:
     """A family's line in the tuning ledger: its budget and what it used (a failed family: 0
-    trials, never complete since a budget has at least one trial)."""
+    trials, never complete)."""
     return LedgerEntry(
         family=key,
         trials_budget=budget.trials,
         seconds_budget=budget.seconds,
         trials_used=trials,
         seconds_used=seconds,
-        complete=trials == budget.trials,
+        complete=budget.complete(trials, stopped_by),
+        by=budget.by,  # type: ignore[arg-type]
     )
 
 
@@ -266,7 +272,9 @@ def _record(
     project.audit(
         "baselines-tuned",
         families=[r.key for r in section.results],
-        trials=budget.trials,
+        budget=budget.by,
+        # By time, the trial count is only a ceiling: the ledger has what each family ran.
+        **({"trials": budget.trials} if budget.by == "trials" else {}),
         seconds_per_family=budget.seconds,
         recommended=section.recommended,
         cancelled=section.cancelled,
@@ -396,27 +404,21 @@ def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) ->
         # Compared on the grouped CV folds inside training, like the real search: the tuning
         # set alone is often too small for a stable permutation test.
         real = best.cv_mean if best.cv_mean is not None else float("nan")
-        shuffled_scores = []
-        for k in range(options.permutations):
+        # Every shuffled run's folds are fitted together, on all the cores (ml.parallel).
+        job.progress(0.2, f"Controls: {best.name} on shuffled labels ({options.permutations} runs)")
+        shuffled = [rng.permutation(p.y_train) for _ in range(options.permutations)]
+        data = (p.x_train, p.folds, p.task, n_classes, options.seed, p.numeric, p.categorical)
+        runs = [(best.best_params, y_perm) for y_perm in shuffled]
+
+        def on_done(done: int, fits: int) -> None:
+            finished = done * len(runs) // fits
             job.progress(
-                0.2 + 0.8 * k / options.permutations,
-                f"Controls: {best.name} on shuffled labels ({k + 1}/{options.permutations})",
+                0.2 + 0.8 * done / fits,
+                f"Controls: {best.name} on shuffled labels ({finished} of {len(runs)} runs)",
             )
-            y_perm = rng.permutation(p.y_train)
-            mean, _ = cv_score(
-                fam,
-                best.best_params,
-                p.x_train,
-                y_perm,
-                p.folds,
-                p.task,
-                n_classes,
-                options.seed,
-                p.numeric,
-                p.categorical,
-                job,
-            )
-            shuffled_scores.append(mean)
+
+        scores = cross_validate(fam, runs, *data, job, on_done=on_done)
+        shuffled_scores = [mean for mean, _ in scores]
         arr = np.asarray(shuffled_scores, dtype=float)
         p_value = (1 + int(np.sum(arr >= real))) / (1 + len(arr))
         controls.append(
@@ -437,6 +439,7 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
     findings: list[Finding] = []
     short = [e for e in section.ledger if not e.complete]
     if short:
+        by_time = section.options.budget == "time"
         findings.append(
             Finding(
                 code="unequal-tuning",
@@ -444,11 +447,16 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
                 step=STEP,
                 message="Not every family used its full budget: "
                 + ", ".join(
-                    f"{e.family} ran {e.trials_used} of {e.trials_budget} trials" for e in short
+                    f"{e.family} searched {e.seconds_used:.0f} of {e.seconds_budget:.0f} s"
+                    if by_time
+                    else f"{e.family} ran {e.trials_used} of {e.trials_budget} trials"
+                    for e in short
                 )
                 + ". A family tuned less may look worse than it is.",
-                fix="raise the time cap, or lower the number of trials, so that every family "
-                "completes the same search.",
+                fix="run the step again and let every family finish its search."
+                if by_time
+                else "raise the time cap, or lower the number of trials, so that every family "
+                "completes the same search (or keep the time equal instead of the trials).",
                 detail={"families": [e.family for e in short]},
             )
         )

@@ -21,7 +21,7 @@ from dlwizard.jobs import Job
 from dlwizard.ml import metrics, nets
 from dlwizard.ml.models import preprocessor
 from dlwizard.ml.nets import LADDER  # the rungs (the networks page lists them from here)
-from dlwizard.ml.tuning import SELECTION_METRIC, Budget, search
+from dlwizard.ml.tuning import SELECTION_METRIC, Budget, one_at_a_time, search
 from dlwizard.steps.modelling import Prepared, best_baseline, evaluation, prepare
 from dlwizard.study.model import (
     Finding,
@@ -157,7 +157,8 @@ def _tune_rung(
             return float("nan"), float("nan")  # a failed trial
         return float(np.nanmean(arr)), float(np.nanstd(arr))
 
-    found = search(spec["name"], spec["ranges"], objective, budget, options.seed, job)
+    scores = one_at_a_time(objective)
+    found = search(spec["name"], spec["ranges"], scores, budget, options.seed, job)
     result = RungResult(
         key=rung,
         name=spec["name"],
@@ -166,6 +167,7 @@ def _tune_rung(
         cv_sd=found.cv_sd,
         trials=found.trials,
         seconds=round(found.seconds, 3),
+        stopped_by=found.stopped_by,
     )
     return result, dict(found.best_params)
 
@@ -270,9 +272,10 @@ def run(
         raise StepError(
             f"unknown ladder rung '{unknown[0]}'", fix=f"choose from: {', '.join(LADDER)}."
         )
-    budget = Budget(
-        options.trials or s.baselines.options.trials,
-        options.seconds_per_rung or s.baselines.options.seconds_per_family,
+    # The baselines' budget, kept equal the same way (by trials or by time).
+    b = s.baselines.options
+    budget = Budget.of(
+        b.budget, options.trials or b.trials, options.seconds_per_rung or b.seconds_per_family
     )
     device = pick_device(options.device)
     from dlwizard.ml.determinism import seed_everything
@@ -374,7 +377,8 @@ def _ledger_entry(rung: str, result: RungResult, budget: Budget) -> LedgerEntry:
         seconds_budget=budget.seconds,
         trials_used=result.trials,
         seconds_used=result.seconds,
-        complete=result.trials == budget.trials,
+        complete=budget.complete(result.trials, result.stopped_by),
+        by=budget.by,  # type: ignore[arg-type]
     )
 
 

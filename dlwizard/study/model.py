@@ -417,10 +417,16 @@ class LedgerEntry(_Model):
     trials_used: int
     seconds_used: float
     complete: bool
+    # "trials": the same number of trials each (the time is a cap); "time": the same seconds
+    # each, as many trials as fit (trials_budget is then only a ceiling).
+    by: Literal["trials", "time"] = "trials"
 
 
 class BaselineOptions(_Model):
     families: list[str] = Field(default_factory=list)  # empty = all for the task
+    # What is kept equal across families: the number of trials (with seconds_per_family as a
+    # cap) or the time (seconds_per_family each, as many trials as fit).
+    budget: Literal["trials", "time"] = "trials"
     trials: int = Field(default=20, ge=1, le=2000)
     seconds_per_family: float = Field(default=120.0, gt=0)
     permutations: int = Field(default=19, ge=0, le=999)
@@ -465,6 +471,7 @@ class RungResult(_Model):
     tune: Evaluation | None = None
     trials: int = 0
     seconds: float = 0.0
+    stopped_by: Literal["trials", "time", "cancel"] = "trials"
     train_loss: list[float] = Field(default_factory=list)
     val_loss: list[float] = Field(default_factory=list)
     best_epoch: int = 0

@@ -257,7 +257,7 @@ def test_one_rule_chooses_the_best_and_the_simplest_within_noise():
 
 def test_the_one_search_loop_counts_failed_trials_and_keeps_the_budget():
     from dlwizard.jobs import Job
-    from dlwizard.ml.tuning import Budget, search
+    from dlwizard.ml.tuning import Budget, one_at_a_time, search
 
     ranges = {"C": ("float", 1e-3, 1e3, True)}
     seen = []
@@ -268,15 +268,89 @@ def test_the_one_search_loop_counts_failed_trials_and_keeps_the_budget():
             raise ValueError("this setting cannot be fitted")
         return (float("nan"), 0.0) if trial == 2 else (-abs(params["C"] - 1.0), 0.1)
 
-    found = search("Toy", ranges, objective, Budget(5, 60.0), 0, Job(), start={"C": 1.0})
+    found = search(
+        "Toy", ranges, one_at_a_time(objective), Budget(5, 60.0), 0, Job(), start={"C": 1.0}
+    )
     assert seen == [0, 1, 2, 3, 4] and found.trials == 5 and found.stopped_by == "trials"
     assert found.best_params == {"C": 1.0} and found.cv_mean == 0.0 and found.cv_sd == 0.1
     with pytest.raises(ValueError, match="every Toy trial failed"):
-        search("Toy", ranges, lambda p, t: (float("nan"), 0.0), Budget(2, 60.0), 0, Job())
+        failing = one_at_a_time(lambda p, t: (float("nan"), 0.0))
+        search("Toy", ranges, failing, Budget(2, 60.0), 0, Job())
 
     def slow(params, trial):
         time.sleep(0.5)
         return 1.0, 0.0
 
-    capped = search("Toy", ranges, slow, Budget(5, 0.25), 0, Job())
+    capped = search("Toy", ranges, one_at_a_time(slow), Budget(5, 0.25), 0, Job())
     assert (capped.trials, capped.stopped_by) == (1, "time")
+    # In batches, the cap is checked before each batch: a batch once started is finished.
+    batched = search("Toy", ranges, one_at_a_time(slow), Budget(9, 0.25), 0, Job(), batch=3)
+    assert (batched.trials, batched.stopped_by) == (3, "time")
+
+
+def test_batched_search_is_the_same_search_whatever_the_number_of_workers(monkeypatch):
+    """Trials come in fixed batches, so the settings tried (and the best found) depend on the
+    seed only, not on how many fits run at once."""
+    from dlwizard.jobs import Job
+    from dlwizard.ml.parallel import WORKERS_ENV
+    from dlwizard.ml.tuning import TRIAL_BATCH, Budget, search
+
+    ranges = {"C": ("float", 1e-3, 1e3, True), "k": ("int", 1, 9, False)}
+
+    def run(n_workers: str):
+        monkeypatch.setenv(WORKERS_ENV, n_workers)
+        tried = []
+
+        def objective(batch, first):
+            tried.append([dict(p) for p in batch])
+            return [(-abs(np.log10(p["C"])) - abs(p["k"] - 4), 0.0) for p in batch]
+
+        found = search("Toy", ranges, objective, Budget(10, 60.0), 3, Job(), batch=TRIAL_BATCH)
+        return tried, found
+
+    one, found_one = run("1")
+    two, found_two = run("2")
+    assert [len(b) for b in one] == [4, 4, 2]  # the last batch is what the budget has left
+    assert one == two and found_one.best_params == found_two.best_params
+    # constant liar: a batch asks for different settings, not one setting four times
+    assert len({round(p["C"], 9) for p in one[1]}) == 4
+
+
+def test_a_budget_in_time_gives_every_family_the_same_seconds(tmp_path):
+    """By time, each family searches for the same seconds with as many trials as fit: a fast
+    family runs more trials than a slow one, every ledger line is complete and says so, and
+    the report and the networks' budget follow."""
+    from dlwizard.report.build import build_report
+    from dlwizard.report.document import to_text
+
+    project = _separable_project(tmp_path)
+    options = BaselineOptions(
+        families=["naive_bayes", "random_forest"],
+        budget="time",
+        seconds_per_family=3.0,
+        permutations=0,
+        bootstrap=200,
+    )
+    section = baselines.run(project, options)
+    ledger = {e.family: e for e in section.ledger}
+    assert all(e.by == "time" and e.complete for e in ledger.values())
+    assert all(2.5 <= e.seconds_used <= 15 for e in ledger.values())
+    assert ledger["naive_bayes"].trials_used > ledger["random_forest"].trials_used
+    assert ledger["naive_bayes"].trials_used > options.trials  # not capped at 20
+    assert "unequal-tuning" not in {f.code for f in project.findings("baselines")}
+    text = " ".join(to_text(build_report(project)).split())
+    assert "of search each, with as many trials as fitted in that time" in text
+    assert "of search per family" in text  # the methods paragraph
+    # Saved and reopened, the budget's kind is kept.
+    container.save(project, tmp_path / "p.dlwiz")
+    again = container.load(tmp_path / "p.dlwiz")
+    assert again.study.baselines.options.budget == "time"
+    assert again.study.baselines.ledger[0].by == "time"
+
+
+def test_the_plan_refuses_an_unknown_budget_kind(tmp_path):
+    from dlwizard.errors import PlanError
+
+    project = _separable_project(tmp_path)
+    with pytest.raises(PlanError, match="budget"):
+        run_plan({"baselines": {"budget": "minutes"}}, base=tmp_path, project=project)

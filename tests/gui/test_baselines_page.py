@@ -144,3 +144,36 @@ def test_baselines_page_fits_and_speaks_plainly(qtbot, window, tmp_path):
         qtbot.wait(50)
         for table in (b.results, b.ledger):
             assert table.horizontalHeader().length() <= table.viewport().width(), size
+
+
+def test_the_budget_can_be_kept_equal_in_time(qtbot, window, tmp_path):
+    """Choosing 'the search time' greys out the trial count, renames the time box, and the
+    options (and after a run, the ledger) say the budget is in seconds."""
+    path = shared("parkinsons_uci", "parkinsons.data")
+    project = _split_project(
+        tmp_path,
+        f'[question]\ntarget = "status"\n[data]\npath = "{path}"\n[metadata]\n[split]\n',
+    )
+    window.set_project(project)
+    window.go_to("baselines")
+    b = _page(window, "baselines")
+    assert b.budget_kind.currentData() == "trials" and b.trials_box.isEnabled()
+    b.budget_kind.setCurrentIndex(b.budget_kind.findData("time"))
+    assert not b.trials_box.isEnabled()
+    assert b.seconds_label.text() == "Search time per family"
+    b.seconds_box.setValue(2)
+    b.perm_box.setValue(0)
+    for key, check in b.family_checks.items():
+        check.setChecked(key in ("logistic", "naive_bayes"))
+    assert b.options().budget == "time" and b.options().seconds_per_family == 2
+    b.run_button.click()
+    qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=5000)
+    wait_idle(qtbot, window, timeout=120_000)
+    assert not b.banner.isVisible(), b.banner.text()
+    ledger = window.project.study.baselines.ledger
+    assert [e.by for e in ledger] == ["time", "time"] and all(e.complete for e in ledger)
+    assert " of " not in b.ledger.item(0, 1).text()  # trials used, no ceiling shown
+    # Shown again from the Study: the choice is kept.
+    window.go_to("split")
+    window.go_to("baselines")
+    assert b.budget_kind.currentData() == "time" and not b.trials_box.isEnabled()

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QHeaderView,
@@ -79,28 +80,36 @@ class BaselinesPage(Page):
         bl.setContentsMargins(0, 0, 0, 0)
         # Bound to BaselineOptions by field name: ranges and defaults are the model's.
         self.fields = OptionFields(BaselineOptions)
+        self.budget_kind = QComboBox()
+        self.budget_kind.addItem("the number of trials", "trials")
+        self.budget_kind.addItem("the search time", "time")
+        self.budget_kind.currentIndexChanged.connect(self._budget_kind_changed)
         self.trials_box = self.fields.spin("trials")
         self.seconds_box = self.fields.spin("seconds_per_family", suffix=" s")
         self.perm_box = self.fields.spin("permutations")
-        for i, (text, w) in enumerate(
+        self.trials_label = QLabel("Trials per family")
+        self.seconds_label = QLabel("Time cap per family")
+        for i, (label, w) in enumerate(
             (
-                ("Trials per family", self.trials_box),
-                ("Time cap per family", self.seconds_box),
-                ("Shuffled-label runs", self.perm_box),
+                (QLabel("Keep equal"), self.budget_kind),
+                (self.trials_label, self.trials_box),
+                (self.seconds_label, self.seconds_box),
+                (QLabel("Shuffled-label runs"), self.perm_box),
             )
         ):
-            bl.addWidget(QLabel(text), i // 2, 2 * (i % 2))
+            bl.addWidget(label, i // 2, 2 * (i % 2))
             bl.addWidget(w, i // 2, 2 * (i % 2) + 1)
         bl.setColumnStretch(4, 1)
         field_with_help(
             form,
             "Equal budget",
             budget,
-            "Every family gets the same number of settings to try (searched with "
-            "optuna on the cross-validation folds inside training) and the same time "
-            "cap. The ledger below shows what each one used. The shuffled-label runs "
-            "give a permutation p-value: with k runs it cannot go below 1/(k+1), so 19 "
-            "runs or more are needed for p = 0.05.",
+            "Every family gets the same effort: the same number of settings to try (searched "
+            "with optuna on the cross-validation folds inside training) under the same time "
+            "cap, or the same search time, with as many settings as fit in it. The ledger "
+            "below shows what each one used. The shuffled-label runs give a permutation "
+            "p-value: with k runs it cannot go below 1/(k+1), so 19 runs or more are needed "
+            "for p = 0.05.",
         )
         fam_box = QWidget()
         self.fam_layout = QGridLayout(fam_box)
@@ -228,6 +237,9 @@ class BaselinesPage(Page):
             self.fam_layout.addWidget(cb, i // 2, i % 2)  # two columns: three are too wide
         if b is not None:
             self.fields.set_values(b.options)
+        kind = b.options.budget if b is not None else BaselineOptions().budget
+        self.budget_kind.setCurrentIndex(self.budget_kind.findData(kind))
+        self._budget_kind_changed()
         self.run_button.setEnabled(self.project.study.split is not None)
         self._show_results()
         self.show_findings()
@@ -332,7 +344,8 @@ class BaselinesPage(Page):
             fam = zoo.get(e.family)
             name = res.name if res else fam.name if fam else e.family.replace("_", " ")
             self.ledger.setItem(r, 0, QTableWidgetItem(name))
-            item = QTableWidgetItem(f"{e.trials_used} of {e.trials_budget}")
+            used = f"{e.trials_used}" if e.by == "time" else f"{e.trials_used} of {e.trials_budget}"
+            item = QTableWidgetItem(used)
             if not e.complete:
                 item.setForeground(Qt.GlobalColor.red)
             self.ledger.setItem(r, 1, item)
@@ -396,8 +409,16 @@ class BaselinesPage(Page):
             BaselineOptions,
             previous.options if previous else None,
             families=chosen if len(chosen) < len(self.family_checks) else [],
+            budget=self.budget_kind.currentData(),
             **self.fields.values(),
         )
+
+    def _budget_kind_changed(self) -> None:
+        """By time, the seconds are the budget and the trial count does not apply."""
+        by_time = self.budget_kind.currentData() == "time"
+        self.trials_box.setEnabled(not by_time)
+        self.trials_label.setEnabled(not by_time)
+        self.seconds_label.setText("Search time per family" if by_time else "Time cap per family")
 
     def run_baselines(self) -> None:
         if not any(cb.isChecked() for cb in self.family_checks.values()):

@@ -214,9 +214,7 @@ class ComparePage(Page):
     def on_enter(self) -> None:
         # The test page comes next: create its plot widgets now, while nothing runs (made
         # during the test job they compete with it for the interpreter and stall the window).
-        test_page = next((p for p in self.window_.pages if p.step == "test"), None)
-        if test_page is not None:
-            test_page.panel.prepare_plots()
+        self.window_.pages[self.window_.page_index("test")].panel.prepare_plots()
 
     def problems(self) -> list[str]:
         c = self.project.study.compare

@@ -212,11 +212,13 @@ class NetworksPage(Page):
     # -- reading --------------------------------------------------------------------------------
     def refresh(self) -> None:
         s = self.project.study
-        budget = s.baselines.options.trials if s.baselines else None
+        o = s.baselines.options if s.baselines else None
         self.trials_label.setText(
-            f"{budget} trials per rung (the baselines' budget)"
-            if budget
-            else "Tune the baselines first: the networks use their budget"
+            "Tune the baselines first: the networks use their budget"
+            if o is None
+            else f"{o.seconds_per_family:.0f} s of search per rung (the baselines' budget)"
+            if o.budget == "time"
+            else f"{o.trials} trials per rung (the baselines' budget)"
         )
         self.run_button.setEnabled(s.baselines is not None)
         n = s.networks

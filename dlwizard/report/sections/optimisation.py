@@ -60,8 +60,10 @@ def families(ctx: Context) -> Section:
             continue
         ranges = ranges_for(fam, n_min) if n_min else fam.ranges
         text = "; ".join(f"{k}: {fmt_range(v)}" for k, v in ranges.items())
-        if fam.fixed is not None and n_min:
-            text += "; fixed: " + fmt_params(fam.fixed(n_min))
+        # The settings that were fixed rather than searched, as they were used.
+        fixed = {k: v for k, v in r.best_params.items() if k not in fam.ranges}
+        if fixed:
+            text += "; fixed: " + fmt_params(fixed)
         rows.append([r.name, text, "yes" if fam.memorises_rows else "no"])
     sec.add(
         Table(
@@ -107,11 +109,18 @@ def tuning(ctx: Context) -> Section:
     if b is None:
         return sec.add(not_done("baselines", "there is no tuning ledger"))
     o = b.options
+    budget = (
+        f"{fmt_seconds(o.seconds_per_family)} of search each, with as many trials as fitted in "
+        "that time"
+        if o.budget == "time"
+        else f"{o.trials} trials and at most {fmt_seconds(o.seconds_per_family)}"
+    )
     sec.add(
         Paragraph(
-            f"Every family had the same budget: {o.trials} trials and at most "
-            f"{fmt_seconds(o.seconds_per_family)}, searched with a seeded tree-structured Parzen "
-            f"estimator (Optuna, seed {o.seed}) that starts from the middle of the ranges. Each "
+            f"Every family had the same budget: {budget}, searched with a seeded tree-structured "
+            f"Parzen estimator (Optuna, seed {o.seed}; four trials proposed at a time, each "
+            "counted as a poor result until scored) that starts from the middle of the ranges. "
+            "Each "
             f"trial is scored by the mean {ctx.label} over the "
             f"{s.split.n_folds if s.split else '?'} cross-validation folds inside the training "
             "set; the best settings are refitted on all training rows and scored once on the "
@@ -120,13 +129,15 @@ def tuning(ctx: Context) -> Section:
     )
     ledger = list(b.ledger) + (list(s.networks.ledger) if s.networks else [])
     stopped = {r.key: r.stopped_by for r in b.results}
+    if s.networks:
+        stopped.update({f"net:{r.key}": r.stopped_by for r in s.networks.rungs})
     rows = []
     for e in ledger:
         name = ctx.family_name(e.family.removeprefix("net:"))
         rows.append(
             [
                 name,
-                f"{e.trials_used} / {e.trials_budget}",
+                f"{e.trials_used}" if e.by == "time" else f"{e.trials_used} / {e.trials_budget}",
                 f"{fmt_seconds(e.seconds_used)} / {fmt_seconds(e.seconds_budget)}",
                 "yes" if e.complete else "no",
                 stopped.get(e.family, "—"),
@@ -136,8 +147,8 @@ def tuning(ctx: Context) -> Section:
         Table(
             [
                 "Family or rung",
-                "Trials used / budget",
-                "Time used / cap",
+                "Trials used" if o.budget == "time" else "Trials used / budget",
+                "Time used / budget" if o.budget == "time" else "Time used / cap",
                 "Full budget",
                 "Stopped by",
             ],
@@ -151,7 +162,7 @@ def tuning(ctx: Context) -> Section:
     if short:
         sec.add(
             Paragraph(
-                "Not every family used its full trial budget: " + ", ".join(short) + ".",
+                "Not every family used its full budget: " + ", ".join(short) + ".",
                 style="warning",
             )
         )
