@@ -14,6 +14,7 @@ ratio is the engine's overhead per fit; target <= 1.2).
     .venv/bin/python benchmarks/time_to_answer.py --quick          # 5 trials, no permutations,
                                                                    # one rung: a smoke run
     .venv/bin/python benchmarks/time_to_answer.py --tables 2000x50 --trials 10
+    .venv/bin/python benchmarks/time_to_answer.py --tables 2000x50 --cores  # 1 worker vs all
 
 Target (issue 16) on a 2-core machine: at most 5 minutes per table with the defaults.
 """
@@ -47,8 +48,10 @@ def make_table(folder: Path, rows: int, features: int) -> Path:
     return path
 
 
-def run_steps(path: Path, baselines: dict, networks: dict | None) -> tuple[object, dict]:
-    """The default plan, one step at a time, timed."""
+def run_steps(
+    path: Path, baselines: dict, networks: dict | None, through: str = "networks"
+) -> tuple[object, dict]:
+    """The default plan, one step at a time, timed (up to and with ``through``)."""
     from dlwizard.plan import run_plan
 
     times: dict[str, float] = {}
@@ -63,6 +66,8 @@ def run_steps(path: Path, baselines: dict, networks: dict | None) -> tuple[objec
     )
     times["question + data + metadata"] = time.perf_counter() - t0
     for step, table in (("explore", {}), ("split", {}), ("baselines", baselines)):
+        if step == "baselines" and through == "split":
+            return project, times
         t0 = time.perf_counter()
         run_plan({step: table}, base=path.parent, project=project)
         times[step] = time.perf_counter() - t0
@@ -102,6 +107,34 @@ def bare_cv_seconds(project, family_key: str, params: dict) -> tuple[float, floa
     return engine, bare
 
 
+def compare_cores(tables: list[str], baselines: dict) -> None:
+    """The baselines step with one worker (DLWIZARD_WORKERS=1) and with all the cores, on the
+    same split, and the speed-up (target on two cores: >= 1.7)."""
+    import os
+
+    from dlwizard.ml.parallel import WORKERS_ENV, workers
+    from dlwizard.plan import run_plan
+
+    cores = workers()
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in tables:
+            rows, features = (int(v) for v in spec.lower().split("x"))
+            path = make_table(Path(tmp), rows, features)
+            project, _ = run_steps(path, {}, None, through="split")
+            seconds = {}
+            for n in (1, cores):
+                os.environ[WORKERS_ENV] = str(n)
+                t0 = time.perf_counter()
+                run_plan({"baselines": baselines}, base=path.parent, project=project)
+                seconds[n] = time.perf_counter() - t0
+                best = project.study.baselines.recommended
+                print(f"{rows} x {features}: baselines on {n} worker(s): {seconds[n]:.1f} s "
+                      f"(recommended: {best})")  # fmt: skip
+            os.environ.pop(WORKERS_ENV, None)
+            print(f"  speed-up on {cores} cores: {seconds[1] / seconds[cores]:.2f}x "
+                  "(target on 2 cores: >= 1.7)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", nargs="+", default=["2000x50", "700x1000"])
@@ -109,6 +142,11 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="5 trials, 0 permutations, 1 rung")
     parser.add_argument("--no-networks", action="store_true", help="stop after the baselines")
+    parser.add_argument(
+        "--cores",
+        action="store_true",
+        help="time the baselines step on one worker and on all of them, and print the speed-up",
+    )
     args = parser.parse_args()
 
     baselines: dict = {}
@@ -123,6 +161,9 @@ def main() -> None:
     if args.permutations is not None:
         baselines["permutations"] = args.permutations
 
+    if args.cores:
+        compare_cores(args.tables, baselines)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for spec in args.tables:
             rows, features = (int(v) for v in spec.lower().split("x"))
@@ -133,6 +174,15 @@ def main() -> None:
             for step, seconds in times.items():
                 print(f"  {step:<28} {seconds:8.1f} s")
             b = project.study.baselines
+            estimate = next(
+                (e.detail.get("estimated_seconds") for e in reversed(project.log)
+                 if e.action == "baselines-tuned"), None,
+            )  # fmt: skip
+            if estimate is not None:
+                print(
+                    f"  baselines estimated beforehand: {estimate:.0f} s "
+                    f"(took {times['baselines']:.0f} s)"
+                )
             print("  baseline family                trials   search s   CV at best: engine / bare")
             for r in b.results:
                 engine, bare = bare_cv_seconds(project, r.key, r.best_params)

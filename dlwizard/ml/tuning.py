@@ -46,6 +46,7 @@ PARAM_LABELS: dict[str, str] = {
     "l2_regularization": "L2 regularisation",
     "early_stopping": "Early stopping",
     "class_weight": "Class weights",
+    "l1_solver": "Solver for the lasso",
     "max_samples": "Rows drawn per tree",
     "gamma": "Kernel width γ (larger: more local)",
     "epsilon": "Tolerance ε",
@@ -64,6 +65,7 @@ _VALUE_WORDS: dict[str, dict] = {
     "max_depth": {0: "no limit"},
     "early_stopping": {True: "yes", False: "no"},
     "class_weight": {"balanced": "balanced (rarer classes count more)", "none": "equal"},
+    "l1_solver": {"liblinear": "coordinate descent (liblinear)", "saga": "SAGA"},
 }
 
 
@@ -78,6 +80,8 @@ def readable_settings(params: dict[str, Any]) -> list[tuple[str, str]]:
     for name, value in params.items():
         if name == "l1_ratio" and params.get("penalty", "elasticnet") != "elasticnet":
             continue  # only the elastic net uses it
+        if name == "l1_solver" and params.get("penalty", "l1") != "l1":
+            continue  # only the lasso uses it
         words = _VALUE_WORDS.get(name, {})
         if isinstance(value, str | int) and not isinstance(value, float) and value in words:
             shown = str(words[value])

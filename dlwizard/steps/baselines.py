@@ -12,6 +12,7 @@ predictions) is in :mod:`dlwizard.steps.modelling`.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,11 +79,29 @@ def duration_words(seconds: float) -> str:
     return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
-def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job) -> float:
-    """How long the step should take, in seconds, from one timed fit per family
-    (ml.tuning.trial_seconds): each family's search is its trial budget or its time cap,
-    whichever comes first (by time: its seconds), plus the refit; the shuffled-label control
-    repeats a typical trial."""
+@dataclass
+class _Estimate:
+    """The expected seconds of each family's search and refit, and of the controls."""
+
+    families: list[float]
+    controls: float
+
+    @property
+    def total(self) -> float:
+        return sum(self.families) + self.controls
+
+    def left(self, done: list[float]) -> float:
+        """Seconds left once the first ``len(done)`` families took ``done`` seconds: what the
+        others were expected to take, scaled by how the finished ones compared with theirs."""
+        expected = sum(self.families[: len(done)])
+        scale = sum(done) / expected if expected > 0 and sum(done) > 0 else 1.0
+        return (sum(self.families[len(done) :]) + self.controls) * scale
+
+
+def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job: Job) -> _Estimate:
+    """How long the step should take, from one timed fit per family (ml.tuning.trial_seconds):
+    each family's search is its trial budget or its time cap, whichever comes first (by time:
+    its seconds), plus the refit; the shuffled-label control repeats a typical trial."""
     trials = []
     for i, (_key, fam) in enumerate(chosen):
         job.progress(
@@ -91,9 +110,9 @@ def _estimate(p: Prepared, chosen, budget: Budget, options: BaselineOptions, job
         data = (p.x_train, p.y_train, p.folds, p.task, len(p.classes), options.seed)
         trials.append(trial_seconds(fam, *data, p.numeric, p.categorical, job))
     # A started batch of trials is finished after the cap: allow one batch beyond it.
-    searches = sum(min(budget.trials * t, budget.seconds + TRIAL_BATCH * t) + t for t in trials)
+    searches = [min(budget.trials * t, budget.seconds + TRIAL_BATCH * t) + t for t in trials]
     typical = float(np.median(trials)) if trials else 0.0
-    return searches + options.permutations * typical
+    return _Estimate(searches, options.permutations * typical)
 
 
 def run(
@@ -104,9 +123,11 @@ def run(
     on_estimate: Callable[[float], None] | None = None,
 ):
     """Search every family with the same budget, run the controls, recommend, and record.
-    ``on_estimate`` receives the estimated duration in seconds before the search starts, and
-    ``on_family`` each family's result as soon as it is scored (the page shows the first
-    baselines while the others are still being tuned); both are called from this thread."""
+    ``on_estimate`` receives the estimated seconds left: the whole step's before the search
+    starts, then after each family, corrected by how the finished families compared with their
+    estimates; ``on_family`` receives each family's result as soon as it is scored (the page
+    shows the first baselines while the others are still being tuned). Both are called from
+    this thread."""
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
@@ -122,11 +143,19 @@ def run(
     metric = SELECTION_METRIC[p.task]
     n_steps = len(chosen) + 1
     pairs = [(key, zoo[key]) for key in chosen]
-    estimated = _estimate(p, pairs, budget, options, job)
+    estimate = _estimate(p, pairs, budget, options, job)
+    estimated = estimate.total
     job.progress(0.0, f"Tuning {len(pairs)} model families: {duration_words(estimated)} in all")
     if on_estimate is not None:
         on_estimate(estimated)
-    search = _search(p, pairs, budget, options, job, on_family)
+
+    def family_done(result: FamilyResult, seconds_so_far: list[float]) -> None:
+        if on_family is not None:
+            on_family(result)
+        if on_estimate is not None and len(seconds_so_far) < len(pairs):
+            on_estimate(estimate.left(seconds_so_far))
+
+    search = _search(p, pairs, budget, options, job, family_done)
     if not search.runs:
         if search.cancelled:
             raise Cancelled()
@@ -166,14 +195,18 @@ def _search(
     budget: Budget,
     options: BaselineOptions,
     job: Job,
-    on_family: Callable[[FamilyResult], None] | None = None,
+    on_family: Callable[[FamilyResult, list[float]], None] | None = None,
 ) -> _Search:
     """Tune each family in turn (ml.tuning.tune_family) and score its best settings on tune; a
-    family that cannot be fitted is recorded as failed, and Cancel stops the search."""
+    family that cannot be fitted is recorded as failed, and Cancel stops the search.
+    ``on_family(result, seconds)`` follows each family scored, with the seconds every family
+    so far took."""
     out = _Search()
+    took: list[float] = []
     n_steps = len(chosen) + 1
     for i, (key, fam) in enumerate(chosen):
         sub = job.sub(i / n_steps, (i + 1) / n_steps)
+        started = time.monotonic()
         try:
             r = tune_family(
                 fam,
@@ -200,6 +233,7 @@ def _search(
             )
             out.ledger.append(_ledger_entry(key, budget, 0, 0.0, "trials"))
             out.failed.append((fam.name, str(exc)))
+            took.append(time.monotonic() - started)
             continue
         out.runs[key] = r
         out.results.append(
@@ -218,8 +252,9 @@ def _search(
             )
         )
         out.ledger.append(_ledger_entry(key, budget, r.trials, round(r.seconds, 3), r.stopped_by))
+        took.append(time.monotonic() - started)
         if on_family is not None:
-            on_family(out.results[-1])
+            on_family(out.results[-1], took)
     return out
 
 

@@ -87,6 +87,8 @@ def test_parkinsons_equal_budget_and_shuffled_control_far_below(tmp_path):
     assert any(" in all" in m for m in messages[:10])
     estimated = project.log[-1].detail["estimated_seconds"]
     assert estimates and round(estimates[0], 1) == estimated
+    # Then the time left after each family but the last, corrected by the finished ones.
+    assert len(estimates) == len(section.results) and all(e >= 0 for e in estimates[1:])
     assert 0 < estimated < 10 * sum(r.seconds + r.fit_seconds for r in section.results) + 60
     ledger = {e.family: e for e in section.ledger}
     assert set(ledger) == {
@@ -354,3 +356,38 @@ def test_the_plan_refuses_an_unknown_budget_kind(tmp_path):
     project = _separable_project(tmp_path)
     with pytest.raises(PlanError, match="budget"):
         run_plan({"baselines": {"budget": "minutes"}}, base=tmp_path, project=project)
+
+
+def test_settings_fixed_from_the_data_follow_its_size_and_classes():
+    """Fixed settings are decided from the data, not searched: the forest's size, the class
+    weights of boosting (none where the classes are about equal: they would be ~1 and cost a
+    slow weighted binning), and the lasso's solver (liblinear for two classes)."""
+    from dlwizard.ml.models import CLASSIFIERS, FOREST_ROWS_PER_TREE, REGRESSORS
+    from dlwizard.ml.tuning import starting_point
+
+    def fixed(family, n, y, task="binary"):
+        return starting_point(family, np.arange(n) % 5, np.asarray(y), task)[1]
+
+    even = np.arange(1000) % 2
+    rare = (np.arange(1000) % 10 == 0).astype(int)
+    boosting = CLASSIFIERS["gradient_boosting"]
+    assert fixed(boosting, 1000, even)["class_weight"] == "none"
+    assert fixed(boosting, 1000, rare)["class_weight"] == "balanced"
+    assert fixed(boosting, 100, even[:100])["early_stopping"] is False
+    assert "class_weight" not in fixed(REGRESSORS["gradient_boosting"], 1000, even, "regression")
+    forest = CLASSIFIERS["random_forest"]
+    assert fixed(forest, 250, even[:250]) == {"n_estimators": 300}
+    assert fixed(forest, 1000, even) == {"n_estimators": 100}
+    big = FOREST_ROWS_PER_TREE * 2
+    assert fixed(forest, big, np.arange(big) % 2)["max_samples"] == FOREST_ROWS_PER_TREE
+    logistic = CLASSIFIERS["logistic"]
+    assert fixed(logistic, 1000, even)["l1_solver"] == "liblinear"
+    assert fixed(logistic, 999, np.arange(999) % 3, "multiclass")["l1_solver"] == "saga"
+    # What the search fitted is what the model uses: the forest's trees, the lasso's solver.
+    from dlwizard.ml.models import pipeline
+
+    model = pipeline(forest, {**starting_point(forest, np.arange(1000) % 5, even, "binary")[2]},
+                     ["a"], [], 0)  # fmt: skip
+    assert model.named_steps["model"].n_estimators == 100
+    lasso = pipeline(logistic, {"penalty": "l1", "C": 1.0, "l1_solver": "liblinear"}, ["a"], [], 0)
+    assert lasso.named_steps["model"].solver == "liblinear"

@@ -72,6 +72,7 @@ def test_cancel_baselines_within_a_second(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: b.so_far.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: "Logistic regression" in b.so_far.text(), timeout=5000)
     assert "tuning-set" in b.so_far.text() and "Estimated duration" in b.so_far.text()
+    qtbot.waitUntil(lambda: "Time left" in b.so_far.text(), timeout=60_000)
     assert " left" in window.progress.label.text()
     t0 = time.monotonic()
     window.progress.cancel_button.click()

@@ -135,7 +135,7 @@ class BaselinesPage(Page):
         )
         self.so_far.hide()
         self._finished_families: list[str] = []
-        self._estimate = ""
+        self._estimate = self._left = ""
         self.body.addWidget(self.so_far)
         self.body.addWidget(SectionTitle("Results on the tuning set"))
         self.results = QTableWidget(0, 5)
@@ -425,7 +425,7 @@ class BaselinesPage(Page):
             self.banner.show_error("Choose at least one model family.")
             return
         self._finished_families: list[str] = []
-        self._estimate = ""
+        self._estimate = self._left = ""
         self.so_far.setText("")
         self.so_far.hide()
         worker = self.run_job(
@@ -446,10 +446,16 @@ class BaselinesPage(Page):
         label = METRIC_LABELS[metric]
         for res in results:
             if isinstance(res, float):
-                self._estimate = (
-                    f"<b>Estimated duration:</b> {baselines.duration_words(res)} in all "
-                    "(from one timed fit per family)."
-                )
+                if not self._estimate:  # the first estimate: the whole step
+                    self._estimate = (
+                        f"<b>Estimated duration:</b> {baselines.duration_words(res)} in all "
+                        "(from one timed fit per family)."
+                    )
+                else:  # then what is left, corrected as families finish
+                    self._left = (
+                        f"<b>Time left:</b> {baselines.duration_words(res)} (corrected by the "
+                        "families finished so far)."
+                    )
                 continue
             if res.tune is None or metric not in res.tune.metrics:
                 continue
@@ -458,7 +464,7 @@ class BaselinesPage(Page):
             self._finished_families.append(
                 f"<b>{res.name}</b>: tuning-set {label} {v.text()}; CV {cv}"
             )
-        lines = [self._estimate] if self._estimate else []
+        lines = [e for e in (self._estimate, self._left) if e]
         if self._finished_families:
             lines.append(
                 "<b>Finished so far</b> (the others are still being tuned; the full comparison, "
