@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from dlwizard.gui.workers import JobWorker
 
 AUTOSAVE_MS = 60_000
+JOB_RUNNER_IMPORT_MS = 300  # after the first window has been painted
 STATE_MARK = {"done": "✓", "error": "!", "todo": "·"}
 
 
@@ -147,6 +148,14 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
         self.set_project(self.project)
+        # The job runner (superqt) is imported just after the window is up, not at the first
+        # click: imported then, beside a background import of torch, it froze the window for a
+        # second.
+        QTimer.singleShot(JOB_RUNNER_IMPORT_MS, self._import_job_runner)
+
+    @staticmethod
+    def _import_job_runner() -> None:
+        import dlwizard.gui.workers  # noqa: F401
 
     # -- building -------------------------------------------------------------------------------
     def _build_pages(self) -> None:
