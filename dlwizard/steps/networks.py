@@ -216,6 +216,49 @@ def _tag(live, label: str):
     return lambda epoch, train, val: live(label, epoch, train, val)
 
 
+PROBE_EPOCHS = 3  # epochs timed per rung to estimate the ladder's duration
+
+
+def expected_epochs(options: NetworkOptions) -> int:
+    """Epochs a training usually runs: early stopping ends it ``patience`` epochs after its
+    best one, which tends to come after a further patience or so (never past the limit)."""
+    return min(options.max_epochs, 2 * options.patience + 10)
+
+
+def estimate_ladder(
+    p: Prepared, options: NetworkOptions, budget: Budget, device: str, job: Job
+) -> list[float]:
+    """Seconds each rung should take at most (its search within the budget, and its final
+    fit), the last entry the seed retrains and the shuffled-label control: from a few epochs
+    of each rung at the middle of its ranges, timed on the first fold. The ladder may stop
+    before its last rung, so the sum is an upper bound."""
+    from dlwizard.ml.models import default_params
+
+    folds = np.unique(p.folds[p.folds >= 0])
+    if not len(folds):
+        return [0.0] * (len(options.rungs) + 1)
+    tr = np.flatnonzero(p.folds != folds[0])
+    va = np.flatnonzero(p.folds == folds[0])
+    xa, xb = _matrices(p, tr, p.x_train.iloc[va])
+    epochs = expected_epochs(options)
+    fits = []
+    for i, rung in enumerate(options.rungs):
+        job.progress(0.0, f"Estimating the duration: a few epochs per rung ({i + 1}/"
+                     f"{len(options.rungs)})…")  # fmt: skip
+        spec = LADDER[rung]
+        params = default_params(None, spec["ranges"])  # type: ignore[arg-type]
+        cfg = _config(rung, params, options)
+        cfg.max_epochs, cfg.patience = PROBE_EPOCHS, PROBE_EPOCHS
+        _, hist, _ = nets.train_fitting_memory(
+            cfg, xa, p.y_train[tr], xb, p.y_train[va], p.task, len(p.classes), device,
+            options.seed, job,
+        )  # fmt: skip
+        per_epoch = hist.seconds / max(1, len(hist.train_loss))
+        fits.append(per_epoch * epochs)
+    out = [min(budget.trials * len(folds) * f, budget.seconds + len(folds) * f) + f for f in fits]
+    return [*out, (options.seeds + 1) * max(fits, default=0.0)]
+
+
 @dataclass
 class _Training:
     """What every training in one run of the step shares: the data, the options, the device,
@@ -254,9 +297,12 @@ def run(
     options: NetworkOptions | None = None,
     job: Job | None = None,
     live: Callable[[str, int, float, float], None] | None = None,
+    on_estimate: Callable[[float], None] | None = None,
 ):
     """``live(run_label, epoch, train_loss, val_loss)`` is called after every epoch (from the
-    worker thread; the GUI queues the values and draws them at its own pace)."""
+    worker thread; the GUI queues the values and draws them at its own pace). ``on_estimate``
+    receives the longest the ladder should take, in seconds, before it starts (it may stop
+    sooner: a rung that does not improve on the one below ends the climb)."""
     from dlwizard.ml.determinism import device_record, pick_device, prepare_environment
 
     prepare_environment()
@@ -285,6 +331,17 @@ def run(
     section = NetworksSection(
         options=options, metric=metric, device=device_record(device), determinism=flags
     )
+    from dlwizard.steps.baselines import duration_words
+
+    estimate = estimate_ladder(p, options, budget, device, job)
+    section.estimated_seconds = round(sum(estimate), 1)
+    job.progress(
+        0.0,
+        f"Climbing {len(options.rungs)} rung(s): {duration_words(sum(estimate))} at most (the "
+        "ladder may stop sooner)",
+    )
+    if on_estimate is not None:
+        on_estimate(sum(estimate))
     training = _Training(p, options, device, live)
     findings: list[Finding] = []
     best = _Best()
@@ -538,6 +595,7 @@ def _record(
         device=section.device.get("device"),
         seeds=section.options.seeds,
         cancelled=section.cancelled,
+        estimated_seconds=section.estimated_seconds,
     )
 
 

@@ -494,6 +494,7 @@ class NetworksSection(_Model):
     device: dict[str, str] = Field(default_factory=dict)
     determinism: dict[str, Any] = Field(default_factory=dict)
     cancelled: bool = False
+    estimated_seconds: float | None = None  # the longest the ladder was expected to take
     done_at: str = Field(default_factory=now_iso)
 
 

@@ -39,7 +39,15 @@ def _parkinsons(tmp_path):
 
 def test_parkinsons_short_ladder_is_recorded_and_compared(tmp_path):
     project = _parkinsons(tmp_path)
-    section = networks.run(project, QUICK)
+    seen = []
+    section = networks.run(
+        project, QUICK, live=lambda *point: seen.append(point), on_estimate=seen.append
+    )
+    # The ladder's duration is estimated (from a few timed epochs per rung) before any rung
+    # trains, and recorded.
+    assert isinstance(seen[0], float) and seen[0] > 0
+    assert section.estimated_seconds == round(seen[0], 1)
+    assert project.log[-1].detail["estimated_seconds"] == section.estimated_seconds
     assert section.rungs[0].key == "mlp_small"
     assert all(e.trials_used == 1 and e.trials_budget == 1 for e in section.ledger)
     assert section.chosen in {"mlp_small", "resmlp"}

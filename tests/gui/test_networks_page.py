@@ -32,6 +32,7 @@ def test_networks_page_shows_live_curves_then_the_verdict(qtbot, window, tmp_pat
     page.seeds_box.setValue(2)
     page.run_button.click()
     qtbot.waitUntil(lambda: "Now training" in page.curve_label.text(), timeout=60_000)
+    assert "Estimated duration" in page.curve_label.text()  # said before the first rung
     xs, _ = page.train_curve.getData()
     assert page.plot is not None and xs is not None and len(xs) > 0
     if os.environ.get("DLWIZARD_SHOTS"):

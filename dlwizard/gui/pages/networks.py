@@ -44,7 +44,7 @@ def _train_networks(project, options, job=None, partial=None):
         def live(label: str, epoch: int, train: float, val: float) -> None:
             partial((label, epoch, train, val))
 
-    return networks.run(project, options, job=job, live=live)
+    return networks.run(project, options, job=job, live=live, on_estimate=partial)
 
 
 class NetworksPage(Page):
@@ -60,6 +60,7 @@ class NetworksPage(Page):
         super().__init__(window)
         self.training = False  # the live curves are on show
         self._live_label = ""
+        self._estimate = ""  # the ladder's expected duration, while it trains
         self._live_train: list[float] = []
         self._live_val: list[float] = []
         form = QFormLayout()
@@ -198,6 +199,18 @@ class NetworksPage(Page):
         if not self.training:
             return
         self._ensure_plot()
+        estimates = [p for p in points if isinstance(p, float)]
+        if estimates:
+            from dlwizard.steps.baselines import duration_words
+
+            self._estimate = (
+                f"Estimated duration: {duration_words(estimates[-1])} at most (from a few "
+                "timed epochs per rung; the ladder may stop sooner). "
+            )
+        points = [p for p in points if not isinstance(p, float)]
+        if not points:
+            self.curve_label.setText(self._estimate)
+            return
         for label, epoch, train, val in points:
             if label != self._live_label or epoch == 0:
                 self._live_label, self._live_train, self._live_val = label, [], []
@@ -206,7 +219,8 @@ class NetworksPage(Page):
         self.train_curve.setData(self._live_train)
         self.val_curve.setData(self._live_val)
         self.curve_label.setText(
-            f"Now training: <b>{self._live_label}</b>, epoch {len(self._live_train)}"
+            f"{self._estimate}Now training: <b>{self._live_label}</b>, epoch "
+            f"{len(self._live_train)}"
         )
 
     # -- reading --------------------------------------------------------------------------------
@@ -321,6 +335,7 @@ class NetworksPage(Page):
             self.banner.show_error("Choose at least one rung of the ladder.")
             return
         self._live_label = ""
+        self._estimate = ""
         self.training = True
         worker = self.run_job(
             _train_networks,
