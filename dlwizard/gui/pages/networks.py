@@ -78,8 +78,8 @@ class NetworksPage(Page):
             "Ladder",
             rungs,
             "From small to large. Each rung's width, depth, dropout, weight decay, "
-            "learning rate and batch size are searched with the same number of "
-            "trials as each baseline family.",
+            "learning rate and batch size are searched with the same budget as each "
+            "baseline family (the same number of trials, or the same search time).",
         )
         train = QWidget()
         tl = QHBoxLayout(train)
@@ -183,6 +183,8 @@ class NetworksPage(Page):
             self.plot.addLegend(offset=(-10, 10))
             self.plot.setLabel("bottom", "epoch")
             self.plot.setLabel("left", "loss")
+            # A loss of 0.45 reads as 0.45, not as 450 with a "(x0.001)" beside the axis.
+            self.plot.getAxis("left").enableAutoSIPrefix(False)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
             self.train_curve = self.plot.plot(
                 [], [], pen=pg.mkPen("#1f6fb2", width=2), name="training rows"
