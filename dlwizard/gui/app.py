@@ -8,10 +8,21 @@ from pathlib import Path
 _GC_TIMER = None
 
 
-def collect_garbage_in_gui_thread(interval_ms: int = 1000) -> None:
+GC_CHECK_MS = 10  # how often the GUI thread looks at the collector's count of new objects
+GC_YOUNG = 2000  # new container objects that call for a collection
+
+
+def collect_garbage_in_gui_thread(interval_ms: int = GC_CHECK_MS) -> None:
     """Python's cyclic garbage collector may run in whichever thread allocates; if it frees Qt
     objects inside a worker thread, Qt complains (and can crash). So automatic collection is
-    turned off and a timer collects in the GUI thread instead (as pyqtgraph recommends)."""
+    turned off and a timer collects in the GUI thread instead (as pyqtgraph recommends).
+
+    The timer collects the young objects (generations 0 and 1; the survivors join the oldest
+    generation, which is left alone as before: scanning it stalls for the longest) in small
+    batches: every ``interval_ms``, once ``GC_YOUNG`` new objects have accumulated. A
+    collection costs in proportion to the objects it scans, and a busy worker makes hundreds of
+    thousands a second: collected once a second, they stalled the window for up to a third of a
+    second (issue 16). Each young object is scanned once, as before."""
     import gc
 
     from PySide6.QtCore import QTimer
@@ -22,8 +33,17 @@ def collect_garbage_in_gui_thread(interval_ms: int = 1000) -> None:
     gc.disable()
     _GC_TIMER = QTimer()
     _GC_TIMER.setInterval(interval_ms)
-    _GC_TIMER.timeout.connect(lambda: gc.collect(generation=1))
+    _GC_TIMER.timeout.connect(collect_young_garbage)
     _GC_TIMER.start()
+
+
+def collect_young_garbage() -> None:
+    """One step of the GUI thread's collector (see :func:`collect_garbage_in_gui_thread`)."""
+    import gc
+
+    young, middle, _ = gc.get_count()
+    if young >= GC_YOUNG or middle:
+        gc.collect(generation=1)
 
 
 def create_app():

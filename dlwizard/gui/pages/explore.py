@@ -297,27 +297,45 @@ class ExplorePage(Page):
         self.view = view
 
         def steps():
-            # One figure per event-loop pass, so the window never stalls while they appear.
+            # One figure per event-loop pass, so the window never stalls while they appear;
+            # a plot widget is made in one pass and drawn in the next (each costs a stall).
             self.draw()
+            yield
+            self._ensure_missing_plot()
             yield
             self.draw_missing()
             yield
             self._fill_features()
+            yield
+            self._ensure_dist_plot()
+            yield
+            self.draw_distribution()
 
         run_in_steps(steps(), self)
 
-    def draw_missing(self) -> None:
-        import pyqtgraph as pg
+    def _ensure_missing_plot(self) -> None:
+        if self.missing_plot is None:
+            import pyqtgraph as pg
 
+            # No context menu (missingness.build turns it off anyway): it is costly to build.
+            self.missing_plot = pg.PlotWidget(background="w", enableMenu=False)
+            self.missing_holder.layout().insertWidget(0, self.missing_plot, 1)
+
+    def _ensure_dist_plot(self) -> None:
+        if self.dist_plot is None:
+            import pyqtgraph as pg
+
+            self.dist_plot = pg.PlotWidget(background="w")
+            self.dist_holder.addWidget(self.dist_plot)
+
+    def draw_missing(self) -> None:
         from dlwizard.render.figures import missingness
 
         df = self.view[0]
         roles = self.project.study.metadata.roles
         cols = [c for c, r in roles.items() if r == "feature" and c in df.columns]
         missing = df[cols].isna().to_numpy()
-        if self.missing_plot is None:
-            self.missing_plot = pg.PlotWidget(background="w")
-            self.missing_holder.layout().insertWidget(0, self.missing_plot, 1)
+        self._ensure_missing_plot()
         if not missing.any():
             self.missing_plot.hide()
             self.missing_note.setText(f"No missing values in the {len(cols):,} features.")
@@ -343,13 +361,10 @@ class ExplorePage(Page):
         for j in order:
             self.feature_combo.addItem(str(feats.columns[j]))
         self.feature_combo.blockSignals(False)
-        self.draw_distribution()
 
     def draw_distribution(self) -> None:
         if self.view is None:
             return
-        import pyqtgraph as pg
-
         from dlwizard.render.figures import distribution
         from dlwizard.render.figures.embedding import group_points
 
@@ -357,9 +372,7 @@ class ExplorePage(Page):
         col = self.feature_combo.currentText()
         if col not in df.columns:
             return
-        if self.dist_plot is None:
-            self.dist_plot = pg.PlotWidget(background="w")
-            self.dist_holder.addWidget(self.dist_plot)
+        self._ensure_dist_plot()
         values = df[col].to_numpy(dtype=float, na_value=np.nan)
         target = self.project.study.question.target
         plot = self.dist_plot.getPlotItem()

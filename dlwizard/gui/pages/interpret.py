@@ -4,7 +4,7 @@ where the model fails, and what none of this means (importance is not mechanism)
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -16,7 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from dlwizard.gui.pages.base import Page
-from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, field_with_help, read_only_table
+from dlwizard.gui.widgets.common import (
+    HelpLabel,
+    SectionTitle,
+    field_with_help,
+    read_only_table,
+    run_in_steps,
+)
 from dlwizard.gui.widgets.options import OptionFields, carried
 from dlwizard.steps import interpret, modelling
 from dlwizard.study.model import InterpretOptions
@@ -119,6 +125,7 @@ class InterpretPage(Page):
         rl2.addWidget(self.coefs)
         rl2.addStretch(1)
         self.columns = 0
+        self._drawing = None  # the timer drawing the plots one per event-loop pass
         self._arrange(2)
         self.body.addLayout(self.grid)
         self.add_findings_section()
@@ -147,7 +154,8 @@ class InterpretPage(Page):
     def _plot_widget(self, height: int):
         import pyqtgraph as pg
 
-        w = pg.PlotWidget(background="w")
+        # No context menu (the builders turn it off anyway): it is costly to build.
+        w = pg.PlotWidget(background="w", enableMenu=False)
         w.setMinimumHeight(height)
         return w
 
@@ -178,6 +186,9 @@ class InterpretPage(Page):
             w.setVisible(shown)
         self.ceiling.setVisible(shown and interpret.at_ceiling(section))
         if not shown:
+            if self._drawing is not None:  # nothing left to draw from an earlier result
+                self._drawing.stop()
+                self._drawing = None
             self.importance_plot.getPlotItem().clear()
             self.panel_plot.getPlotItem().clear()
         if shown:
@@ -195,14 +206,17 @@ class InterpretPage(Page):
 
         label = modelling.METRIC_LABELS[section.metric]
         top = section.importances[:TOP_SHOWN]
-        intervals.build(
-            self.importance_plot.getPlotItem(),
-            [i.name for i in top],
-            [i.value for i in top],
-            [i.low if np.isfinite(i.low) else i.value for i in top],
-            [i.high if np.isfinite(i.high) else i.value for i in top],
-            x_label=f"drop in {label} when shuffled",
-            reference=0.0,
+        plots = []  # drawn in later event-loop passes, one per pass (see the end)
+        plots.append(
+            lambda: intervals.build(
+                self.importance_plot.getPlotItem(),
+                [i.name for i in top],
+                [i.value for i in top],
+                [i.low if np.isfinite(i.low) else i.value for i in top],
+                [i.high if np.isfinite(i.high) else i.value for i in top],
+                x_label=f"drop in {label} when shuffled",
+                reference=0.0,
+            )
         )
         where = "tuning" if section.options.set == "tune" else "test"
         self.status.setText(
@@ -226,10 +240,7 @@ class InterpretPage(Page):
             self.ceiling.setText("<b>At a perfect score:</b> " + interpret.ceiling_note(section))
         if section.panel and section.full_score is not None:
             full = section.full_score
-            # Drawn in the next event-loop pass: two plots in one pass stall the window.
-            QTimer.singleShot(
-                0,
-                self,
+            plots.append(
                 lambda: panel.panel_curve(
                     self.panel_plot.getPlotItem(),
                     [p.k for p in section.panel],
@@ -239,7 +250,7 @@ class InterpretPage(Page):
                     full.value,
                     full.low,
                     label,
-                ),
+                )
             )
             chosen = next((p for p in section.panel if p.k == section.options.panel_k), None)
             text = (
@@ -260,9 +271,21 @@ class InterpretPage(Page):
         domains = section.failing_domains
         said = interpret.subgroup_statement(self.project)
         self.failing.setText("<br>".join([said, *domains]) if domains else said)
-        # The coefficients table in a later pass too: one pass per plot or table keeps every
-        # stall of the window short.
-        QTimer.singleShot(0, self, lambda: self._show_coefficients(section))
+        # The plots and the coefficients table in later passes, one per pass (two zero-delay
+        # timers started together would fire in the same pass): every stall stays short.
+        plots.append(lambda: self._show_coefficients(section))
+
+        def steps():
+            for draw in plots:
+                draw()
+                yield
+
+        if self._drawing is not None:
+            self._drawing.stop()
+        self._drawing = run_in_steps(steps(), self, on_done=self._drawn)
+
+    def _drawn(self) -> None:
+        self._drawing = None
 
     def _show_coefficients(self, section) -> None:
         classes, rows = interpret.coefficient_table(section)

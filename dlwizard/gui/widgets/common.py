@@ -318,7 +318,11 @@ class ProgressPanel(QWidget):
 
 
 def run_in_steps(steps, parent: QWidget | None = None, on_done=None):
-    """Advance a generator one step per event-loop pass (long drawing without freezing)."""
+    """Advance a generator one step per event-loop pass (long drawing without freezing).
+
+    The timer is started again after each step: its next turn then comes after every timer
+    that fell due during the step (a zero-delay timer re-armed before the step would come
+    first again, and several steps would run before any other timer of the window)."""
     from PySide6.QtCore import QTimer
 
     timer = QTimer(parent)
@@ -332,7 +336,37 @@ def run_in_steps(steps, parent: QWidget | None = None, on_done=None):
             timer.deleteLater()
             if on_done is not None:
                 on_done()
+            return
+        if timer.isActive():  # not stopped by the step itself
+            timer.start()
 
     timer.timeout.connect(tick)
     timer.start()
     return timer
+
+
+def when_imported(module: str, then, parent: QWidget | None = None) -> None:
+    """Import ``module`` in a background thread and call ``then`` in the GUI thread once it is
+    imported (at once when it already is). For pyqtgraph: its import takes a third of a second
+    of mostly Python code, which a background thread shares with the window instead of freezing
+    it."""
+    from PySide6.QtCore import QTimer
+
+    from dlwizard.gui import app
+
+    app.preload_in_background(module)
+    thread = app._PRELOADS.get(module)
+    if thread is None or not thread.is_alive():
+        then()
+        return
+    timer = QTimer(parent)
+    timer.setInterval(20)
+
+    def check() -> None:
+        if not thread.is_alive():
+            timer.stop()
+            timer.deleteLater()
+            then()
+
+    timer.timeout.connect(check)
+    timer.start()

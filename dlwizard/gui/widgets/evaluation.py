@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlwizard.gui.widgets.common import HelpLabel, run_in_steps
+from dlwizard.gui.widgets.common import HelpLabel, run_in_steps, when_imported
 from dlwizard.steps import modelling
 from dlwizard.study.model import Evaluation
 
@@ -99,13 +99,16 @@ class EvaluationPanel(QWidget):
                 yield
 
         if len(self._plots) < n:
-            run_in_steps(steps(), self)
+            # pyqtgraph imported in the background first (a third of a second otherwise).
+            when_imported("pyqtgraph", lambda: run_in_steps(steps(), self), self)
 
     def _plot(self, i: int):
         import pyqtgraph as pg
 
         while len(self._plots) <= i:
-            w = pg.PlotWidget(background="w")
+            # No context menu (the curves' builders turn it off anyway): building it is half
+            # the cost of a new plot widget.
+            w = pg.PlotWidget(background="w", enableMenu=False)
             w.setMinimumSize(180, 240)
             w.setMaximumHeight(300)
             from dlwizard.render.figures import palette
