@@ -94,6 +94,8 @@ class EvaluationPanel(QWidget):
 
         def steps():
             for i in range(n):
+                if i < len(self._plots):
+                    continue  # made (and maybe drawn) meanwhile by show_evaluation: left as is
                 self._plot(i)
                 self._plots[i].hide()
                 yield
@@ -145,8 +147,17 @@ class EvaluationPanel(QWidget):
             self.table.setItem(r, 0, QTableWidgetItem(modelling.METRIC_LABELS.get(k, k)))
             self.table.setItem(r, 1, QTableWidgetItem(v.text()))
         self.table.resizeColumnsToContents()
-        for w in self._plots:
+        drawn = {"binary": 3, "regression": 1}.get(task, 0) if y is not None else 0
+        # Plots that stay are redrawn where they are (hiding and showing them again lays the
+        # whole page out once per plot); only those this task has no use for are hidden.
+        for w in self._plots[drawn:]:
             w.hide()
+        for w in self._plots[:drawn]:
+            w.getPlotItem().clear()  # no curves of another model while the new ones come
+        self._legends()
+        if self._drawing is not None:
+            self._drawing.stop()
+            self._drawing = None
         note = f"{ev.n} samples; intervals from a stratified bootstrap"
         if task == "binary" and ev.prevalence is not None:
             rare = min(ev.prevalence, 1 - ev.prevalence)
@@ -165,8 +176,13 @@ class EvaluationPanel(QWidget):
                 c = modelling.curves(y, out)
 
                 def steps():
-                    # One plot per event-loop pass: creating three plot widgets at once
-                    # stalls the window for more than 100 ms.
+                    # First every plot in its place, emptied (one layout of the page, not one
+                    # per plot), then one plot drawn per event-loop pass: creating or drawing
+                    # three plot widgets at once stalls the window for more than 100 ms.
+                    if all(i < len(self._plots) for i in range(drawn)):
+                        for i in range(drawn):
+                            self._plot(i)
+                        yield
                     curves.roc(self._plot(0), c["fpr"], c["tpr"], ev.metrics["auroc"].value)
                     yield
                     curves.precision_recall(
@@ -182,8 +198,6 @@ class EvaluationPanel(QWidget):
                     )
                     self._legends()
 
-                if self._drawing is not None:
-                    self._drawing.stop()
                 self._drawing = run_in_steps(steps(), self, on_done=self._drawn)
             elif task == "regression":
                 curves.residuals(self._plot(0), out, y)
