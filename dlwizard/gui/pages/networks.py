@@ -174,11 +174,14 @@ class NetworksPage(Page):
         self.add_findings_section()
 
     # -- live curves ----------------------------------------------------------------------------
-    def _ensure_plot(self):
+    def _ensure_plot(self, show: bool = True):
+        """The learning-curve plot, made once (hidden until there are curves to show)."""
         if self.plot is None:
             import pyqtgraph as pg
 
-            self.plot = pg.PlotWidget(background="w")
+            # Without the context menu: it is not offered, and makes the widget slower to build.
+            self.plot = pg.PlotWidget(background="w", enableMenu=False)
+            self.plot.hide()
             self.plot.setMinimumHeight(260)
             self.plot.addLegend(offset=(-10, 10))
             self.plot.setLabel("bottom", "epoch")
@@ -193,6 +196,8 @@ class NetworksPage(Page):
                 [], [], pen=pg.mkPen("#c0392b", width=2), name="validation fold"
             )
             self.curve_holder.addWidget(self.plot)
+        if show:
+            self.plot.show()
         return self.plot
 
     def _show_points(self, points) -> None:
@@ -359,8 +364,12 @@ class NetworksPage(Page):
 
     def on_enter(self) -> None:
         from dlwizard.gui.app import preload_in_background
+        from dlwizard.gui.widgets.common import when_imported
 
         preload_in_background("torch")
+        # The plot is made now, while nothing runs: made at the first epoch, it stalled the
+        # window beside the training.
+        when_imported("pyqtgraph", lambda: self._ensure_plot(show=False), self)
 
     def problems(self) -> list[str]:
         return []  # the last page for now; networks are optional beside the baselines
