@@ -270,10 +270,14 @@ def check_gui(ctx: dict[str, Any]) -> dict[str, Any]:
         app.processEvents()
         time.sleep(0.02)
     exposed = handle is not None and handle.isExposed()
+    # The window builds a page on its first visit: build each one here, so that a page whose
+    # module or widgets are missing from the bundle fails the self-test, not the user.
+    built = [window.pages[i].step for i in range(len(window.pages))]
     detail = {
         "qt_platform": app.platformName(),
         "requested_platform": ctx["qt_platform"],
         "pages": len(window.pages),
+        "pages_built": len(built),
         "exposed": exposed,
         "window_title": window.windowTitle(),
         # A null pixmap means the SVG plugins (imageformats, iconengines) were not bundled.

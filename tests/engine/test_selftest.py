@@ -53,6 +53,11 @@ def test_self_test_from_source_passes_and_reports(tmp_path):
 
     assert by_name["imports"]["detail"]["dlwizard_modules"] > 50
     assert by_name["gui"]["detail"]["qt_platform"] == "offscreen"
+    # every page is built (the window itself builds them on their first visit)
+    from dlwizard.study import registry
+
+    steps = len(registry.ORDER)
+    assert by_name["gui"]["detail"]["pages_built"] == by_name["gui"]["detail"]["pages"] == steps
     assert by_name["network"]["detail"]["runs"][0]["device"] == "cpu"
     assert by_name["project"]["detail"]["rows"] > 0
     # What the report says about the installation.
