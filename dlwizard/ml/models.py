@@ -213,10 +213,15 @@ def families(task: str) -> dict[str, Family]:
 
 def default_params(family: Family, ranges: dict[str, Range] | None = None) -> dict[str, Any]:
     """Middle-of-the-range settings (the first trial of every search)."""
+    return middle_of(ranges or family.ranges)
+
+
+def middle_of(ranges: dict[str, Range]) -> dict[str, Any]:
+    """The middle of each search range (a baseline family's or a network rung's)."""
     import math
 
     out: dict[str, Any] = {}
-    for name, r in (ranges or family.ranges).items():
+    for name, r in ranges.items():
         if r[0] == "cat":
             # Numbers (batch sizes, the distance's power): the middle one; words: the first,
             # which is the plain choice (ridge, equal weights).

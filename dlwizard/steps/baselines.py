@@ -36,6 +36,7 @@ from dlwizard.ml.tuning import (
 from dlwizard.steps.modelling import (
     Prepared,
     best_baseline,
+    duration_words,  # the step's estimate in words (the page reads it from here)
     evaluation,
     prepare,
     simplest_within_noise,
@@ -67,16 +68,6 @@ class _Search:
     runs: dict[str, FamilyRun] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
-
-
-def duration_words(seconds: float) -> str:
-    """A duration as people say it: "under a minute", "about 4 minutes", "about 1 h 10 min"."""
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 60:
-        return f"about {minutes} minute{'s' if minutes > 1 else ''}"
-    return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
 @dataclass

@@ -299,3 +299,13 @@ def stored_predictions(
     classes = list(s.baselines.classes) if s.baselines is not None else list(s.question.classes)
     target = project.table.loc[frame["row_id"].to_numpy(), s.question.target]
     return encode_labels(target, task, classes), scores
+
+
+def duration_words(seconds: float) -> str:
+    """A duration as people say it: "under a minute", "about 4 minutes", "about 1 h 10 min"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+    return f"about {minutes // 60} h {minutes % 60:02d} min"

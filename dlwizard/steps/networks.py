@@ -232,7 +232,7 @@ def estimate_ladder(
     fit), the last entry the seed retrains and the shuffled-label control: from a few epochs
     of each rung at the middle of its ranges, timed on the first fold. The ladder may stop
     before its last rung, so the sum is an upper bound."""
-    from dlwizard.ml.models import default_params
+    from dlwizard.ml.models import middle_of
 
     folds = np.unique(p.folds[p.folds >= 0])
     if not len(folds):
@@ -246,7 +246,7 @@ def estimate_ladder(
         job.progress(0.0, f"Estimating the duration: a few epochs per rung ({i + 1}/"
                      f"{len(options.rungs)})…")  # fmt: skip
         spec = LADDER[rung]
-        params = default_params(None, spec["ranges"])  # type: ignore[arg-type]
+        params = middle_of(spec["ranges"])
         cfg = _config(rung, params, options)
         cfg.max_epochs, cfg.patience = PROBE_EPOCHS, PROBE_EPOCHS
         _, hist, _ = nets.train_fitting_memory(
@@ -331,7 +331,7 @@ def run(
     section = NetworksSection(
         options=options, metric=metric, device=device_record(device), determinism=flags
     )
-    from dlwizard.steps.baselines import duration_words
+    from dlwizard.steps.modelling import duration_words
 
     estimate = estimate_ladder(p, options, budget, device, job)
     section.estimated_seconds = round(sum(estimate), 1)

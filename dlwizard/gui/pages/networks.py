@@ -208,7 +208,7 @@ class NetworksPage(Page):
         self._ensure_plot()
         estimates = [p for p in points if isinstance(p, float)]
         if estimates:
-            from dlwizard.steps.baselines import duration_words
+            from dlwizard.steps.modelling import duration_words
 
             self._estimate = (
                 f"Estimated duration: {duration_words(estimates[-1])} at most (from a few "

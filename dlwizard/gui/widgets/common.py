@@ -346,27 +346,10 @@ def run_in_steps(steps, parent: QWidget | None = None, on_done=None):
 
 
 def when_imported(module: str, then, parent: QWidget | None = None) -> None:
-    """Import ``module`` in a background thread and call ``then`` in the GUI thread once it is
-    imported (at once when it already is). For pyqtgraph: its import takes a third of a second
-    of mostly Python code, which a background thread shares with the window instead of freezing
-    it."""
-    from PySide6.QtCore import QTimer
+    """Import ``module`` and call ``then``. The import runs in the GUI thread: imported in a
+    background thread, pyqtgraph (which touches Qt as it loads) could crash the app when the
+    user quit while it was loading (seen as a segfault in tests/gui/test_quit_early.py)."""
+    import importlib
 
-    from dlwizard.gui import app
-
-    app.preload_in_background(module)
-    thread = app._PRELOADS.get(module)
-    if thread is None or not thread.is_alive():
-        then()
-        return
-    timer = QTimer(parent)
-    timer.setInterval(20)
-
-    def check() -> None:
-        if not thread.is_alive():
-            timer.stop()
-            timer.deleteLater()
-            then()
-
-    timer.timeout.connect(check)
-    timer.start()
+    importlib.import_module(module)
+    then()
