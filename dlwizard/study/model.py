@@ -152,10 +152,33 @@ class ImportOptions(_Model):
 
 class ColumnInfo(_Model):
     name: str
-    kind: Literal["numeric", "integer", "boolean", "categorical", "text", "datetime", "empty"]
+    kind: Literal[
+        "numeric", "integer", "boolean", "categorical", "text", "datetime", "empty", "sequence"
+    ]
     n_missing: int
     n_unique: int | None  # None: a continuous measurement, not counted
     examples: list[str] = Field(default_factory=list)
+
+
+SequenceAlphabet = Literal["dna", "rna", "protein"]
+
+
+class SequenceInfo(_Model):
+    """A column of biological sequences (DNA, RNA or protein), as imported and checked."""
+
+    column: str
+    alphabet: SequenceAlphabet
+    n: int = 0  # rows with a sequence
+    n_empty: int = 0  # rows whose sequence is missing or empty
+    n_duplicated: int = 0  # rows whose sequence also occurs on another row
+    length_min: int = 0
+    length_median: float = 0.0
+    length_max: int = 0
+    # Letters of the alphabet's ambiguity codes (N, R, Y, ... for nucleic acids; X, B, Z for
+    # proteins) -> how often they occur.
+    ambiguous: dict[str, int] = Field(default_factory=dict)
+    # Letters outside the alphabet -> how often; they are read as "unknown" (N or X).
+    invalid: dict[str, int] = Field(default_factory=dict)
 
 
 class DataSection(_Model):
@@ -166,6 +189,7 @@ class DataSection(_Model):
     n_rows: int = 0
     n_columns: int = 0
     columns: list[ColumnInfo] = Field(default_factory=list)
+    sequences: list[SequenceInfo] = Field(default_factory=list)
     imported_at: str = Field(default_factory=now_iso)
 
 
@@ -303,6 +327,23 @@ class SplitOptions(_Model):
     hold_out_column: str | None = None
     hold_out_values: list[str] = Field(default_factory=list)
     n_folds: int = Field(default=5, ge=2, le=20)
+    # Sequences that are this similar (share of identical positions, estimated from shared
+    # k-mers) go to the same set. None: 0.9 for DNA and RNA, 0.8 for proteins.
+    sequence_identity: float | None = Field(default=None, ge=0.5, le=1.0)
+
+
+class SequenceGroups(_Model):
+    """Homology-aware split: sequences clustered by similarity, each cluster kept in one set."""
+
+    column: str
+    identity: float  # the threshold used
+    k: int  # the k-mer length of the identity estimate
+    n_clusters: int = 0
+    largest: int = 0  # sequences in the largest cluster
+    # The highest estimated identity between any test sequence and any training or tuning one
+    # (None before the check ran or when there are no test rows).
+    max_test_identity: float | None = None
+    max_tune_identity: float | None = None  # the same between tuning and training sequences
 
 
 class SplitSection(_Model):
@@ -310,6 +351,7 @@ class SplitSection(_Model):
 
     options: SplitOptions = Field(default_factory=SplitOptions)
     group_column: str | None = None
+    sequence_groups: SequenceGroups | None = None
     train: list[int] = Field(default_factory=list)
     tune: list[int] = Field(default_factory=list)
     test: list[int] = Field(default_factory=list)
