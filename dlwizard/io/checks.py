@@ -10,12 +10,14 @@ import numpy as np
 
 from dlwizard.errors import DataError
 from dlwizard.io.profile import float_block
+from dlwizard.io.sequences import sequence_column_alphabet
 from dlwizard.study.model import Finding
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_CELL_CHARS = 100_000
+MAX_SEQUENCE_CHARS = 1_000_000  # a cell of a sequence column (a long gene or protein fits)
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -82,6 +84,9 @@ def check_table(df: pd.DataFrame, path: Path, first_row: int = 2) -> list[Findin
         s = df[col]
         lengths = s.str.len()
         too_long = lengths > MAX_CELL_CHARS
+        # A column of long DNA, RNA or protein sequences is data, up to a limit.
+        if too_long.any() and sequence_column_alphabet(s) is not None:
+            too_long = lengths > MAX_SEQUENCE_CHARS
         if too_long.any():
             pos = int(np.flatnonzero(too_long.to_numpy(dtype=bool, na_value=False))[0])
             row = pos + first_row
@@ -92,6 +97,15 @@ def check_table(df: pd.DataFrame, path: Path, first_row: int = 2) -> list[Findin
                     "never closed, so the rows below were swallowed into this value"
                 )
                 fix = f"check the quotes in row {row}, or save the table again from Excel as CSV."
+            elif lengths.iloc[pos] > MAX_SEQUENCE_CHARS and sequence_column_alphabet(s):
+                why = (
+                    f"(the limit for a sequence is {MAX_SEQUENCE_CHARS:,} letters); a sequence "
+                    "this long (a chromosome or a genome) is far longer than a model here can read"
+                )
+                fix = (
+                    f"cut the sequences to the region that matters, or remove the column '{col}' "
+                    "from the file, then import again."
+                )
             else:
                 why = (
                     f"(the limit is {MAX_CELL_CHARS:,}); a table cell this long is usually a "

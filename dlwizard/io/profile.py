@@ -6,10 +6,12 @@ pandas costs seconds, so float columns are profiled together as one NumPy array.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dlwizard.io.sequences import sequence_column_alphabet
 from dlwizard.study.model import ColumnInfo
 
 if TYPE_CHECKING:
@@ -27,7 +29,10 @@ def float_block(df: pd.DataFrame) -> tuple[list, np.ndarray]:
     return cols, df[cols].to_numpy(dtype=float, na_value=np.nan)
 
 
-def column_info(df: pd.DataFrame) -> list[ColumnInfo]:
+def column_info(df: pd.DataFrame, sequences: Mapping[str, str] | None = None) -> list[ColumnInfo]:
+    """Every column's kind, missing and distinct values. ``sequences`` names the columns known
+    to hold sequences (column -> alphabet); without it, text columns are judged from their
+    values (:func:`~dlwizard.io.sequences.sequence_column_alphabet`)."""
     import pandas as pd
 
     n = len(df)
@@ -73,6 +78,12 @@ def column_info(df: pd.DataFrame) -> list[ColumnInfo]:
             kind = "integer"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             kind = "datetime"
+        elif (
+            str(col) in sequences
+            if sequences is not None
+            else sequence_column_alphabet(s) is not None
+        ):
+            kind = "sequence"
         else:
             kind = "categorical" if n_unique <= max(CATEGORICAL_MAX, 0.05 * n) else "text"
         examples = [str(v)[:40] for v in s.dropna().unique()[:3]]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlwizard.errors import DataError
-from dlwizard.io import checks
+from dlwizard.io import checks, sequences
 from dlwizard.io.sniff import (
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -39,9 +39,13 @@ class ReadResult:
     record: FileRecord
     findings: list[Finding] = field(default_factory=list)
     first_row: int = 2  # the row (as a spreadsheet numbers it) that holds the first data row
+    # Columns known to hold sequences, with their alphabet (a FASTA file's 'sequence').
+    alphabets: dict[str, str] = field(default_factory=dict)
 
 
 def file_format(path: Path, scan: FileScan | None = None) -> str:
+    if sequences.fasta_name(path):
+        return "fasta"
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return "xlsx"
@@ -66,6 +70,9 @@ def read_file(
     path = Path(path)
     job = job or Job()
     fmt = file_format(path)
+    if fmt == "fasta" or (fmt == "text" and sequences.looks_like_fasta(path)):
+        # By name, or by content: a text file whose first non-blank character is '>'.
+        return sequences.read_fasta(path, job, role=role)
     if fmt == "xls":
         _not_old_excel(path)
         raise DataError(
