@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from dlwizard.environment import environment
 from dlwizard.errors import DataError
 from dlwizard.io import orientation, samplesheet
+from dlwizard.io import sequences as seqs
 from dlwizard.io.checks import excel_date_finding, find_date_like_names
 from dlwizard.io.memory import release_memory
 from dlwizard.io.profile import column_info
@@ -24,6 +25,7 @@ from dlwizard.study.model import (
     Finding,
     ImportOptions,
     Provenance,
+    SequenceInfo,
 )
 from dlwizard.study.project import Project
 
@@ -55,7 +57,18 @@ def preview(path: str | Path, options: ImportOptions, job: Job | None = None) ->
     path = Path(path)
     sheets = sheet_names(path) if file_format(path) == "xlsx" else []
     result = _read(path, options, job or Job())
-    return Preview(result=result, orientation=orientation.detect(result.table), sheets=sheets)
+    if _is_fasta(result):
+        orient = orientation.Orientation(False, "a FASTA file: one row per record")
+    else:
+        orient = orientation.detect(result.table)
+    # What the sequences hold, on a copy: the preview shows the file as it is.
+    table = result.table.copy()
+    alphabets = _sequence_columns(table, result.alphabets)
+    lowered = _normalise_sequences(table, alphabets)
+    parts = [_Part(path.name, result.first_row, len(table), _is_fasta(result))]
+    _, found = describe_sequences(table, alphabets, _row_namer(table, parts), lowered)
+    result.findings += found
+    return Preview(result=result, orientation=orient, sheets=sheets)
 
 
 def _read(path: Path, options: ImportOptions, job: Job, role: str = "data") -> ReadResult:
@@ -148,16 +161,39 @@ def run(
     findings: list[Finding] = []
     records: list[FileRecord] = []
     tables: list[pd.DataFrame] = []
+    parts: list[_Part] = []
+    file_alphabets: list[dict[str, str]] = []
     transposed = False
     for i, path in enumerate(paths):
         result = _read(path, options, job.sub(i / n_steps, (i + 0.9) / n_steps))
-        table, flipped = _orient(result, options, path)
+        if _is_fasta(result):
+            table, flipped = _drop_columns(result.table, options, path), False
+        else:
+            table, flipped = _orient(result, options, path)
         transposed |= flipped
         findings += result.findings
         records.append(result.record)
         tables.append(table)
-    df = _concat(tables, paths) if len(tables) > 1 else tables[0]
-    sample_id = options.sample_id_column or ("sample_id" if transposed else None)
+        parts.append(_Part(path.name, result.first_row, len(table), _is_fasta(result)))
+        file_alphabets.append(result.alphabets)
+    fasta = [p.fasta for p in parts]
+    if any(fasta) and not all(fasta):
+        table_file = paths[fasta.index(False)]
+        raise DataError(
+            f"cannot be stacked with the FASTA file {paths[fasta.index(True)].name}: one holds "
+            "sequences, the other a table",
+            file=table_file,
+            fix="import the FASTA files together (one file per class), and give a table of "
+            "labels or sample information as the sample sheet, joined on the record ID.",
+        )
+    known = dict(file_alphabets[0])
+    if len(tables) > 1 and all(fasta):
+        df = _stack_fasta(tables, paths, file_alphabets, findings)
+        known = {"sequence": seqs.detect_alphabet(df["sequence"]) or known["sequence"]}
+    else:
+        df = _concat(tables, paths) if len(tables) > 1 else tables[0]
+    default_id = "sample_id" if transposed else "record_id" if all(fasta) else None
+    sample_id = options.sample_id_column or default_id
     if options.sample_sheet is not None:
         sheet_path = resolve(options.sample_sheet.path, base)
         sheet_opts = options.model_copy(update={"sheet": options.sample_sheet.sheet})
@@ -198,6 +234,10 @@ def run(
             findings.append(excel_date_finding(header_dates, paths[0]))
     job.progress(0.97, "Summarising columns")
     df = df.reset_index(drop=True)
+    alphabets = _sequence_columns(df, known)
+    lowered = _normalise_sequences(df, alphabets)
+    infos, found = describe_sequences(df, alphabets, _row_namer(df, parts), lowered)
+    findings += found
     section = DataSection(
         options=options.model_copy(update={"sample_id_column": sample_id}),
         provenance=provenance or Provenance(),
@@ -205,7 +245,8 @@ def run(
         transposed=transposed,
         n_rows=int(df.shape[0]),
         n_columns=int(df.shape[1]),
-        columns=column_info(df),
+        columns=column_info(df, alphabets),
+        sequences=infos,
     )
     job.check()  # the last moment to cancel: after this the project changes
     commit(project, df, section, findings)
@@ -243,7 +284,9 @@ def commit(
     """Put a finished import into the project (the only place that changes it)."""
     from dlwizard.steps import question
 
-    if section.options.sample_id_column:
+    # FASTA record IDs that repeat have their own finding (fasta-duplicate-ids).
+    repeated_ids_said = any(f.code == "fasta-duplicate-ids" for f in findings)
+    if section.options.sample_id_column and not repeated_ids_said:
         ids = df[section.options.sample_id_column]
         dups = ids[ids.duplicated(keep=False) & ids.notna()]
         if len(dups):
@@ -277,3 +320,298 @@ def commit(
     )
     # Also without a target: the question step then says that one must be chosen.
     question.resolve(project)
+
+
+# -- sequences ------------------------------------------------------------------------------------
+@dataclass
+class _Part:
+    """One file of the import, to name a row of the stacked table as the user knows it."""
+
+    name: str
+    first_row: int  # the row of the file (as a spreadsheet numbers it) of its first data row
+    n_rows: int
+    fasta: bool
+
+
+def _is_fasta(result: ReadResult) -> bool:
+    return result.record.format.startswith("fasta")
+
+
+def _drop_columns(df: pd.DataFrame, options: ImportOptions, path: Path) -> pd.DataFrame:
+    missing = [c for c in options.drop_columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"the column '{missing[0]}' to drop is not in the file (a FASTA file gives the "
+            f"columns {', '.join(map(str, df.columns))})",
+            file=path,
+            column=missing[0],
+            fix="check the spelling of the columns to drop.",
+        )
+    return df.drop(columns=list(options.drop_columns))
+
+
+def class_name(path: Path) -> str:
+    """The class a FASTA file stands for: its name without the extensions ('pos.fa.gz': 'pos')."""
+    name = path.name
+    for suffix in (".gz", *sorted(seqs.FASTA_SUFFIXES, key=len, reverse=True)):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def _stack_fasta(
+    tables: list[pd.DataFrame],
+    paths: list[Path],
+    alphabets: list[dict[str, str]],
+    findings: list[Finding],
+) -> pd.DataFrame:
+    """Several FASTA files are one file per class: a ``class`` column holds each file's name.
+
+    No ``source_file`` column: it would be a copy of the label.
+    """
+    import pandas as pd
+
+    classes = [class_name(p) for p in paths]
+    for i, c in enumerate(classes):
+        if c in classes[:i]:
+            other = paths[classes.index(c)]
+            raise DataError(
+                f"gives the same class name '{c}' as {other.name}: several FASTA files are read "
+                "as one file per class, named after the file",
+                file=paths[i],
+                fix="rename the files after their classes (for example promoters.fa and "
+                "background.fa), or join the labels from a sample sheet instead.",
+            )
+    kinds = {"protein" if a.get("sequence") == "protein" else "nucleic" for a in alphabets}
+    if len(kinds) > 1:
+        prot = next(i for i, a in enumerate(alphabets) if a.get("sequence") == "protein")
+        nuc = next(i for i, a in enumerate(alphabets) if a.get("sequence") != "protein")
+        raise DataError(
+            f"holds protein sequences but {paths[nuc].name} holds "
+            f"{seqs.ALPHABETS[alphabets[nuc]['sequence']].word}: the classes must be compared "
+            "on the same kind of sequence",
+            file=paths[prot],
+            fix="import files of one kind together (translate the DNA, or use the DNA of the "
+            "proteins).",
+        )
+    parts = []
+    for t, c in zip(tables, classes, strict=True):
+        t = t.copy()
+        t["class"] = c
+        parts.append(t)
+    df = pd.concat(parts, ignore_index=True)
+    if "description" in df.columns:
+        df["description"] = df["description"].astype("str")
+    ids = df["record_id"]
+    n_files = df.groupby("record_id", sort=False)["class"].nunique()
+    across = n_files[n_files > 1]
+    if len(across):
+        counts = ids[ids.isin(across.index)].value_counts(sort=False)
+        files = [p.name for p, c in zip(paths, classes, strict=True)
+                 if c in set(df.loc[ids.isin(across.index), "class"])]  # fmt: skip
+        finding = seqs.duplicate_ids_finding(counts, files)
+        finding.message += " The same ID in two class files may be one record in both classes."
+        findings.append(finding)
+    return df
+
+
+def _sequence_columns(df: pd.DataFrame, known: dict[str, str]) -> dict[str, str]:
+    """Column -> alphabet for every column of sequences: a FASTA file's, and any table column
+    whose values are sequences."""
+    import pandas as pd
+
+    out: dict[str, str] = {}
+    for col, dtype in df.dtypes.items():
+        if str(col) in known:
+            out[str(col)] = known[str(col)]
+        elif pd.api.types.is_string_dtype(dtype):
+            alphabet = seqs.sequence_column_alphabet(df[col])
+            if alphabet is not None:
+                out[str(col)] = alphabet
+    return out
+
+
+def _normalise_sequences(df: pd.DataFrame, alphabets: dict[str, str]) -> set[str]:
+    """Store sequences trimmed and in capitals (an empty one as missing); returns the columns
+    that had lower-case letters."""
+    lowered: set[str] = set()
+    for col in alphabets:
+        s = df[col].astype("str").str.strip()
+        upper = s.str.upper()
+        if bool((upper != s).fillna(False).any()):
+            lowered.add(col)
+        df[col] = upper.where(upper.str.len() > 0)
+    return lowered
+
+
+def _row_namer(df: pd.DataFrame, parts: list[_Part]):
+    """A function that names row ``i`` of the stacked table as the user finds it: the FASTA
+    record's ID, or the row of the file (as a spreadsheet numbers it)."""
+    import numpy as np
+
+    ends = np.cumsum([p.n_rows for p in parts])
+    several = len(parts) > 1
+
+    def name(i: int) -> str:
+        k = int(np.searchsorted(ends, i, side="right"))
+        part = parts[min(k, len(parts) - 1)]
+        where = f" of {part.name}" if several else ""
+        if part.fasta and "record_id" in df.columns:
+            return f"record '{df['record_id'].iloc[i]}'{where}"
+        start = int(ends[k - 1]) if k else 0
+        return f"row {i - start + part.first_row}{where}"
+
+    return name
+
+
+def describe_sequences(
+    df: pd.DataFrame, alphabets: dict[str, str], name_row, lowered: set[str] | None = None
+) -> tuple[list[SequenceInfo], list[Finding]]:
+    """What each sequence column holds (for the Study) and what needs a look (findings)."""
+    infos: list[SequenceInfo] = []
+    findings: list[Finding] = []
+    for col, alphabet in alphabets.items():
+        p = seqs.profile_sequences(df[col].tolist(), alphabet)
+        infos.append(
+            SequenceInfo(
+                column=col,
+                alphabet=alphabet,  # type: ignore[arg-type]
+                n=p.n,
+                n_empty=p.n_empty,
+                n_duplicated=p.n_duplicated,
+                length_min=p.length_min,
+                length_median=p.length_median,
+                length_max=p.length_max,
+                ambiguous=p.ambiguous,
+                invalid=p.invalid,
+            )
+        )
+        findings += _sequence_findings(col, p, name_row, col in (lowered or set()))
+    return infos, findings
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _sequence_findings(col: str, p: seqs.SequenceProfile, name_row, lowered: bool):
+    alph = seqs.ALPHABETS[p.alphabet]
+    out = [
+        Finding(
+            code="sequence-alphabet",
+            severity="info",
+            step=STEP,
+            message=(
+                f"'{col}' holds {alph.word} sequences: {_count(p.n, 'sequence')} of "
+                f"{seqs.length_words(p)}" + (", stored in capital letters" if lowered else "") + "."
+            ),
+            fix="if these are not " + alph.word + " sequences, check the file; the alphabet "
+            "decides which letters a model knows.",
+            columns=[col],
+            detail={
+                "alphabet": p.alphabet,
+                "n": p.n,
+                "length_min": p.length_min,
+                "length_median": p.length_median,
+                "length_max": p.length_max,
+            },
+        )
+    ]
+    if p.ambiguous:
+        n_amb = sum(p.ambiguous.values())
+        unknown = "base" if alph.unit == "base" else "amino acid"
+        out.append(
+            Finding(
+                code="sequence-ambiguous",
+                severity="info",
+                step=STEP,
+                message=(
+                    f"'{col}': {_count(p.n_ambiguous_rows, 'sequence')} hold "
+                    f"{_count(n_amb, 'ambiguity letter')} ({seqs.counts_words(p.ambiguous)}), "
+                    "which stand for more than "
+                    f"one {unknown}; they are read as 'unknown {unknown}'."
+                ),
+                fix="nothing to do if your sequencing or database writes them; if a class "
+                "holds many more of them than another, a model can learn that instead of the "
+                "biology.",
+                columns=[col],
+                detail={"letters": p.ambiguous, "sequences": p.n_ambiguous_rows},
+            )
+        )
+    if p.invalid:
+        n_bad = sum(p.invalid.values())
+        more = p.n_invalid_rows - len(p.invalid_at)
+        out.append(
+            Finding(
+                code="sequence-invalid-letters",
+                severity="warning",
+                step=STEP,
+                message=(
+                    f"'{col}': {_count(p.n_invalid_rows, 'sequence')} hold "
+                    f"{_count(n_bad, 'character')} outside the {alph.word} alphabet "
+                    f"({seqs.counts_words(p.invalid)}): "
+                    f"{seqs.places_words(p, name_row)}"
+                    + (f"; and {more:,} more sequence(s)" if more > 0 else "")
+                    + f". They are read as 'unknown {alph.unit}'."
+                ),
+                fix="correct those letters in the file: a '-' or '.' is an alignment gap "
+                "(export the sequences without gaps), a digit or symbol is a typing or export "
+                "error; then import again.",
+                columns=[col],
+                detail={
+                    "letters": p.invalid,
+                    "sequences": p.n_invalid_rows,
+                    "first": [
+                        {"where": name_row(r), "position": pos, "letter": ch}
+                        for r, pos, ch in p.invalid_at
+                    ],
+                },
+            )
+        )
+    if p.n_empty:
+        rows = ", ".join(name_row(r) for r in p.empty_rows)
+        more = p.n_empty - len(p.empty_rows)
+        out.append(
+            Finding(
+                code="sequence-empty",
+                severity="warning",
+                step=STEP,
+                message=(
+                    f"'{col}' is empty in {p.n_empty:,} of {p.n + p.n_empty:,} rows ({rows}"
+                    + (f" and {more:,} more" if more > 0 else "")
+                    + "): there is no sequence to learn from there."
+                ),
+                fix="fill in the missing sequences, or remove those rows from the file, then "
+                "import again.",
+                columns=[col],
+                detail={"rows": p.n_empty},
+            )
+        )
+    if p.n_duplicated:
+        extra = p.n_duplicated - p.n_duplicate_groups
+        example = " and ".join(name_row(r) for r in p.duplicate_example[:2])
+        out.append(
+            Finding(
+                code="sequence-duplicates",
+                severity="warning",
+                step=STEP,
+                message=(
+                    f"'{col}': {extra:,} row(s) repeat a sequence of another row "
+                    f"({p.n_duplicate_groups:,} sequence(s) occur more than once, on "
+                    f"{p.n_duplicated:,} rows; for example {example} hold the same sequence). "
+                    "A copy in the training set and another in the test set would let a model "
+                    "remember instead of learn."
+                ),
+                fix="keep identical sequences on one side of the split (grouping by sequence "
+                "identity does this); if a copy carries another label, one label is wrong or "
+                "the sequence alone cannot tell the classes apart; remove copies entered twice "
+                "by mistake.",
+                columns=[col],
+                detail={
+                    "extra_copies": extra,
+                    "sequences": p.n_duplicate_groups,
+                    "rows": p.n_duplicated,
+                },
+            )
+        )
+    return out
