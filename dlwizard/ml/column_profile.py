@@ -26,7 +26,7 @@ any per-column work.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -144,7 +144,7 @@ class Detection:
 @dataclass
 class ColumnProfile:
     name: str
-    kind: str  # number, category, text, date, identifier, empty
+    kind: str  # number, category, text, date, identifier, empty, sequence
     role: str = "feature"
     reason: str = "a measurement or characteristic"
     detections: list[Detection] = field(default_factory=list)
@@ -177,16 +177,26 @@ def hint(name: str) -> str | None:
 
 
 def profile_table(
-    df: pd.DataFrame, target: str | None = None, *, seed: int = 0
+    df: pd.DataFrame,
+    target: str | None = None,
+    *,
+    seed: int = 0,
+    sequences: Mapping[str, str] | None = None,
 ) -> dict[str, ColumnProfile]:
-    """A profile for every column of ``df`` (the target gets its role and nothing else)."""
+    """A profile for every column of ``df`` (the target gets its role and nothing else).
+
+    ``sequences`` maps each column of biological sequences (recognised at import) to what it
+    holds in words: such a column is the data itself, a feature, though its values are long,
+    distinct text that would otherwise read as an ID or as too many categories.
+    """
 
     profiles: dict[str, ColumnProfile] = {}
+    sequences = sequences or {}
     names = [str(c) for c in df.columns]
     target_codes = target_class_codes(df, target)
     stats = numeric_stats(df, target_codes)
     continuous = {c for c, st in stats.items() if st.continuous}
-    id_hits, quasi = _identifier_scan(df, continuous, seed)
+    id_hits, quasi = _identifier_scan(df, continuous | set(sequences), seed)
     others = per_subject_columns(df, stats, target)
     budget = MAX_SLOW_COLUMNS
     for pos, (name, dtype) in enumerate(zip(names, df.dtypes.tolist())):
@@ -194,6 +204,11 @@ def profile_table(
             profiles[name] = ColumnProfile(
                 name, "category", "target", "chosen on the question page"
             )
+            continue
+        if name in sequences:
+            p = ColumnProfile(name, "sequence")
+            p.argue("sequence", sequences[name], "feature")
+            profiles[name] = p
             continue
         st = stats.get(name)
         nm = hint(name) if st is None or not st.continuous or _TIME_NAME.match(name) else None
@@ -533,9 +548,10 @@ def _plain(reason: str) -> str:
     return reason[:1].lower() + reason[1:] if reason[1:2].islower() else reason
 
 
-def _identifier_scan(df: pd.DataFrame, continuous: set[str], seed: int):
-    """The privacy step's identifier rules, run now, so such columns never become features."""
-    rest = [c for c in df.columns if str(c) not in continuous]
+def _identifier_scan(df: pd.DataFrame, skip: set[str], seed: int):
+    """The privacy step's identifier rules, run now, so such columns never become features
+    (not on ``skip``: continuous measurements and sequences)."""
+    rest = [c for c in df.columns if str(c) not in skip]
     if not rest:
         return {}, {}
     hits, quasi = identifiers.scan_columns(df[rest], {}, seed=seed)

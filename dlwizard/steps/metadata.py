@@ -22,6 +22,7 @@ from dlwizard.study.model import (
     Finding,
     MetadataSection,
     Role,
+    SequenceInfo,
 )
 from dlwizard.study.project import Project
 
@@ -33,17 +34,35 @@ METADATA_ROLES = ("sample_id", "subject", "batch", "time_point", "replicate")
 ASSOCIATION_WARN = 0.3  # Cramér's V / eta above this: the batch tells a lot about the label
 
 
-def suggest_roles(df: pd.DataFrame, target: str | None) -> tuple[dict[str, Role], dict[str, str]]:
+def suggest_roles(
+    df: pd.DataFrame, target: str | None, sequences: list[SequenceInfo] | None = None
+) -> tuple[dict[str, Role], dict[str, str]]:
     """A role for every column, with the reason in plain words (from the column profiler)."""
-    roles, reasons, _ = profile_roles(df, target)
+    roles, reasons, _ = profile_roles(df, target, sequences)
     return roles, reasons
 
 
+def sequence_words(df: pd.DataFrame, sequences: list[SequenceInfo] | None) -> dict[str, str]:
+    """Each column of sequences, with what it holds in words. ``sequences``: as recorded at
+    import; None: judged from the values here."""
+    from dlwizard.io import sequences as seqs
+
+    if sequences is None:
+        found = {str(c): seqs.sequence_column_alphabet(df[c]) for c in df.columns}
+        alphabets = {c: a for c, a in found.items() if a is not None}
+    else:
+        alphabets = {s.column: s.alphabet for s in sequences if s.column in df.columns}
+    return {
+        c: f"{seqs.ALPHABETS[a].word} sequences: the data a model learns from, not an ID"
+        for c, a in alphabets.items()
+    }
+
+
 def profile_roles(
-    df: pd.DataFrame, target: str | None
+    df: pd.DataFrame, target: str | None, sequences: list[SequenceInfo] | None = None
 ) -> tuple[dict[str, Role], dict[str, str], dict[str, list[ColumnDetection]]]:
     """Roles, reasons and what the values showed (only columns where they showed something)."""
-    profiles = column_profile.profile_table(df, target)
+    profiles = column_profile.profile_table(df, target, sequences=sequence_words(df, sequences))
     roles: dict[str, Role] = {}
     reasons: dict[str, str] = {}
     detections: dict[str, list[ColumnDetection]] = {}
@@ -55,6 +74,12 @@ def profile_roles(
                 ColumnDetection(code=d.code, evidence=d.evidence, role=d.role) for d in p.detections
             ]
     return roles, reasons, detections
+
+
+def _recorded_sequences(project: Project) -> list[SequenceInfo] | None:
+    """The sequence columns the import recorded (None for a project imported before them)."""
+    d = project.study.data
+    return list(d.sequences) if d is not None and d.sequences else None
 
 
 _SUFFIX = re.compile(r"^(.*?)[_.\- ]?\d+$")
@@ -189,7 +214,7 @@ def follow_target(project: Project) -> None:
         return
     target = project.study.question.target
     cols = [c for c in m.roles if c in df.columns]
-    suggested, reasons = suggest_roles(df[cols], target)
+    suggested, reasons = suggest_roles(df[cols], target, _recorded_sequences(project))
     roles = dict(m.roles)
     for col, role in m.roles.items():
         if col == target:
@@ -261,7 +286,8 @@ def apply(
     )
     base_cols = [c for c in df.columns if c not in {d.name for d in (old.derived if old else [])}]
     table = df[base_cols].copy()
-    suggested, reasons, detections = profile_roles(table, target)
+    recorded = _recorded_sequences(project)
+    suggested, reasons, detections = profile_roles(table, target, recorded)
     # Suggest a derived subject only the first time: a removed derivation stays removed.
     if derived is None and old is None and suggest_derived:
         guess = suggest_subject(table, suggested)
@@ -296,7 +322,8 @@ def apply(
         targets = [c for c, r in final.items() if r == "target"]
     for extra in [c for c in targets if c != target]:
         final[extra] = "ignore" if target else "target"
-    candidates = role_candidates(table, final)
+    seq_cols = set(sequence_words(table, recorded))
+    candidates = {c: r for c, r in role_candidates(table, final).items() if c not in seq_cols}
     section = MetadataSection(
         role_candidates=candidates,
         roles=final,
