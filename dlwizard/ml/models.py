@@ -234,14 +234,74 @@ def middle_of(ranges: dict[str, Range]) -> dict[str, Any]:
     return out
 
 
-def preprocessor(numeric: list[str], categorical: list[str]):
-    """Impute and scale numbers; impute and one-hot encode categories."""
+# The k-mer length is searched with every family's settings when the features include a column
+# of sequences: short k-mers (composition, dinucleotides) generalise from few sequences, longer
+# ones catch motifs. Nucleic acids: 2 to 6 letters (4,096 possible 6-mers); proteins: 1 to 3
+# (8,000 possible 3-mers).
+KMER_RANGES: dict[str, Range] = {
+    "dna": ("int", 2, 6, False),
+    "rna": ("int", 2, 6, False),
+    "protein": ("int", 1, 3, False),
+}
+# At most this many k-mers are counted (the most frequent in the training rows): a bound on the
+# memory of a fit (rows x k-mers) that keeps every 5-mer of DNA.
+KMER_VOCABULARY = 2048
+
+
+def with_sequence(family: Family, column: str, alphabet: str) -> Family:
+    """The family for data whose features include a column of sequences: its settings gain the
+    k-mer length (searched) and the sequence column and alphabet (fixed, so a refit from the
+    recorded settings rebuilds the same features)."""
+    from dataclasses import replace
+
+    base = family.fixed
+
+    def fixed(n: int, shares: list[float]) -> dict[str, Any]:
+        return {**(base(n, shares) if base else {}), "sequence": column, "alphabet": alphabet}
+
+    ranges = {**family.ranges, "kmer_k": KMER_RANGES[alphabet]}
+    return replace(family, ranges=ranges, fixed=fixed)
+
+
+def kmer_profile(k: int):
+    """A sequence as the frequencies of its k-mers (overlapping, counted by scikit-learn's
+    character n-grams), scaled to unit variance across the training rows; the sparse counts stay
+    sparse until the columns are joined."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer, StandardScaler
+
+    return make_pipeline(
+        CountVectorizer(
+            analyzer="char",
+            ngram_range=(k, k),
+            lowercase=False,
+            max_features=KMER_VOCABULARY,
+            dtype=np.float32,
+        ),
+        Normalizer(norm="l1"),
+        StandardScaler(with_mean=False),
+    )
+
+
+def preprocessor(
+    numeric: list[str],
+    categorical: list[str],
+    sequence: str | None = None,
+    kmer_k: int | None = None,
+):
+    """Impute and scale numbers; impute and one-hot encode categories; count the k-mers of a
+    sequence column."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     parts = []
+    if sequence is not None:
+        # The column's name alone (not a list) hands the counter one string per row.
+        parts.append(("kmers", kmer_profile(int(kmer_k or 3)), sequence))
     if numeric:
         parts.append(
             ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
@@ -257,15 +317,19 @@ def preprocessor(numeric: list[str], categorical: list[str]):
                 categorical,
             )
         )
-    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
+    # Dense output: naive Bayes and boosting do not take sparse matrices.
+    return ColumnTransformer(
+        parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False
+    )
 
 
 def pipeline(family: Family, params: dict[str, Any], numeric, categorical, seed: int):
     from sklearn.pipeline import Pipeline
 
+    sequence = params.get("sequence")
     return Pipeline(
         [
-            ("prepare", preprocessor(numeric, categorical)),
+            ("prepare", preprocessor(numeric, categorical, sequence, params.get("kmer_k"))),
             ("model", family.build(params, seed)),
         ]
     )

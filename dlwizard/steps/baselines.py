@@ -22,7 +22,7 @@ import numpy as np
 from dlwizard.errors import Cancelled, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import metrics
-from dlwizard.ml.models import Family, families, pipeline
+from dlwizard.ml.models import Family, pipeline
 from dlwizard.ml.tuning import (
     SELECTION_METRIC,
     TRIAL_BATCH,
@@ -122,7 +122,7 @@ def run(
     job = job or Job()
     options = options or BaselineOptions()
     p = prepare(project)
-    zoo = families(p.task)
+    zoo = p.families()
     chosen = options.families or list(zoo)
     unknown = [f for f in chosen if f not in zoo]
     if unknown:
@@ -423,9 +423,7 @@ def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) ->
         )
     best = best_baseline(results, SELECTION_METRIC[p.task])
     if best is not None and options.permutations:
-        from dlwizard.ml.models import families as fams
-
-        fam = fams(p.task)[best.key]
+        fam = p.families()[best.key]
         rng = np.random.default_rng(options.seed)
         # Compared on the grouped CV folds inside training, like the real search: the tuning
         # set alone is often too small for a stable permutation test.

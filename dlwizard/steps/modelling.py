@@ -25,7 +25,7 @@ import numpy as np
 from dlwizard.errors import StepError
 from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import metrics, tuning
-from dlwizard.ml.models import families, pipeline
+from dlwizard.ml.models import Family, families, pipeline, with_sequence
 from dlwizard.ml.tuning import model_output
 from dlwizard.study.model import Evaluation, FamilyResult, MetricInterval
 from dlwizard.study.project import Project
@@ -63,17 +63,49 @@ class Prepared:
     meta_cols: list[str]
     meta_train: Any
     meta_tune: Any
+    # The column of sequences among the features, and its alphabet (None: a plain table).
+    sequence: str | None = None
+    alphabet: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the models read, in order."""
+        return self.numeric + self.categorical + ([self.sequence] if self.sequence else [])
+
+    def families(self) -> dict[str, Family]:
+        """The baseline families for this task, fitted on k-mer profiles where the features
+        include sequences."""
+        zoo = families(self.task)
+        if self.sequence is None or self.alphabet is None:
+            return zoo
+        return {k: with_sequence(f, self.sequence, self.alphabet) for k, f in zoo.items()}
 
 
 # -- the prepared data ---------------------------------------------------------------------------
+def sequence_feature(project: Project) -> tuple[str, str] | None:
+    """The feature column that holds sequences, with its alphabet: the first one, if several
+    (the models read one sequence per row)."""
+    data = project.study.data
+    roles = project.study.metadata.roles
+    table = project.table
+    for info in data.sequences if data is not None else []:
+        if roles.get(info.column) == "feature" and table is not None and info.column in table:
+            return info.column, info.alphabet
+    return None
+
+
 def feature_columns(project: Project) -> tuple[list[str], list[str]]:
+    """The numeric and categorical feature columns (a column of sequences is neither: see
+    :func:`sequence_feature`)."""
     import pandas as pd
 
     df = project.table
     roles = project.study.metadata.roles
+    data = project.study.data
+    sequences = {i.column for i in data.sequences} if data is not None else set()
     numeric, categorical = [], []
     for col, role in roles.items():
-        if role != "feature" or col not in df.columns:
+        if role != "feature" or col not in df.columns or col in sequences:
             continue
         dtype = df[col].dtype
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
@@ -106,9 +138,15 @@ def prepare(project: Project) -> Prepared:
         # Index 1 is the class of interest, so probabilities are for it.
         classes = [c for c in classes if c != q.positive_class] + [q.positive_class]
     numeric, categorical = feature_columns(project)
-    if not numeric and not categorical:
+    seq = sequence_feature(project)
+    if not numeric and not categorical and seq is None:
         raise StepError("no column has the feature role", fix="set roles on the metadata page.")
     df = project.table
+    columns = numeric + categorical
+    if seq is not None:
+        # A missing sequence is read as an empty one (no k-mers), never as the text "nan".
+        df = df.assign(**{seq[0]: df[seq[0]].fillna("").astype(str)})
+        columns = [*columns, seq[0]]
     train = df.loc[s.split.train]
     tune = df.loc[s.split.tune]
     subject = project.column_with("subject", in_table=False)
@@ -119,16 +157,18 @@ def prepare(project: Project) -> Prepared:
         classes=classes,
         numeric=numeric,
         categorical=categorical,
-        x_train=train[numeric + categorical],
+        x_train=train[columns],
         y_train=encode_labels(train[q.target], task, classes),
         folds=np.asarray(s.split.folds, dtype=int),
-        x_tune=tune[numeric + categorical],
+        x_tune=tune[columns],
         y_tune=encode_labels(tune[q.target], task, classes),
         groups_tune=tune[subject].astype(str).to_numpy() if subject else None,
         tune_ids=[int(i) for i in tune.index],
         meta_cols=meta,
         meta_train=train[meta].astype("str"),
         meta_tune=tune[meta].astype("str"),
+        sequence=seq[0] if seq else None,
+        alphabet=seq[1] if seq else None,
     )
 
 

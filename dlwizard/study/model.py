@@ -275,7 +275,9 @@ class BatchEffect(_Model):
 class ShortcutCheck(_Model):
     """How well the label is predicted from metadata or missingness alone (cross-validated)."""
 
-    source: Literal["metadata", "missingness"]
+    # metadata or missingness; for a column of sequences, their length alone or their letter
+    # composition alone
+    source: Literal["metadata", "missingness", "sequence_length", "sequence_composition"]
     columns: list[str] = Field(default_factory=list)
     metric: Literal["auroc", "balanced_accuracy", "r2"]
     score: float
@@ -299,6 +301,18 @@ class FeatureScreen(_Model):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class SequenceClassStats(_Model):
+    """The sequences of one class (or of all rows, label None): lengths and composition."""
+
+    label: str | None = None
+    n: int = 0
+    length_q1: float = 0.0
+    length_median: float = 0.0
+    length_q3: float = 0.0
+    composition: dict[str, float] = Field(default_factory=dict)  # letter -> share of letters
+    gc: float | None = None  # nucleic acids: the share of G and C among A, C, G, T/U
+
+
 class ExploreSection(_Model):
     options: ExploreOptions = Field(default_factory=ExploreOptions)
     n_rows: int = 0
@@ -315,6 +329,9 @@ class ExploreSection(_Model):
     rows_mostly_missing: list[int] = Field(default_factory=list)
     # Every feature alone against the label: the flagged ones, then the strongest (at most 10).
     feature_screen: list[FeatureScreen] = Field(default_factory=list)
+    # A column of sequences among the features: its lengths and composition per class.
+    sequence_column: str | None = None
+    sequence_stats: list[SequenceClassStats] = Field(default_factory=list)
     done_at: str = Field(default_factory=now_iso)
 
 
@@ -567,6 +584,11 @@ class FinalModel(_Model):
     numeric: list[str] = Field(default_factory=list)
     categorical: list[str] = Field(default_factory=list)
     categories: dict[str, list[str]] = Field(default_factory=dict)  # seen in training
+    sequence: str | None = None  # the column of sequences the model reads, if any
+    alphabet: SequenceAlphabet | None = None
+    # The sequence lengths seen in training (shortest, longest): predictions on sequences
+    # outside them are flagged.
+    sequence_lengths: tuple[int, int] | None = None
     sample_id: str | None = None
     tune: Evaluation | None = None
     recommended: str | None = None
