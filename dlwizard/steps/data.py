@@ -490,6 +490,37 @@ def describe_sequences(
     return infos, findings
 
 
+def alphabet_word(alphabet: str) -> str:
+    """'dna' -> 'DNA', 'protein' -> 'protein'."""
+    return seqs.ALPHABETS[alphabet].word
+
+
+def sequence_summary(info: SequenceInfo) -> str:
+    """One sequence column in plain words, for the data page: "'Sequence': DNA, 3,190 sequences
+    of 60 letters each; 60 ambiguity letters (N 56, D 2, ...); 185 rows repeat a sequence"."""
+    alph = seqs.ALPHABETS[info.alphabet]
+    lengths = seqs.SequenceProfile(
+        alphabet=info.alphabet,
+        length_min=info.length_min,
+        length_median=info.length_median,
+        length_max=info.length_max,
+    )
+    parts = [f"{alph.word}, {_count(info.n, 'sequence')} of {seqs.length_words(lengths)}"]
+    if info.ambiguous:
+        n = sum(info.ambiguous.values())
+        parts.append(f"{_count(n, 'ambiguity letter')} ({seqs.counts_words(info.ambiguous, 4)})")
+    if info.invalid:
+        n = sum(info.invalid.values())
+        parts.append(
+            f"{_count(n, 'character')} outside the alphabet ({seqs.counts_words(info.invalid, 4)})"
+        )
+    if info.n_empty:
+        parts.append(f"{info.n_empty:,} empty")
+    if info.n_duplicated:
+        parts.append(f"{info.n_duplicated:,} rows share their sequence with another row")
+    return f"'{info.column}': " + "; ".join(parts)
+
+
 def _count(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -596,9 +627,10 @@ def _sequence_findings(col: str, p: seqs.SequenceProfile, name_row, lowered: boo
                 severity="warning",
                 step=STEP,
                 message=(
-                    f"'{col}': {extra:,} row(s) repeat a sequence of another row "
-                    f"({p.n_duplicate_groups:,} sequence(s) occur more than once, on "
-                    f"{p.n_duplicated:,} rows; for example {example} hold the same sequence). "
+                    f"'{col}': {p.n_duplicated:,} rows share their sequence with another row: "
+                    f"{_count(p.n_duplicate_groups, 'sequence')} occur more than once, so "
+                    f"{extra:,} row(s) are extra copies (for example {example} hold the same "
+                    "sequence). "
                     "A copy in the training set and another in the test set would let a model "
                     "remember instead of learn."
                 ),

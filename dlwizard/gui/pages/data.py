@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -25,7 +26,12 @@ from dlwizard.gui.widgets.table_model import DataFrameModel
 from dlwizard.steps import data
 from dlwizard.study.model import DEFAULT_NA_VALUES, ImportOptions, Provenance, SampleSheet
 
-FILE_FILTER = "Tables (*.csv *.tsv *.txt *.tab *.data *.xlsx *.xlsm *.parquet *.pq);;All files (*)"
+_FASTA = "*.fa *.fasta *.fna *.ffn *.faa *.frn *.fas *.fa.gz *.fasta.gz *.fna.gz *.faa.gz"
+FILE_FILTER = (
+    f"Tables and sequences (*.csv *.tsv *.txt *.tab *.data *.xlsx *.xlsm *.parquet *.pq {_FASTA})"
+    f";;Tables (*.csv *.tsv *.txt *.tab *.data *.xlsx *.xlsm *.parquet *.pq)"
+    f";;FASTA sequences ({_FASTA});;All files (*)"
+)
 SEPARATORS = (("Automatic", None), ("Comma ,", ","), ("Semicolon ;", ";"), ("Tab", "\t"),
               ("Pipe |", "|"))  # fmt: skip
 DECIMALS = (("Automatic", None), ("Point 1.5", "."), ("Comma 1,5", ","))
@@ -71,9 +77,9 @@ class DataPage(Page):
     step = "data"
     intro = (
         "Import the measurements as they arrived: CSV or TSV, Excel, or Parquet; one file or "
-        "several with the same columns; labels and sample information from a separate sample "
-        "sheet. dlwizard records each file's fingerprint (SHA-256), so anyone can check later "
-        "that the analysis used exactly these bytes."
+        "several with the same columns; DNA, RNA or protein sequences as FASTA; labels and sample "
+        "information from a separate sample sheet. dlwizard records each file's fingerprint "
+        "(SHA-256), so anyone can check later that the analysis used exactly these bytes."
     )
 
     def __init__(self, window) -> None:
@@ -102,7 +108,9 @@ class DataPage(Page):
             HelpLabel(
                 "Several files are stacked as more samples (their columns must match); a "
                 "<i>source_file</i> column then says which file each row came from, because files "
-                "from different labs or runs are batches."
+                "from different labs or runs are batches. Several FASTA files are one file per "
+                "class: a <i>class</i> column holds each file's name (pos.fa → pos). A sample "
+                "sheet is joined to FASTA records by their ID."
             )
         )
 
@@ -453,6 +461,8 @@ class DataPage(Page):
         )
         if any(f.role == "bundled" for f in d.files):
             text += "<br>This is the demo data set that ships with scikit-learn."
+        for info in d.sequences:
+            text += f"<br>Sequence column {html.escape(data.sequence_summary(info))}."
         self.summary.setText(text)
         n_warn = sum(f.severity != "info" for f in self.project.findings(self.step))
         self.status.show()
@@ -480,7 +490,16 @@ class DataPage(Page):
     def _show_preview(self, result: data.Preview) -> None:
         df = result.result.table
         orient = result.orientation
-        text = (
+        alphabets = result.result.alphabets
+        if result.result.record.format.startswith("fasta"):
+            word = " and ".join(data.alphabet_word(a) for a in alphabets.values())
+            text = (
+                f"<b>{Path(result.result.record.path).name}</b>: a FASTA file of {df.shape[0]:,} "
+                f"{word} record(s), read as one row per record (its ID and its sequence)."
+            )
+        else:
+            text = ""
+        text = text or (
             f"<b>{Path(result.result.record.path).name}</b>: {df.shape[0]:,} rows × "
             f"{df.shape[1]:,} columns read"
             + (
