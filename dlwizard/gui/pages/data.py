@@ -462,7 +462,7 @@ class DataPage(Page):
         if any(f.role == "bundled" for f in d.files):
             text += "<br>This is the demo data set that ships with scikit-learn."
         for info in d.sequences:
-            text += f"<br>Sequence column {html.escape(data.sequence_summary(info))}."
+            text += f"<br>Sequence column {html.escape(data.sequence_summary(info), quote=False)}."
         self.summary.setText(text)
         n_warn = sum(f.severity != "info" for f in self.project.findings(self.step))
         self.status.show()
