@@ -8,6 +8,7 @@ themselves leave the working table: no later step can read them until the test s
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +17,7 @@ from dlwizard.errors import StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import duplicates, splitting
 from dlwizard.ml.features import numeric_features
-from dlwizard.study.model import Finding, SplitOptions, SplitSection
+from dlwizard.study.model import Finding, SequenceGroups, SplitOptions, SplitSection
 from dlwizard.study.project import Project
 
 if TYPE_CHECKING:
@@ -112,13 +113,19 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
 
     job.progress(0.15, "Finding duplicates to keep together")
     dup = _duplicates(work, roles)
-    groups = _groups(work, group_col, dup.exact + dup.near)
+    together = dup.exact + dup.near
+    homology = _homology(project, work, options, job.sub(0.15, 0.3))
+    if homology is not None:
+        together = together + homology.clusters
+    groups = _groups(work, group_col, together)
     task = project.study.question.task or "binary"
     job.progress(0.3, "Assigning rows")
     a = _assign(work[target].to_numpy(), task, groups, options, test_mask)
     job.progress(0.6, "Checking for leakage")
     sets = _row_sets(work, a.sets)
     findings += _leakage_checks(work, a.sets, subject, options, dup)
+    if homology is not None:
+        findings += _homology_checks(work, a.sets, homology, job.sub(0.6, 0.75))
     if task != "regression":
         findings += _class_coverage(work[target], a.sets, options)
     findings += _fold_findings(work[target], task, groups, a, options)
@@ -137,6 +144,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         test_sha256=test_hash(sets["test"], _test_names(project, work, sets["test"])),
         composition=composition,
         batch_composition=batch_composition,
+        sequence_groups=homology.record if homology is not None else None,
     )
     findings.append(_summary(section, len(work), options))
     job.check()  # the last moment to cancel: after this the project changes
@@ -286,6 +294,110 @@ def _duplicates(work: pd.DataFrame, roles: dict):
         if r == "feature" and c in work.columns and c not in feats.columns
     ]
     return duplicates.find_duplicates(feats.values, work[extra] if extra else None)
+
+
+def sequence_identity_default(project: Project) -> float | None:
+    """The identity threshold a homology-aware split uses by default for this project's
+    sequences (None: the features hold no sequences)."""
+    from dlwizard.ml.sequence_similarity import default_identity
+    from dlwizard.steps.modelling import sequence_feature
+
+    found = sequence_feature(project)
+    return default_identity(found[1]) if found else None
+
+
+@dataclass
+class _Homology:
+    """Sequences clustered by estimated identity: each cluster stays in one set (Tip 7)."""
+
+    column: str
+    alphabet: str
+    record: SequenceGroups
+    clusters: list[list[int]]  # positions among the working rows, clusters of two or more
+
+
+def _homology(project: Project, work: pd.DataFrame, options: SplitOptions, job: Job):
+    """Cluster the feature sequences (None: the features hold no sequences)."""
+    from dlwizard.ml import sequence_similarity
+    from dlwizard.steps.modelling import sequence_feature
+
+    found = sequence_feature(project)
+    if found is None:
+        return None
+    column, alphabet = found
+    identity = options.sequence_identity or sequence_similarity.default_identity(alphabet)
+    job.progress(0.0, f"Clustering the sequences at {identity:.0%} identity")
+    result = sequence_similarity.clusters(work[column].tolist(), alphabet, identity, job)
+    order = np.argsort(result.labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(result.labels[order])) + 1
+    clusters = [g.tolist() for g in np.split(order, bounds) if len(g) > 1]
+    record = SequenceGroups(
+        column=column,
+        identity=identity,
+        k=result.k,
+        n_clusters=result.n_clusters,
+        largest=result.largest,
+    )
+    return _Homology(column, alphabet, record, clusters)
+
+
+def _homology_checks(work: pd.DataFrame, sets: np.ndarray, h: _Homology, job: Job):
+    """The highest identity between a test (or tuning) sequence and any training one, recorded;
+    a warning where it reaches the threshold (clusters kept apart by a held-out site, or a
+    grouping that had to break them)."""
+    from dlwizard.ml import sequence_similarity
+
+    seqs = work[h.column].to_numpy(dtype=object)
+    findings: list[Finding] = []
+    names = work.index.to_numpy()
+    for which, field_name, against in (
+        ("test", "max_test_identity", ("train", "tune")),
+        ("tune", "max_tune_identity", ("train",)),
+    ):
+        query = np.flatnonzero(sets == which)
+        ref = np.flatnonzero(np.isin(sets, against))
+        if not len(query) or not len(ref):
+            continue
+        best, index = sequence_similarity.max_identity(
+            seqs[query].tolist(), seqs[ref].tolist(), h.alphabet, h.record.k, job
+        )
+        top = int(np.argmax(best))
+        setattr(h.record, field_name, round(float(best[top]), 4))
+        close = best >= h.record.identity
+        if close.any():
+            other = int(names[ref[index[top]]]) if index[top] >= 0 else None
+            findings.append(
+                Finding(
+                    code="similar-sequences-across-sets",
+                    severity="warning",
+                    step=STEP,
+                    message=f"{int(close.sum())} {which} sequence(s) are at least "
+                    f"{h.record.identity:.0%} identical to a sequence the model learns from "
+                    f"(the closest: row {int(names[query[top]])} and row {other}, about "
+                    f"{best[top]:.1%}). Scores on them say how well the model remembers, not how "
+                    "well it generalises to new sequences.",
+                    fix="keep the clusters together (do not hold out a value that splits them), "
+                    "or lower the identity threshold of the split and split again.",
+                    columns=[h.column],
+                    detail={"rows": [int(names[i]) for i in query[close]][:50]},
+                )
+            )
+    r = h.record
+    findings.append(
+        Finding(
+            code="sequence-clusters",
+            severity="info",
+            step=STEP,
+            message=f"The {h.alphabet.upper() if h.alphabet != 'protein' else 'protein'} "
+            f"sequences form {r.n_clusters:,} cluster(s) at {r.identity:.0%} estimated "
+            f"identity (the largest has {r.largest:,}); each cluster stays in one set. The "
+            "most similar test sequence is "
+            + (f"{r.max_test_identity:.1%}" if r.max_test_identity is not None else "—")
+            + " identical to its closest training or tuning sequence.",
+            columns=[h.column],
+        )
+    )
+    return findings
 
 
 def _assign(y: np.ndarray, task: str, groups: np.ndarray, options: SplitOptions, test_mask):

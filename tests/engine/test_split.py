@@ -345,6 +345,8 @@ AFTER_THE_SPLIT = {
     "split.subject_column": lambda p: split.subject_column(p),
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),
     "modelling.feature_columns": lambda p: modelling.feature_columns(p),
+    "modelling.sequence_feature": lambda p: modelling.sequence_feature(p),
+    "split.sequence_identity_default": lambda p: split.sequence_identity_default(p),
     "modelling.prepare": lambda p: modelling.prepare(p),
     "baselines.run": lambda p: baselines.run(p, TINY_BUDGET),
     "modelling.refit": lambda p: modelling.refit(p, "logistic"),

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -52,7 +53,7 @@ class SplitPage(Page):
         self.body.addWidget(self.before)
 
         self.body.addWidget(SectionTitle("How to split"))
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         sizes = QWidget()
         sl = QHBoxLayout(sizes)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -112,6 +113,19 @@ class SplitPage(Page):
             hbox,
             "Tick the sites, batches or studies to keep out entirely. Testing on a site the "
             "model never saw is the honest check that it works beyond the lab it was built in.",
+        )
+        # Shown only when a feature column holds sequences (issue 17's homology-aware split).
+        self.identity_box = QDoubleSpinBox()
+        self.identity_box.setRange(50.0, 100.0)
+        self.identity_box.setDecimals(0)
+        self.identity_box.setSuffix(" % identity")
+        self.identity_row = field_with_help(
+            form,
+            "Similar sequences",
+            self.identity_box,
+            "Sequences at least this similar (estimated from shared k-mers) go to the same set, "
+            "so the test asks about new sequences, not near-copies of training ones. 90 % suits "
+            "DNA and RNA, 80 % proteins; lower it to be stricter.",
         )
         more = QWidget()
         ml = QHBoxLayout(more)
@@ -188,6 +202,11 @@ class SplitPage(Page):
         self.holdout_combo.blockSignals(False)
         self.holdout_check.setEnabled(self.holdout_combo.count() > 0)
         s = p.study.split
+        identity = split.sequence_identity_default(p)
+        self.form.setRowVisible(self.identity_row, identity is not None)
+        if identity is not None:
+            chosen = s.options.sequence_identity if s is not None else None
+            self.identity_box.setValue(100 * (chosen or identity))
         if s is not None:
             o = s.options
             self.fields.set_values(o)
@@ -341,6 +360,11 @@ class SplitPage(Page):
             ungrouped_reason=self.reason_edit.text().strip(),
             hold_out_column=self.holdout_combo.currentData() if hold else None,
             hold_out_values=values if hold else [],
+            sequence_identity=(
+                round(self.identity_box.value() / 100, 4)
+                if split.sequence_identity_default(self.project) is not None
+                else None
+            ),
         )
 
     def make_split(self) -> None:
