@@ -119,10 +119,15 @@ class SplitPage(Page):
         self.identity_box.setRange(50.0, 100.0)
         self.identity_box.setDecimals(0)
         self.identity_box.setSuffix(" % identity")
+        identity = QWidget()
+        il = QHBoxLayout(identity)
+        il.setContentsMargins(0, 0, 0, 0)
+        il.addWidget(self.identity_box)
+        il.addStretch(1)
         self.identity_row = field_with_help(
             form,
             "Similar sequences",
-            self.identity_box,
+            identity,
             "Sequences at least this similar (estimated from shared k-mers) go to the same set, "
             "so the test asks about new sequences, not near-copies of training ones. 90 % suits "
             "DNA and RNA, 80 % proteins; lower it to be stricter.",
@@ -275,6 +280,18 @@ class SplitPage(Page):
             if s.options.hold_out_column
             else ""
         )
+        g = s.sequence_groups
+        if g is not None:
+            closest = (
+                f"; the closest test sequence is {g.max_test_identity:.1%} identical to a "
+                "training or tuning one"
+                if g.max_test_identity is not None
+                else ""
+            )
+            held += (
+                f" Sequences at least {g.identity:.0%} identical stay in one set "
+                f"({g.n_clusters:,} clusters{closest})."
+            )
         self.sealed_label.setText(
             f"<b>{len(s.train)}</b> training · <b>{len(s.tune)}</b> tuning · "
             f"<b>{len(s.test)}</b> test rows of {n} labelled"
