@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,9 +73,10 @@ _RARE_PROTEIN = "BJOUZ"  # letters English words use and proteins almost never d
 _SEQUENCE_CHARS = re.compile(r"^[A-Za-z*.\-]+$")
 
 
-def _counts(text: str) -> np.ndarray:
-    """How often each byte occurs in ``text`` (non-Latin-1 characters count as '?')."""
-    raw = text.encode("latin-1", "replace")
+def _counts(text: str, limit: int = 1_000_000) -> np.ndarray:
+    """How often each byte occurs in ``text`` (its first ``limit`` characters; non-Latin-1
+    characters count as '?')."""
+    raw = text[:limit].encode("latin-1", "replace")
     return np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256)
 
 
@@ -153,10 +154,6 @@ def sequence_column_alphabet(series: pd.Series) -> str | None:
     return alphabet
 
 
-def looks_like_sequences(series: pd.Series) -> bool:
-    return sequence_column_alphabet(series) is not None
-
-
 # -- the profile of a column of sequences ----------------------------------------------------------
 @dataclass
 class SequenceProfile:
@@ -181,61 +178,107 @@ class SequenceProfile:
     duplicate_example: list[int] = field(default_factory=list)  # rows of one repeated sequence
 
 
-def profile_sequences(
-    values: Sequence[str | None], alphabet: str, *, examples: int = 5
-) -> SequenceProfile:
+def _arrow_strings(values):
+    """``values`` as one Arrow large-string array without nulls (missing: ''), zero-copy for
+    the Arrow-backed text columns pandas reads."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # A Series' own array: zero-copy when it is Arrow text (a Series itself goes through NumPy).
+    arr = pa.array(getattr(values, "array", values), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    return arr
+
+
+def _bytes_of(arr) -> tuple[np.ndarray, np.ndarray]:
+    """The concatenated bytes of a large-string array and each string's start (plus the end)."""
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    return data[offsets[0] : offsets[-1]], offsets - offsets[0]
+
+
+def _any_of(raw: np.ndarray, letters: list[int]) -> np.ndarray:
+    mask = raw == letters[0]
+    for b in letters[1:]:
+        mask |= raw == b
+    return mask
+
+
+def profile_sequences(values, alphabet: str, *, examples: int = 5) -> SequenceProfile:
     """Count what a column of (upper-case) sequences holds: lengths, empty and repeated rows,
-    ambiguity codes and letters outside ``alphabet``, with the first few places named."""
-    import pandas as pd
+    ambiguity codes and letters outside ``alphabet``, with the first few places named.
+
+    ``values``: a pandas Series or a list (None for missing). Arrow-backed text is counted on
+    its bytes in place: a 100 MB column costs a few passes of NumPy, no Python loop.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     alph = ALPHABETS[alphabet]
-    s = pd.Series(list(values), dtype=object)
-    filled = s.map(lambda v: isinstance(v, str) and len(v) > 0).to_numpy(dtype=bool)
+    arr = _arrow_strings(values)
+    original = arr  # to name a letter as written
+    raw, offsets = _bytes_of(arr)
+    nbytes = np.diff(offsets)
+    if len(raw) and int(raw.max()) >= 128:
+        # Non-ASCII characters (rare): one byte each, so that positions count letters.
+        arr = pa.array(
+            [v.encode("ascii", "replace").decode("ascii") for v in arr.to_pylist()],
+            type=pa.large_string(),
+        )
+        raw, offsets = _bytes_of(arr)
+        nbytes = np.diff(offsets)
+    filled = nbytes > 0
     prof = SequenceProfile(alphabet=alphabet)
     prof.n = int(filled.sum())
-    prof.n_empty = len(s) - prof.n
+    prof.n_empty = len(arr) - prof.n
     prof.empty_rows = np.flatnonzero(~filled)[:examples].tolist()
     if not prof.n:
         return prof
     rows = np.flatnonzero(filled)
-    seqs = s.iloc[rows].tolist()
-    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    lengths = nbytes[rows]
     prof.length_min, prof.length_max = int(lengths.min()), int(lengths.max())
     prof.length_median = float(np.median(lengths))
-    dup = s.iloc[rows].duplicated(keep=False).to_numpy()
-    prof.n_duplicated = int(dup.sum())
-    if prof.n_duplicated:
-        repeated = s.iloc[rows[dup]]
-        prof.n_duplicate_groups = int(repeated.nunique())
-        first = repeated.iloc[0]
-        prof.duplicate_example = rows[dup][(repeated == first).to_numpy()][:examples].tolist()
-    joined = "".join(seqs)
-    if not joined.isascii():  # rare: letters such as 'é' keep their place as one byte each
-        joined = joined.encode("ascii", "replace").decode("ascii")
-    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    counts = np.bincount(raw, minlength=256)
-    known = np.zeros(256, dtype=bool)
-    ambiguous = np.zeros(256, dtype=bool)
-    for ch in alph.letters:
-        known[ord(ch)] = True
-    for ch in alph.ambiguous:
-        ambiguous[ord(ch)] = True
-    invalid = ~(known | ambiguous)
-    prof.ambiguous = {chr(b): int(counts[b]) for b in np.flatnonzero(ambiguous & (counts > 0))}
-    prof.invalid = {chr(b): int(counts[b]) for b in np.flatnonzero(invalid & (counts > 0))}
-    ends = np.cumsum(lengths)
-    if prof.ambiguous:
-        at = np.flatnonzero(ambiguous[raw])
+    # Repeated sequences: Arrow's hash counts, then the rows holding a repeated one.
+    present = arr if prof.n == len(arr) else arr.filter(pa.array(filled))
+    tally = pc.value_counts(present)
+    repeated = tally.field("values").filter(pc.greater(tally.field("counts"), 1))
+    if len(repeated):
+        dup = pc.is_in(present, value_set=repeated).to_numpy(zero_copy_only=False)
+        prof.n_duplicated = int(dup.sum())
+        prof.n_duplicate_groups = len(repeated)
+        first = pc.equal(present, repeated[0]).to_numpy(zero_copy_only=False)
+        prof.duplicate_example = rows[first][:examples].tolist()
+    # Letters: what is left once the alphabet's own letters are deleted is small, and is the
+    # only part counted and looked for letter by letter.
+    rest = raw.tobytes().translate(None, alph.letters.encode())
+    if not rest:
+        return prof
+    counts = np.bincount(np.frombuffer(rest, dtype=np.uint8), minlength=256)
+    seen = [int(b) for b in np.flatnonzero(counts)]
+    amb = [b for b in seen if chr(b) in alph.ambiguous]
+    bad = [b for b in seen if chr(b) not in alph.ambiguous]
+    prof.ambiguous = {chr(b): int(counts[b]) for b in amb}
+    prof.invalid = {chr(b): int(counts[b]) for b in bad}
+    ends = offsets[1:]
+    if amb:
+        at = np.flatnonzero(_any_of(raw, amb))
         prof.n_ambiguous_rows = len(np.unique(np.searchsorted(ends, at, side="right")))
-    if prof.invalid:
-        at = np.flatnonzero(invalid[raw])
+    if bad:
+        at = np.flatnonzero(_any_of(raw, bad))
         which = np.searchsorted(ends, at, side="right")
-        seq_index, first = np.unique(which, return_index=True)
-        prof.n_invalid_rows = len(seq_index)
-        starts = ends - lengths
-        for k, i in zip(seq_index[:examples].tolist(), first[:examples].tolist(), strict=True):
-            pos = int(at[i] - starts[k])
-            prof.invalid_at.append((int(rows[k]), pos + 1, seqs[k][pos]))
+        row_index, first_at = np.unique(which, return_index=True)
+        prof.n_invalid_rows = len(row_index)
+        for k, i in zip(row_index[:examples].tolist(), first_at[:examples].tolist(), strict=True):
+            pos = int(at[i] - offsets[k])
+            prof.invalid_at.append((int(k), pos + 1, original[k].as_py()[pos]))
     return prof
 
 
@@ -321,73 +364,110 @@ def is_fasta(path: str | Path) -> bool:
 PROGRESS_EVERY = 4096  # records between progress reports (each one also checks Cancel)
 
 
+def _sha256_beside(path: Path):
+    """Hash the file in a thread while it is parsed (hashlib releases the GIL on large blocks,
+    so the hash costs no time on a second core). Returns a function that waits for the digest."""
+    import hashlib
+    import threading
+
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 23):
+                    digest.update(chunk)
+            box["sha256"] = digest.hexdigest()
+        except OSError as exc:  # pragma: no cover - the file vanished while being read
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="dlwizard-sha256", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return str(box["sha256"])
+
+    return result
+
+
+def _not_fasta(path: Path, start: bytes):
+    from dlwizard.errors import DataError
+
+    if not start:
+        return DataError(
+            "holds no FASTA records (it has only blank space)",
+            file=path,
+            fix="export the sequences again from the program that made them.",
+        )
+    first_line = start.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:60]
+    printable = sum(ch.isprintable() for ch in first_line) >= 0.9 * max(len(first_line), 1)
+    table = printable and any(sep in first_line for sep in ",;\t")
+    shown = f"'{first_line}'" if printable else "bytes that are not text"
+    return DataError(
+        "is not a FASTA file: a FASTA record starts with a '>' line naming the sequence, but "
+        f"the file starts with {shown}",
+        file=path,
+        fix=(
+            f"this looks like a table: rename it to {path.stem}.csv (or .tsv) and import it again."
+            if table
+            else "export the sequences as FASTA ('>ID' on one line, the sequence on the lines "
+            "below), or choose the right file."
+        ),
+    )
+
+
 def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> ReadResult:
     """Read a FASTA file (plain or gzip) into a table of ``record_id``, ``sequence`` and, when
     some header has more than the ID, ``description``; sequences upper-case, T and U as written.
 
     Records without a sequence are left out (and reported): there is nothing to learn from them.
     Repeated record IDs are reported: a sample sheet joined on the ID would give each of them
-    the same row.
+    the same row. The file is read once: parsed by Biopython's SimpleFastaParser and hashed on
+    the way; the table is built in Arrow (the text columns pandas uses).
     """
-    import pandas as pd
+    from itertools import islice
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
     from dlwizard.errors import DataError
     from dlwizard.io.readers import ReadResult
-    from dlwizard.io.sniff import scan_file
+    from dlwizard.io.sniff import check_path
     from dlwizard.jobs import Job
     from dlwizard.study.model import FileRecord, Finding
 
-    path = Path(path)
+    path = check_path(path)
     job = job or Job()
-    # The SHA-256 of the bytes on disk; the text check only where the bytes are the text.
-    gz = _magic(path) == b"\x1f\x8b"
-    scan = scan_file(path, job.sub(0.0, 0.2), text=not gz)
-    if scan.magic not in (None, "gzip"):
+    job.progress(0.0, f"Reading {path.name}")
+    size = path.stat().st_size
+    if size == 0:
         raise DataError(
-            f"is not a FASTA file (its bytes say it is a {scan.magic} file)",
-            file=path,
-            fix="choose the FASTA file itself (a text file whose records start with '>').",
-        )
-    start = _first_text(_head(path))
-    if not start:
-        raise DataError(
-            "holds no FASTA records (it has only blank space)",
+            "the file is empty (0 bytes)",
             file=path,
             fix="export the sequences again from the program that made them.",
         )
+    gz = _magic(path) == b"\x1f\x8b"
+    start = _first_text(_head(path))
     if not start.startswith(b">"):
-        first_line = start.split(b"\n", 1)[0].decode("utf-8", "replace").strip()[:60]
-        table = any(sep in first_line for sep in ",;\t")
-        raise DataError(
-            f"is not a FASTA file: a FASTA record starts with a '>' line naming the sequence, "
-            f"but the file starts with '{first_line}'",
-            file=path,
-            fix=(
-                f"this looks like a table: rename it to {path.stem}.csv (or .tsv) and import "
-                "it again."
-                if table
-                else "export the sequences as FASTA ('>ID' on one line, the sequence on the "
-                "lines below), or choose the right file."
-            ),
-        )
-    encoding = "utf-8-sig" if scan.encoding in (None, "utf-8", "utf-8-sig") else scan.encoding
-    ids: list[str] = []
-    descriptions: list[str] = []
+        raise _not_fasta(path, start)
+    titles: list[str] = []
     seqs: list[str] = []
-    job.progress(0.2, f"Reading {path.name}")
-    size = max(scan.size, 1)
-    with path.open("rb") as raw:
-        stream = gzip.GzipFile(fileobj=raw) if gz else raw
+    sha256 = _sha256_beside(path)
+    with path.open("rb") as fh:
+        stream = gzip.GzipFile(fileobj=fh) if gz else fh
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline=None)  # type: ignore[arg-type]
+        records = SimpleFastaParser(text)
         try:
-            text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=None)  # type: ignore[arg-type]
-            for k, (title, seq) in enumerate(SimpleFastaParser(text), start=1):
-                parts = title.split(None, 1)
-                ids.append(parts[0] if parts else "")
-                descriptions.append(parts[1].strip() if len(parts) > 1 else "")
-                seqs.append(seq)
-                if k % PROGRESS_EVERY == 0:
-                    job.progress(0.2 + 0.6 * raw.tell() / size, f"Reading {path.name}")
+            while chunk := list(islice(records, PROGRESS_EVERY)):
+                some_titles, some_seqs = zip(*chunk, strict=True)
+                titles.extend(some_titles)
+                seqs.extend(some_seqs)
+                job.progress(0.05 + 0.75 * fh.tell() / size, f"Reading {path.name}")
         except (OSError, EOFError) as exc:  # a damaged or cut-short gzip file
             raise DataError(
                 f"cannot be decompressed: {exc}",
@@ -395,75 +475,85 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
                 fix="the file is damaged or was cut short; download or copy it again.",
             ) from exc
     job.progress(0.8, f"Checking {path.name}")
-    if not ids:
+    if not titles:
+        raise _not_fasta(path, b"")
+    # The ID is the first word of the '>' line, the description the rest.
+    head = pc.extract_regex(_large_strings(titles), r"^\s*(?P<id>\S*)\s*(?P<rest>.*)$")
+    del titles
+    ids = head.field("id")
+    nameless = np.flatnonzero(pc.equal(pc.binary_length(ids), 0).to_numpy(zero_copy_only=False))
+    if len(nameless):
         raise DataError(
-            "holds no FASTA records",
-            file=path,
-            fix="export the sequences again from the program that made them.",
-        )
-    nameless = [k for k, i in enumerate(ids, start=1) if not i]
-    if nameless:
-        raise DataError(
-            f"record {nameless[0]} (counting from the top) has nothing after its '>', so it has "
-            "no ID" + (f"; {len(nameless) - 1} more record(s) too" if len(nameless) > 1 else ""),
+            f"record {nameless[0] + 1} (counting from the top) has nothing after its '>', so it "
+            "has no ID"
+            + (f"; {len(nameless) - 1} more record(s) too" if len(nameless) > 1 else ""),
             file=path,
             fix="write an ID right after each '>' (for example '>seq1'), then import again.",
         )
+    columns = {"record_id": ids, "sequence": pc.ascii_upper(_large_strings(seqs))}
+    rest = head.field("rest")
+    described = pc.greater(pc.binary_length(rest), 0)
+    if pc.any(described).as_py():
+        columns["description"] = pc.if_else(described, rest, pa.scalar(None, pa.large_string()))
+    del seqs, head
+    table = pa.table(columns)
     findings: list[Finding] = []
-    empty = [k for k, s in enumerate(seqs) if not s]
-    if len(empty) == len(seqs):
+    empty = pc.equal(pc.binary_length(table["sequence"]), 0)
+    n_empty = int(pc.sum(empty).as_py() or 0)
+    if n_empty == len(table):
         raise DataError(
-            f"none of its {len(seqs):,} records has a sequence (only the '>' lines are there)",
+            f"none of its {len(table):,} records has a sequence (only the '>' lines are there)",
             file=path,
             fix="export the sequences again, with the sequence lines below each '>' line.",
         )
-    if empty:
-        named = ", ".join(f"'{ids[k]}'" for k in empty[:5])
+    if n_empty:
+        gone = table["record_id"].filter(empty).to_pylist()
+        named = ", ".join(f"'{i}'" for i in gone[:5])
         findings.append(
             Finding(
                 code="sequence-empty",
                 severity="warning",
                 step="data",
                 message=(
-                    f"{path.name}: {len(empty):,} of {len(seqs):,} record(s) have a '>' line but "
-                    f"no sequence ({named}{'...' if len(empty) > 5 else ''}); they were left out "
-                    "of the table, since there is nothing to learn from them."
+                    f"{path.name}: {n_empty:,} of {len(table):,} record(s) have a '>' line but no "
+                    f"sequence ({named}{'...' if n_empty > 5 else ''}); they were left out of "
+                    "the table, since there is nothing to learn from them."
                 ),
                 fix="if they should have sequences, check that the file was not cut short or "
                 "exported without them, and import it again.",
                 columns=["sequence"],
-                detail={"file": path.name, "records": [ids[k] for k in empty[:200]]},
+                detail={"file": path.name, "records": gone[:200]},
             )
         )
-        keep = [k for k, s in enumerate(seqs) if s]
-        ids = [ids[k] for k in keep]
-        descriptions = [descriptions[k] for k in keep]
-        seqs = [seqs[k] for k in keep]
-    seqs = [s.upper() for s in seqs]
+        table = table.filter(pc.invert(empty))
     job.check()
-    frame = {"record_id": ids, "sequence": seqs}
-    if any(descriptions):
-        frame["description"] = [d or None for d in descriptions]
-    df = pd.DataFrame(frame, dtype="str")
-    repeated = df["record_id"][df["record_id"].duplicated(keep=False)]
-    if len(repeated):
-        findings.append(duplicate_ids_finding(repeated.value_counts(sort=False), [path.name]))
-    alphabet = detect_alphabet(seqs[:50_000])
+    tally = pc.value_counts(table["record_id"])
+    repeated = pc.greater(tally.field("counts"), 1)
+    if pc.any(repeated).as_py():
+        import pandas as pd
+
+        counts = pd.Series(
+            tally.field("counts").filter(repeated).to_pylist(),
+            index=tally.field("values").filter(repeated).to_pylist(),
+        )
+        findings.append(duplicate_ids_finding(counts, [path.name]))
+    alphabet = detect_alphabet(_leading(table["sequence"]))
     if alphabet is None:
         raise DataError(
             "the records do not hold DNA, RNA or protein sequences: "
-            + _first_odd_character(ids, seqs),
+            + _first_odd_character(table["record_id"], table["sequence"]),
             file=path,
             fix="check that this is a FASTA file of sequences; sequences hold only letters "
             "(and '-', '.', '*').",
         )
+    df = table.to_pandas()
     record = FileRecord(
         path=str(path),
         name=path.name,
-        sha256=scan.sha256,
-        size_bytes=scan.size,
+        sha256=sha256(),
+        size_bytes=size,
         format="fasta.gz" if gz else "fasta",
-        encoding=encoding,
+        encoding="utf-8",
         n_rows=len(df),
         n_columns=df.shape[1],
     )
@@ -471,6 +561,33 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
     result = ReadResult(df, record, findings, first_row=1, alphabets={"sequence": alphabet})
     job.progress(1.0, f"Read {path.name}")
     return result
+
+
+def _large_strings(strings: list[str]):
+    """A list of str as an Arrow large-string array, built from one joined buffer: ten times
+    faster than converting string by string."""
+    import pyarrow as pa
+
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    data = "".join(strings).encode("utf-8", "replace")
+    if len(data) != int(lengths.sum()):  # some characters take several bytes
+        return pa.array(strings, type=pa.large_string())
+    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(strings), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _leading(values, limit: int = 1_000_000) -> list[str]:
+    """The first sequences, up to about ``limit`` letters: enough to judge the alphabet."""
+    out: list[str] = []
+    total = 0
+    for i in range(len(values)):
+        v = values[i].as_py() if hasattr(values[i], "as_py") else values[i]
+        out.append(v)
+        total += len(v)
+        if total >= limit:
+            break
+    return out
 
 
 def duplicate_ids_finding(counts: pd.Series, files: list[str]):
@@ -495,10 +612,16 @@ def duplicate_ids_finding(counts: pd.Series, files: list[str]):
     )
 
 
-def _first_odd_character(ids: list[str], seqs: list[str]) -> str:
-    for rid, s in zip(ids, seqs, strict=True):
+def _first_odd_character(ids, seqs) -> str:
+    """Where the first character that is no sequence letter is (for 'not sequences')."""
+    for k in range(len(seqs)):
+        s = seqs[k].as_py() if hasattr(seqs[k], "as_py") else seqs[k]
+        rid = ids[k].as_py() if hasattr(ids[k], "as_py") else ids[k]
         for pos, ch in enumerate(s, start=1):
             if not (ch.isalpha() or ch in "-.*"):
                 return f"record '{rid}' holds '{ch}' at position {pos:,}"
-    first = seqs[0][:30]
-    return f"record '{ids[0]}' starts with '{first}', which is no known alphabet"
+        if k >= 1000:
+            break
+    first = seqs[0].as_py() if hasattr(seqs[0], "as_py") else seqs[0]
+    rid = ids[0].as_py() if hasattr(ids[0], "as_py") else ids[0]
+    return f"record '{rid}' starts with '{first[:30]}', which is no known alphabet"

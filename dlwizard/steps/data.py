@@ -64,7 +64,9 @@ def preview(path: str | Path, options: ImportOptions, job: Job | None = None) ->
     # What the sequences hold, on a copy: the preview shows the file as it is.
     table = result.table.copy()
     alphabets = _sequence_columns(table, result.alphabets)
-    lowered = _normalise_sequences(table, alphabets)
+    lowered = _normalise_sequences(
+        table, {c: a for c, a in alphabets.items() if c not in result.alphabets}
+    )
     parts = [_Part(path.name, result.first_row, len(table), _is_fasta(result))]
     _, found = describe_sequences(table, alphabets, _row_namer(table, parts), lowered)
     result.findings += found
@@ -235,7 +237,8 @@ def run(
     job.progress(0.97, "Summarising columns")
     df = df.reset_index(drop=True)
     alphabets = _sequence_columns(df, known)
-    lowered = _normalise_sequences(df, alphabets)
+    # A FASTA file's sequences are already trimmed and in capitals.
+    lowered = _normalise_sequences(df, {c: a for c, a in alphabets.items() if c not in known})
     infos, found = describe_sequences(df, alphabets, _row_namer(df, parts), lowered)
     findings += found
     section = DataSection(
