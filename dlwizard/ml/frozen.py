@@ -100,7 +100,9 @@ def load(final, models: dict[str, bytes]) -> Frozen:
                 fix="the project was altered outside dlwizard: freeze the final model again.",
             )
     n_classes = 1 if final.task == "regression" else len(final.classes)
-    columns = tuple(final.numeric + final.categorical)
+    columns = tuple(
+        final.numeric + final.categorical + ([final.sequence] if final.sequence else [])
+    )
     if final.kind == "baseline":
         pipe = load_sklearn(models[PIPELINE])
         return Frozen(final.task, n_classes, pipeline=pipe, columns=columns)

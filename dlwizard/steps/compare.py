@@ -167,6 +167,9 @@ def freeze(project: Project, options: CompareOptions | None = None, job: Job | N
         classes=p.classes,
         numeric=p.numeric,
         categorical=p.categorical,
+        sequence=p.sequence,
+        alphabet=p.alphabet,
+        sequence_lengths=_sequence_lengths(p),
         sample_id=sample_id,
         tune=tune,
         recommended=section.recommended,
@@ -189,6 +192,14 @@ def freeze(project: Project, options: CompareOptions | None = None, job: Job | N
     )
     job.progress(1.0, "Final model frozen")
     return final
+
+
+def _sequence_lengths(p: modelling.Prepared) -> tuple[int, int] | None:
+    """The shortest and longest training sequence (predictions outside them are flagged)."""
+    if p.sequence is None:
+        return None
+    lengths = p.x_train[p.sequence].str.len()
+    return int(lengths.min()), int(lengths.max())
 
 
 def _freeze_network(project: Project, p: modelling.Prepared, rung: str):

@@ -62,7 +62,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     final = final_model(project)
     p = modelling.prepare(project)
     rows = _eval_rows(project, options.set)
-    x = rows[p.numeric + p.categorical]
+    x = modelling.model_input(p, rows)
     y = modelling.encode_labels(rows[s.question.target], p.task, p.classes)
     subject = project.column_with("subject", in_table=False)
     subjects = rows[subject].astype(str).to_numpy() if subject else None

@@ -115,6 +115,15 @@ def feature_columns(project: Project) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
+def model_input(p: Prepared, rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``rows`` the models read, as :func:`prepare` gives them (a missing
+    sequence as an empty one)."""
+    x = rows[p.columns]
+    if p.sequence is not None:
+        x = x.assign(**{p.sequence: x[p.sequence].fillna("").astype(str)})
+    return x
+
+
 def encode_labels(values: pd.Series, task: str, classes: list[str]) -> np.ndarray:
     if task == "regression":
         return values.to_numpy(dtype=float)

@@ -164,7 +164,7 @@ def _score(
     job.progress(0.05, "Loading the frozen final model")
     model = frozen.load(final, project.models)
     p = modelling.prepare(project)
-    x = test[p.numeric + p.categorical]
+    x = modelling.model_input(p, test)
     y = modelling.encode_labels(test[s.question.target], p.task, p.classes)
     subject = project.column_with("subject", in_table=False)
     groups = test[subject].astype(str).to_numpy() if subject and s.split.group_column else None
