@@ -45,6 +45,14 @@ class PredictSummary:
     n_unseen_rows: int = 0
     infinite: dict[str, int] = field(default_factory=dict)  # column -> infinite values
     estimated_rows: int = 0  # for the progress bar
+    # A model that reads sequences: letters outside its alphabet, and sequences shorter or
+    # longer than any it was trained on (counts, and the first few places).
+    odd_letters: dict[str, int] = field(default_factory=dict)
+    odd_letter_places: list[str] = field(default_factory=list)
+    n_odd_letter_rows: int = 0
+    n_outside_lengths: int = 0
+    outside_length_rows: list[str] = field(default_factory=list)
+    lengths: tuple[int, int] | None = None  # the training range, for the note
 
     def notes(self) -> list[str]:
         out = []
@@ -64,7 +72,29 @@ class PredictSummary:
                 f"Column '{col}' has {n} infinite value(s); they were treated as missing (filled "
                 "in as in training), as on import."
             )
+        if self.n_odd_letter_rows:
+            from dlwizard.io.sequences import counts_words
+
+            out.append(
+                f"{self.n_odd_letter_rows:,} sequence(s) hold letters outside the model's "
+                f"alphabet ({counts_words(self.odd_letters)}; first: "
+                f"{'; '.join(self.odd_letter_places)}); they were read as unknown letters, so "
+                "those predictions are less reliable."
+            )
+        if self.n_outside_lengths and self.lengths is not None:
+            low, high = self.lengths
+            out.append(
+                f"{self.n_outside_lengths:,} sequence(s) are shorter or longer than any the "
+                f"model was trained on ({low:,} to {high:,} letters; first: "
+                f"{', '.join(self.outside_length_rows)}); the model has not learned what such "
+                "lengths look like, so treat those predictions with care."
+            )
         return out
+
+
+def model_columns(final: FinalModel) -> list[str]:
+    """The columns the final model reads, in order."""
+    return final.numeric + final.categorical + ([final.sequence] if final.sequence else [])
 
 
 # -- checking the files -----------------------------------------------------------------
@@ -94,7 +124,7 @@ def _check_output(source: Path, output: Path) -> None:
 # -- checking the columns ---------------------------------------------------------------
 def check_columns(final: FinalModel, columns: list[str], source: str) -> list[str]:
     """Refuse a file that lacks the model's columns; return the extra ones (ignored)."""
-    needed = final.numeric + final.categorical
+    needed = model_columns(final)
     have = set(columns)
     missing = [c for c in needed if c not in have]
     if missing:
@@ -175,12 +205,46 @@ def _prepare_block(df: pd.DataFrame, final, maps, summary, source: str, first_ro
         # pandas' NA, which the model's imputer cannot compare).
         values = known.astype(object).where(known.notna(), raw.astype(object))
         df[col] = values.where(raw.notna(), np.nan).astype(object)
+    if final.sequence:
+        ids = df[final.sample_id] if final.sample_id in df.columns else None
+
+        def name(i: int) -> str:
+            return f"'{ids.iloc[i]}'" if ids is not None else f"row {first_row + i}"
+
+        df[final.sequence] = _check_sequences(df[final.sequence], final, summary, name)
     return df
 
 
-def _output_frame(final: FinalModel, out: np.ndarray, ids) -> dict[str, Any]:
+def _check_sequences(values: pd.Series, final: FinalModel, summary, name):
+    """The sequences as the model reads them (upper case, missing as empty), with the letters
+    outside its alphabet and the lengths outside its training range noted."""
+    from dlwizard.io.sequences import profile_sequences
+
+    seqs = values.astype("string").str.strip().str.upper().fillna("")
+    prof = profile_sequences(seqs, final.alphabet or "dna")
+    if prof.n_invalid_rows:
+        summary.n_odd_letter_rows += prof.n_invalid_rows
+        for letter, n in prof.invalid.items():
+            summary.odd_letters[letter] = summary.odd_letters.get(letter, 0) + n
+        for row, pos, letter in prof.invalid_at:
+            if len(summary.odd_letter_places) < 3:
+                summary.odd_letter_places.append(f"{name(row)}, position {pos:,} ('{letter}')")
+    if final.sequence_lengths is not None:
+        low, high = final.sequence_lengths
+        summary.lengths = (low, high)
+        n = seqs.str.len().to_numpy()
+        outside = np.flatnonzero((n > 0) & ((n < low) | (n > high)))
+        summary.n_outside_lengths += len(outside)
+        for i in outside[: max(0, 3 - len(summary.outside_length_rows))]:
+            summary.outside_length_rows.append(f"{name(int(i))} ({int(n[i]):,} letters)")
+    return seqs.astype(object)
+
+
+def _output_frame(
+    final: FinalModel, out: np.ndarray, ids, id_name: str | None = None
+) -> dict[str, Any]:
     cols: dict[str, Any] = {}
-    cols[final.sample_id or "row"] = ids
+    cols[id_name or final.sample_id or "row"] = ids
     if final.task == "regression":
         cols["predicted"] = out
         return cols
@@ -204,9 +268,8 @@ def predict_frame(project: Project, df: pd.DataFrame, source: str = "table") -> 
     summary = PredictSummary(source=source, output="")
     check_columns(final, [str(c) for c in df.columns], source)
     block = _prepare_block(
-        df[final.numeric + final.categorical].copy(), final, _category_maps(model), summary,
-        source, 2,
-    )  # fmt: skip
+        df[model_columns(final)].copy(), final, _category_maps(model), summary, source, 2
+    )
     ids = (
         df[final.sample_id].to_numpy()
         if final.sample_id in df.columns
@@ -233,10 +296,12 @@ def _text_blocks(path: Path, final: FinalModel, na_values, summary) -> Iterator[
         summary.estimated_rows = int(scan.size * lines / head_bytes) - dialect.header_line
     header = _unique_header(dialect.header, path, row=dialect.header_line)
     summary.extra_columns = check_columns(final, header, str(path))
-    wanted = final.numeric + final.categorical
+    wanted = model_columns(final)
     include = wanted + ([final.sample_id] if final.sample_id in header else [])
     types = {c: pa.float64() for c in final.numeric}
     types |= {c: pa.string() for c in final.categorical}
+    if final.sequence:
+        types[final.sequence] = pa.string()
     if final.sample_id in header:
         types[final.sample_id] = pa.string()
     try:
@@ -355,14 +420,20 @@ def _other_blocks(path: Path, final: FinalModel, summary) -> Iterator[tuple[Any,
         summary.estimated_rows = pf.metadata.num_rows
         header = _unique_header([str(n) for n in pf.schema_arrow.names], path)
         summary.extra_columns = check_columns(final, header, str(path))
-        cols = final.numeric + final.categorical
+        cols = model_columns(final)
         cols += [final.sample_id] if final.sample_id in header else []
         first = 1
         for batch in pf.iter_batches(batch_size=PARQUET_ROWS, columns=cols):
             yield batch.to_pandas(), first
             first += batch.num_rows
         return
-    table = read_file(path).table  # Excel: read whole (workbooks are small)
+    table = read_file(path).table  # Excel and FASTA: read whole
+    if final.sequence and "record_id" in table.columns and "sequence" in table.columns:
+        # A FASTA file: its sequences are the model's sequence column, its record IDs the
+        # sample IDs of the predictions.
+        table = table.rename(
+            columns={"sequence": final.sequence, "record_id": final.sample_id or "record_id"}
+        )
     summary.estimated_rows = len(table)
     summary.extra_columns = check_columns(final, [str(c) for c in table.columns], str(path))
     for start in range(0, len(table), PARQUET_ROWS):
@@ -388,7 +459,9 @@ def predict_file(
     maps = _category_maps(model)
     summary = PredictSummary(source=str(source), output=str(output), model=final.key)
     na = project.study.data.options.na_values if project.study.data else DEFAULT_NA_VALUES
-    text = file_format(source) == "text"
+    from dlwizard.io.sequences import looks_like_fasta
+
+    text = file_format(source) == "text" and not looks_like_fasta(source)
     blocks = (
         _text_blocks(source, final, na, summary) if text else _other_blocks(source, final, summary)
     )
@@ -401,12 +474,13 @@ def predict_file(
             for df, first_row in blocks:
                 job.check()
                 x = _prepare_block(df, final, maps, summary, str(source), first_row)
+                id_name = final.sample_id or ("record_id" if "record_id" in df.columns else None)
                 ids = (
-                    df[final.sample_id].to_numpy()
-                    if final.sample_id in df.columns
+                    df[id_name].to_numpy()
+                    if id_name in df.columns
                     else np.arange(summary.n_rows + 1, summary.n_rows + 1 + len(df))
                 )
-                cols = _output_frame(final, model.output(x[final.numeric + final.categorical]), ids)
+                cols = _output_frame(final, model.output(x[model_columns(final)]), ids, id_name)
                 # Sample IDs and class names come from the user's files: a spreadsheet must
                 # never run one of them as a formula.
                 batch = pa.table({escape_cell(k): escape_column(v) for k, v in cols.items()})

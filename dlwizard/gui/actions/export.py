@@ -150,7 +150,8 @@ def predict_new(
     if source is None:
         source = window.ask.open_file(
             "New samples to predict",
-            "Tables (*.csv *.tsv *.txt *.xlsx *.parquet);;All files (*)",
+            "Tables and sequences (*.csv *.tsv *.txt *.xlsx *.parquet *.fa *.fasta *.fna *.faa "
+            "*.fa.gz *.fasta.gz);;All files (*)",
         )
         if not source:
             return None
