@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,18 @@ METHOD_NAMES = {"pca": "PCA (fast, linear)", "tsne": "t-SNE (slower, local struc
                 "umap": "UMAP (installed)"}  # fmt: skip
 # Text colours of the batch verdicts: dark red-brown, amber, grey (never red beside green).
 VERDICT_COLORS = {"strong": "#b3261e", "moderate": "#8a5a00", "weak": "#5f6b76"}
+# Findings worth the red headline: the label is predicted without the biology.
+HEADLINE_CODES = (
+    "batch-stronger-than-label",
+    "metadata-predicts-label",
+    "sequence-length-predicts-label",
+    "sequence-composition-predicts-label",
+)
+SHORTCUT_SOURCES = {
+    "missingness": "the pattern of missing values",
+    "sequence_length": "the sequences' length",
+    "sequence_composition": "the sequences' letter composition",
+}
 
 
 class ExplorePage(Page):
@@ -54,7 +67,8 @@ class ExplorePage(Page):
         self.run_button = QPushButton("Explore the data")
         self.run_button.setObjectName("primary")
         self.run_button.clicked.connect(self.run_exploration)
-        bar.addWidget(QLabel("<b>Map of the samples</b>"))
+        self.map_title = QLabel("<b>Map of the samples</b>")
+        bar.addWidget(self.map_title)
         bar.addWidget(self.method_combo)
         bar.addStretch(1)
         bar.addWidget(self.run_button)
@@ -79,14 +93,18 @@ class ExplorePage(Page):
         self.colour_combo.currentIndexChanged.connect(self.draw)
         colour_row.addWidget(QLabel("Colour by"))
         colour_row.addWidget(self.colour_combo, 1)
-        self.hover_label = QLabel("Hover over a point to see its sample.")
+        self.hover_hint = "Hover over a point to see its sample."
+        self.hover_label = QLabel(self.hover_hint)
         self.hover_label.setObjectName("help")
+        self.map_note = HelpLabel("")  # what a map of sequences is drawn from
+        self.map_note.hide()
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(colour_row)
         ll.addWidget(self.plot_holder, 1)
         ll.addWidget(self.hover_label)
+        ll.addWidget(self.map_note)
         grid.addWidget(left, 0, 0)
 
         right = QWidget()
@@ -130,7 +148,7 @@ class ExplorePage(Page):
         self.missing_note = HelpLabel("")
         self.missing_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.missing_holder.layout().addWidget(self.missing_note)
-        dist = QWidget()
+        dist = self.dist_tab = QWidget()
         dl = QVBoxLayout(dist)
         dl.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -148,9 +166,22 @@ class ExplorePage(Page):
         dl.addLayout(self.dist_holder, 1)
         self.tabs.addTab(self.missing_holder, "Missing values")
         self.tabs.addTab(dist, "Feature distributions")
+        # Sequences: lengths and composition per class, in words and two figures.
+        self.seq_tab = QWidget()
+        sl = QVBoxLayout(self.seq_tab)
+        sl.setContentsMargins(0, 0, 0, 0)
+        self.seq_words = QLabel()
+        self.seq_words.setWordWrap(True)
+        sl.addWidget(self.seq_words)
+        self.seq_plots = QHBoxLayout()
+        sl.addLayout(self.seq_plots, 1)
+        self.tabs.addTab(self.seq_tab, "Sequences")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.seq_tab), False)
         self.body.addWidget(self.tabs)
         self.missing_plot = None
         self.dist_plot = None
+        self.length_plot = None
+        self.composition_plot = None
         self.add_findings_section()
 
     # -- reading --------------------------------------------------------------------------------
@@ -202,6 +233,7 @@ class ExplorePage(Page):
     def _show_section(self) -> None:
         e = self.project.study.explore
         q = self.project.study.question
+        self._show_sequences(e)
         if e is None:
             self.stats.setText("Press <b>Explore the data</b> to compute the checks and the map.")
             self.batch_table.setRowCount(0)
@@ -219,7 +251,9 @@ class ExplorePage(Page):
         parts.append(
             f"{len(e.exact_duplicates)} exact and {len(e.near_duplicates)} near duplicate group(s)"
         )
-        parts.append(f"{len(e.outliers)} outlier sample(s)")
+        parts.append(
+            f"{len(e.outliers)} outlier {'sequence' if e.sequence_column else 'sample'}(s)"
+        )
         if e.explained_variance:
             parts.append(f"PC1–PC2 explain {sum(e.explained_variance[:2]):.0%} of the variance")
         if self.project.study.split is not None:
@@ -246,7 +280,7 @@ class ExplorePage(Page):
             what = (
                 "the metadata (" + ", ".join(s.columns[:3]) + ")"
                 if s.source == "metadata"
-                else "the pattern of missing values"
+                else SHORTCUT_SOURCES[s.source]
             )
             metric = {"auroc": "AUROC", "balanced_accuracy": "balanced accuracy", "r2": "R²"}[
                 s.metric
@@ -262,12 +296,13 @@ class ExplorePage(Page):
             )
         if not lines:
             lines.append("No batch or time-point columns and no missing values to test.")
+        elif e.sequence_column and not any(s.above_chance for s in e.shortcuts):
+            lines.append(
+                "<span style='color:#5f6b76'>Neither length nor composition gives the label "
+                "away: a model has to read the sequences.</span>"
+            )
         self.shortcut_label.setText("<br>".join(lines))
-        strong = [
-            f
-            for f in self.project.findings(self.step)
-            if f.code in ("batch-stronger-than-label", "metadata-predicts-label")
-        ]
+        strong = [f for f in self.project.findings(self.step) if f.code in HEADLINE_CODES]
         if strong:
             self.headline.setStyleSheet(
                 "background:#fdecea;border:1px solid #f3b8b1;"
@@ -277,6 +312,53 @@ class ExplorePage(Page):
             self.headline.show()
         else:
             self.headline.hide()
+
+    def _show_sequences(self, e) -> None:
+        """The Sequences tab and the map's words, for a column of sequences among the features."""
+        has = e is not None and bool(e.sequence_stats)
+        index = self.tabs.indexOf(self.seq_tab)
+        was = self.tabs.isTabVisible(index)
+        self.tabs.setTabVisible(index, has)
+        # Sequences alone have no numeric distributions to show.
+        no_numbers = has and e.n_features_used <= 1
+        self.tabs.setTabVisible(self.tabs.indexOf(self.dist_tab), not no_numbers)
+        words = explore.map_words(self.project.study) if has else ""
+        self.map_note.setText(words)
+        self.map_note.setVisible(bool(words))
+        self.map_title.setText(
+            "<b>Map of the sequences</b>" if has else "<b>Map of the samples</b>"
+        )
+        self.hover_hint = f"Hover over a point to see its {'sequence' if has else 'sample'}."
+        self.hover_label.setText(self.hover_hint)
+        if has:
+            self.seq_words.setText(
+                html.escape(explore.sequence_words(self.project.study))
+                + "<br><span style='color:#5f6b76'>Left: each class's lengths, a box from the "
+                "first to the third quartile (the middle half) and a black bar at the median. "
+                "Right: the share of each letter in each class.</span>"
+            )
+            if not was:
+                self.tabs.setCurrentWidget(self.seq_tab)
+
+    def _ensure_sequence_plots(self) -> None:
+        if self.length_plot is None:
+            import pyqtgraph as pg
+
+            self.length_plot = pg.PlotWidget(background="w", enableMenu=False)
+            self.composition_plot = pg.PlotWidget(background="w", enableMenu=False)
+            self.seq_plots.addWidget(self.length_plot, 2)
+            self.seq_plots.addWidget(self.composition_plot, 3)
+
+    def draw_sequences(self) -> None:
+        """Lengths and composition per class, from the recorded section."""
+        from dlwizard.render.figures import sequences
+
+        args = explore.sequence_figures(self.project.study)
+        if args is None:
+            return
+        self._ensure_sequence_plots()
+        sequences.lengths(self.length_plot.getPlotItem(), **args["lengths"])
+        sequences.composition(self.composition_plot.getPlotItem(), **args["composition"])
 
     # -- the map ------------------------------------------------------------------------------
     def _ensure_plot(self) -> None:
@@ -310,6 +392,11 @@ class ExplorePage(Page):
             self._ensure_dist_plot()
             yield
             self.draw_distribution()
+            if explore.sequence_figures(self.project.study) is not None:
+                yield
+                self._ensure_sequence_plots()
+                yield
+                self.draw_sequences()
 
         run_in_steps(steps(), self)
 
@@ -433,7 +520,7 @@ class ExplorePage(Page):
         p = vb.mapSceneToView(pos)
         dist, i = self.hover_tree.query([p.x() / self._scale[0], p.y() / self._scale[1]])
         if dist > 0.03:
-            self.hover_label.setText("Hover over a point to see its sample.")
+            self.hover_label.setText(self.hover_hint)
             return
         self.hover_label.setText(self.describe_point(int(i)))
 
@@ -444,6 +531,12 @@ class ExplorePage(Page):
         name = str(row[sid]) if sid else f"row {int(df.index[i]) + 2}"
         col = self.colour_combo.currentData()
         extra = f" — {col}: {row[col]}" if col in df.columns else ""
+        e = self.project.study.explore
+        seq_col = e.sequence_column if e is not None else None
+        if seq_col in df.columns and isinstance(row[seq_col], str):
+            seq = row[seq_col]
+            shown = seq if len(seq) <= 40 else seq[:40] + "…"
+            extra += f" — <tt>{shown}</tt> ({len(seq):,} letters)"
         return f"<b>{name}</b>{extra}"
 
     # -- actions --------------------------------------------------------------------------------

@@ -7,6 +7,14 @@ from dlwizard.report.context import Context, no_role, not_done
 from dlwizard.report.document import Block, Bullets, Paragraph, Section, Table
 from dlwizard.report.formatting import fmt, fmt_pct, metric_label, upper_first
 
+# What each shortcut check's model sees, as the table's first column says it.
+SOURCES = {
+    "metadata": "metadata",
+    "missingness": "missingness",
+    "sequence_length": "sequence length",
+    "sequence_composition": "sequence composition",
+}
+
 
 def section(ctx: Context) -> Section:
     s = ctx.s
@@ -14,7 +22,7 @@ def section(ctx: Context) -> Section:
     e = s.explore
     if e is None:
         return sec.add(not_done("explore", "no data checks are recorded"))
-    sec.add(_overview(e))
+    sec.add(_overview(ctx))
     if e.column_missing:
         top = sorted(e.column_missing.items(), key=lambda kv: -kv[1])[:8]
         sec.add(
@@ -33,7 +41,8 @@ def section(ctx: Context) -> Section:
     return sec
 
 
-def _overview(e) -> Table:
+def _overview(ctx: Context) -> Table:
+    e = ctx.s.explore
     rows = [
         ["Features examined", str(e.n_features_used)],
         ["Missing feature values", fmt_pct(e.missing_share)],
@@ -43,6 +52,11 @@ def _overview(e) -> Table:
         ["Outlying samples", str(len(e.outliers))],
         ["Embedding", e.options.embedding.upper() + f" (seed {e.options.seed})"],
     ]
+    if e.sequence_column:
+        from dlwizard.steps.explore import map_k
+
+        k = map_k(ctx.s)
+        rows[-1][1] += f", of the sequences' {k}-mer frequencies ('{e.sequence_column}')"
     if e.explained_variance:
         rows.append(
             [
@@ -93,7 +107,7 @@ def _shortcuts(ctx: Context) -> Block:
         ],
         [
             [
-                c.source,
+                SOURCES.get(c.source, c.source),
                 ", ".join(c.columns[:6]) + (" …" if len(c.columns) > 6 else ""),
                 metric_label(c.metric),
                 fmt(c.score),
@@ -104,8 +118,19 @@ def _shortcuts(ctx: Context) -> Block:
             for c in e.shortcuts
         ],
         caption="Shortcut checks: cross-validated models that see only the metadata, or "
-        "only which values are missing. Above chance means a model could learn the "
-        "shortcut instead of the biology.",
+        "only which values are missing"
+        + (
+            ", or only the sequences' length or their letter composition"
+            if e.sequence_column
+            else ""
+        )
+        + ". Above chance means a model could learn the shortcut instead of the biology"
+        + (
+            "; a model of the sequences should clearly beat the length-only and "
+            "composition-only scores."
+            if e.sequence_column
+            else "."
+        ),
         align="lllrrrl",
     )
 

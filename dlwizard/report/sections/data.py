@@ -71,6 +71,7 @@ def samples(ctx: Context) -> Section:
     sec.add(Paragraph(text))
     if s.question.class_counts and ctx.task != "regression":
         sec.add(*_class_balance(ctx))
+    sec.add(*_sequences(ctx))
     sp = s.split
     if sp is None:
         sec.add(not_done("split", "there are no per-set counts yet"))
@@ -109,6 +110,32 @@ def _class_balance(ctx: Context) -> list[Block]:
                 if q.task == "binary" and q.positive_class
                 else ""
             )
+            + ", as on the Explore page.",
+        ),
+    ]
+
+
+def _sequences(ctx: Context) -> list[Block]:
+    """A column of sequences: lengths and composition per class, in words and as the Explore
+    page's two figures."""
+    from dlwizard.steps.explore import sequence_figures, sequence_words
+
+    args = sequence_figures(ctx.s)
+    if args is None:
+        return []
+    column = ctx.s.explore.sequence_column
+    per_class = args["lengths"]["labels"] != ["all sequences"]
+    return [
+        Paragraph(f"The sequences ('{column}'). " + sequence_words(ctx.s)),
+        Figure(
+            [
+                Panel("sequences.lengths", args["lengths"], "Length"),
+                Panel("sequences.composition", args["composition"], "Composition"),
+            ],
+            caption=("Per class: " if per_class else "")
+            + "the sequences' lengths (a box from the first to the third quartile, a bar at "
+            "the median) and the share of each letter"
+            + (" (GC content in the legend)" if args["composition"]["gc"] else "")
             + ", as on the Explore page.",
         ),
     ]
