@@ -487,5 +487,9 @@ def _draw(item, panel: Panel) -> None:
         intervals.build(item, **a)
     elif kind == "panel.panel_curve":
         panel_plot.panel_curve(item, **a)
+    elif kind in ("sequences.lengths", "sequences.composition"):
+        from dlwizard.render.figures import sequences
+
+        getattr(sequences, kind.split(".")[1])(item, **a)
     else:
         raise ValueError(f"no plot builder named {kind!r}")
