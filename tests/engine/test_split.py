@@ -342,6 +342,14 @@ AFTER_THE_SPLIT = {
     "explore.view": lambda p: explore.view(p, p.study.explore.options),
     "explore.stored_view": lambda p: explore.stored_view(p),
     "explore.run_and_view": lambda p: explore.run_and_view(p),
+    "explore.sequences_of": lambda p: explore.sequences_of(p),
+    "explore.sequence_stats": lambda p: (
+        (seq := explore.sequences_of(p))
+        and explore.sequence_stats(p, seq, explore.labelled_rows(p), p.study.question.target)
+    ),
+    "explore.map_matrix": lambda p: explore.map_matrix(
+        p, explore.labelled_rows(p), explore.sequences_of(p)
+    ),
     "split.subject_column": lambda p: split.subject_column(p),
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),
     "modelling.feature_columns": lambda p: modelling.feature_columns(p),
