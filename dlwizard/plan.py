@@ -462,6 +462,8 @@ def _split_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
         sp.pop("hold_out_values")
     if not sp["ungrouped_reason"]:
         sp.pop("ungrouped_reason")
+    if sp["sequence_identity"] is None:  # the default for the alphabet
+        sp.pop("sequence_identity")
     return sp
 
 
