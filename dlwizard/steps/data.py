@@ -553,7 +553,8 @@ def _sequence_findings(col: str, p: seqs.SequenceProfile, name_row, lowered: boo
     ]
     if p.ambiguous:
         n_amb = sum(p.ambiguous.values())
-        unknown = "base" if alph.unit == "base" else "amino acid"
+        unknown = alph.unit
+        kinds = "ambiguity letter" if unknown == "base" else "ambiguity, rare or stop letter"
         out.append(
             Finding(
                 code="sequence-ambiguous",
@@ -561,8 +562,7 @@ def _sequence_findings(col: str, p: seqs.SequenceProfile, name_row, lowered: boo
                 step=STEP,
                 message=(
                     f"'{col}': {_count(p.n_ambiguous_rows, 'sequence')} hold "
-                    f"{_count(n_amb, 'ambiguity letter')} ({seqs.counts_words(p.ambiguous)}), "
-                    "which stand for more than "
+                    f"{_count(n_amb, kinds)} ({seqs.counts_words(p.ambiguous)}), which do not name "
                     f"one {unknown}; they are read as 'unknown {unknown}'."
                 ),
                 fix="nothing to do if your sequencing or database writes them; if a class "
