@@ -40,12 +40,22 @@ class Context:
         m = self.s.metadata
         return [c for c, r in m.roles.items() if r == "feature"] if m else []
 
+    def sequence_feature(self):
+        """The SequenceInfo of the feature column of sequences the models read (None: none)."""
+        d = self.s.data
+        features = set(self.features())
+        return next((i for i in d.sequences if i.column in features), None) if d else None
+
     def feature_kinds(self) -> tuple[list[str], list[str]]:
-        """Numeric and categorical features, as the model pipeline splits them."""
+        """Numeric and categorical features, as the model pipeline splits them (a column of
+        sequences is neither: see :meth:`sequence_feature`)."""
         d = self.s.data
         kinds = {c.name: c.kind for c in d.columns} if d else {}
+        sequences = {i.column for i in d.sequences} if d else set()
         numeric, categorical = [], []
         for col in self.features():
+            if col in sequences:
+                continue
             if kinds.get(col) in ("numeric", "integer"):
                 numeric.append(col)
             else:

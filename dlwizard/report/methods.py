@@ -63,7 +63,18 @@ def _data_paragraph(ctx: Context) -> str:
     if q.positive_class:
         p1 += f", positive class '{q.positive_class}'"
     p1 += ")"
-    if s.metadata is not None:
+    seq = ctx.sequence_feature()
+    if s.metadata is not None and seq is not None:
+        kind = "protein" if seq.alphabet == "protein" else seq.alphabet.upper()
+        lengths = (
+            f"{seq.length_min} letters"
+            if seq.length_min == seq.length_max
+            else f"{seq.length_min} to {seq.length_max} letters"
+        )
+        p1 += f" from {kind} sequences ('{seq.column}', {lengths})"
+        if numeric or categorical:
+            p1 += f" and {len(numeric) + len(categorical)} other features"
+    elif s.metadata is not None:
         p1 += (
             f" from {len(numeric) + len(categorical)} features ({len(numeric)} numeric, "
             f"{len(categorical)} categorical)"
@@ -150,6 +161,12 @@ def _training_paragraph(ctx: Context) -> str:
         "categorical features were imputed with the most frequent value and one-hot "
         "encoded; every preprocessing step was fitted on the training folds only. "
     )
+    if ctx.sequence_feature() is not None:
+        p3 = (
+            "The baselines read each sequence as the frequencies of its k-mers, with the k-mer "
+            "length searched among each family's settings; every preprocessing step was fitted "
+            "on the training folds only. "
+        )
     p3 += (
         f"We tuned {len(b.results)} baseline model families ({fams}) with an equal budget "
         + (

@@ -85,10 +85,12 @@ class Prepared:
 def sequence_feature(project: Project) -> tuple[str, str] | None:
     """The feature column that holds sequences, with its alphabet: the first one, if several
     (the models read one sequence per row)."""
-    data = project.study.data
-    roles = project.study.metadata.roles
+    data, metadata = project.study.data, project.study.metadata
+    if data is None or metadata is None:
+        return None
+    roles = metadata.roles
     table = project.table
-    for info in data.sequences if data is not None else []:
+    for info in data.sequences:
         if roles.get(info.column) == "feature" and table is not None and info.column in table:
             return info.column, info.alphabet
     return None

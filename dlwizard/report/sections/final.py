@@ -75,12 +75,24 @@ def _candidates(c) -> Table:
     )
 
 
+def _inputs_words(f) -> str:
+    words = f"{len(f.numeric)} numeric, {len(f.categorical)} categorical features"
+    if f.sequence:
+        kind = "protein" if f.alphabet == "protein" else (f.alphabet or "").upper()
+        seq = f"{kind} sequences ('{f.sequence}')"
+        if f.sequence_lengths:
+            low, high = f.sequence_lengths
+            seq += f", {low} to {high} letters in training" if low != high else f", {low} letters"
+        words = seq if not (f.numeric or f.categorical) else f"{seq}; {words}"
+    return words
+
+
 def _frozen(ctx: Context, f, metric: str) -> Table:
     rows = [
         ["Final model", f.name],
         ["Kind", f"{f.kind} ({f.family})"],
         ["Settings", fmt_params(f.params)],
-        ["Inputs", f"{len(f.numeric)} numeric, {len(f.categorical)} categorical features"],
+        ["Inputs", _inputs_words(f)],
         ["Output", _output_words(f.task, f.classes)],
         ["Tuning " + metric_label(metric), fmt_interval(ev_metric(f.tune, metric))],
         ["Frozen at", fmt_time(f.frozen_at)],

@@ -14,11 +14,22 @@ def preprocessing(ctx: Context) -> Section:
     if s.metadata is None:
         return sec.add(not_done("metadata", "the model inputs are not defined yet"))
     numeric, categorical = ctx.feature_kinds()
-    items = [
-        f"{len(numeric)} numeric features: missing values replaced by the training median, "
-        "then standardised (mean 0, standard deviation 1).",
-        f"{len(categorical)} categorical features: missing values replaced by the most frequent "
-        "training value, then one-hot encoded; categories unseen in training are ignored.",
+    seq = ctx.sequence_feature()
+    items = []
+    if numeric or seq is None:
+        items.append(
+            f"{len(numeric)} numeric features: missing values replaced by the training median, "
+            "then standardised (mean 0, standard deviation 1)."
+        )
+    if categorical or seq is None:
+        items.append(
+            f"{len(categorical)} categorical features: missing values replaced by the most "
+            "frequent training value, then one-hot encoded; categories unseen in training are "
+            "ignored."
+        )
+    if seq is not None:
+        items.append(sequence_words(seq))
+    items += [
         "Every step is fitted on the training rows of each cross-validation fold (and on all "
         "training rows for the final fit), inside the model pipeline: tuning and test rows never "
         "inform it.",
@@ -42,12 +53,28 @@ def preprocessing(ctx: Context) -> Section:
     return sec
 
 
+def sequence_words(seq) -> str:
+    """How the baselines read a column of sequences (k-mer profiles), in one sentence."""
+    from dlwizard.ml.models import KMER_RANGES, KMER_VOCABULARY
+
+    low, high = KMER_RANGES[seq.alphabet][1:3]
+    kind = "protein" if seq.alphabet == "protein" else seq.alphabet.upper()
+    return (
+        f"'{seq.column}' ({kind} sequences): for the baselines each sequence is described by "
+        f"the frequencies of its overlapping k-mers, k searched from {low} to {high} with each "
+        f"family's other settings (at most the {KMER_VOCABULARY:,} k-mers most frequent in the "
+        "training rows), scaled to unit variance; a missing sequence counts no k-mers. "
+        "Ambiguity codes are kept as letters of their own."
+    )
+
+
 def families(ctx: Context) -> Section:
     s = ctx.s
     sec = Section("opt.families", "Model families and search ranges")
     if s.baselines is None:
         return sec.add(not_done("baselines", "no model family was tuned"))
     from dlwizard.ml.models import families as model_families
+    from dlwizard.ml.models import with_sequence
     from dlwizard.ml.tuning import ranges_for
 
     zoo = model_families(ctx.task)
@@ -58,6 +85,9 @@ def families(ctx: Context) -> Section:
         if fam is None:
             rows.append([r.name, "(unknown family)", ""])
             continue
+        if r.best_params.get("sequence"):  # on k-mer profiles: the k-mer length was searched
+            alphabet = r.best_params.get("alphabet", "dna")
+            fam = with_sequence(fam, r.best_params["sequence"], alphabet)
         ranges = ranges_for(fam, n_min) if n_min else fam.ranges
         text = "; ".join(f"{k}: {fmt_range(v)}" for k, v in ranges.items())
         # The settings that were fixed rather than searched, as they were used.

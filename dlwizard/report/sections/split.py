@@ -42,6 +42,16 @@ def section(ctx: Context) -> Section:
     ]  # fmt: skip
     if o.ungrouped_reason:
         facts.append(["Why not grouped", o.ungrouped_reason])
+    g = sp.sequence_groups
+    if g is not None:
+        closest = (
+            f"{g.max_test_identity:.1%}" if g.max_test_identity is not None else "no test rows"
+        )
+        facts += [
+            ["Similar sequences", f"kept in one set at {fmt_pct(g.identity)} estimated identity "
+             f"or more: {g.n_clusters:,} clusters of '{g.column}', the largest of {g.largest:,}"],
+            ["Closest test sequence", f"{closest} identical to a training or tuning sequence"],
+        ]  # fmt: skip
     sec.add(Table(["", ""], facts, widths=[1, 3]))
     sec.add(
         Paragraph(
@@ -51,4 +61,14 @@ def section(ctx: Context) -> Section:
             style="note",
         )
     )
+    if g is not None:
+        sec.add(
+            Paragraph(
+                f"Identity is estimated without alignment, from the {g.k}-mers two sequences "
+                "share (the Mash distance); sequences are clustered by single linkage, so a "
+                "chain of similar sequences forms one cluster, and each cluster is kept in one "
+                "set like a subject.",
+                style="note",
+            )
+        )
     return sec
