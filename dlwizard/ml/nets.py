@@ -1,9 +1,13 @@
-"""Small-to-large networks for tabular data and one training loop (Tips 3, 5, 6).
+"""Small-to-large networks for tables and for sequences, and one training loop (Tips 3, 5, 6).
 
 The data lives on the device as tensors, so an epoch costs no host copies; mini-batches are
 drawn with a seeded generator. Early stopping watches a validation split inside the training
 rows, never the test set. Weights are saved with safetensors and the architecture as JSON, so
 loading never unpickles anything.
+
+Sequence rungs (``SEQUENCE_LADDER``, models in :mod:`dlwizard.ml.sequence_nets`) go through the
+same loop: their inputs are uint8 letter codes from ``sequence_nets.encode``, which stay integer
+on the device (the model one-hot encodes them), and each batch is cut to its longest sequence.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from typing import Any
 import numpy as np
 
 from dlwizard.jobs import Job
+from dlwizard.ml import sequence_nets
 
-# The ladder, from small to large. Each rung's ranges are searched with the same trial budget
-# as every baseline family.
+# The ladder for tables, from small to large. Each rung's ranges are searched with the same
+# trial budget as every baseline family.
 LADDER: dict[str, dict[str, Any]] = {
     "mlp_small": {
         "name": "MLP, one hidden layer",
+        "modality": "table",
         "fixed": {"kind": "mlp", "depth": 1},
         "ranges": {
             "width": ("int", 8, 128, True),
@@ -34,6 +40,7 @@ LADDER: dict[str, dict[str, Any]] = {
     },
     "mlp_deep": {
         "name": "MLP, three hidden layers",
+        "modality": "table",
         "fixed": {"kind": "mlp", "depth": 3},
         "ranges": {
             "width": ("int", 32, 512, True),
@@ -45,6 +52,7 @@ LADDER: dict[str, dict[str, Any]] = {
     },
     "resmlp": {
         "name": "Residual MLP",
+        "modality": "table",
         "fixed": {"kind": "resmlp"},
         "ranges": {
             "depth": ("int", 2, 6, False),
@@ -56,6 +64,65 @@ LADDER: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+# The ladder for sequences (integer codes; NetConfig.alphabet set by the caller). Kernel sizes
+# are odd, so a convolution stays centred on its position. The attention model's width is a
+# multiple of its 4 heads.
+SEQUENCE_LADDER: dict[str, dict[str, Any]] = {
+    "cnn_small": {
+        "name": "Small CNN",
+        "modality": "sequence",
+        "fixed": {"kind": "cnn"},
+        "ranges": {
+            "depth": ("int", 1, 2, False),
+            "width": ("int", 16, 256, True),
+            "kernel_size": ("cat", [5, 9, 13, 17, 21]),
+            "dropout": ("float", 0.0, 0.5, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 1e-2, True),
+            "batch_size": ("cat", [32, 64, 128, 256]),
+        },
+    },
+    "cnn_dilated": {
+        "name": "Dilated residual CNN",
+        "modality": "sequence",
+        "fixed": {"kind": "dilated_cnn"},
+        "ranges": {
+            "depth": ("int", 2, 8, False),
+            "width": ("int", 32, 256, True),
+            "kernel_size": ("cat", [5, 9, 13, 17]),
+            "dropout": ("float", 0.0, 0.5, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 3e-3, True),
+            "batch_size": ("cat", [32, 64, 128, 256]),
+        },
+    },
+    "seq_attention": {
+        "name": "Small attention model",
+        "modality": "sequence",
+        "fixed": {"kind": "attention", "heads": 4},
+        "ranges": {
+            "depth": ("int", 1, 2, False),
+            "width": ("cat", [32, 64, 128]),
+            "kernel_size": ("cat", [5, 9, 13, 17]),
+            "dropout": ("float", 0.0, 0.3, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 3e-3, True),
+            "batch_size": ("cat", [32, 64, 128]),
+        },
+    },
+}
+# Every rung by key, whatever its modality (for looking a recorded rung up).
+RUNGS: dict[str, dict[str, Any]] = {**LADDER, **SEQUENCE_LADDER}
+
+
+def ladder_for(modality: str) -> dict[str, dict[str, Any]]:
+    """The rungs for one kind of input: "table" (the MLPs) or "sequence" (the CNNs and the
+    attention model), small to large."""
+    ladders = {"table": LADDER, "sequence": SEQUENCE_LADDER}
+    if modality not in ladders:
+        raise ValueError(f"no network ladder for '{modality}': choose table or sequence")
+    return ladders[modality]
 
 
 @dataclass
@@ -71,6 +138,11 @@ class NetConfig:
     patience: int = 20
     clip_norm: float = 1.0
     mixed_precision: bool = False  # used on CUDA only
+    # Sequence rungs only.
+    kernel_size: int = 9
+    heads: int = 4
+    alphabet: str = ""  # "dna", "rna" or "protein": the one-hot channels follow from it
+    reverse_complement: bool = False  # augmentation: each sample flipped at random (DNA/RNA)
 
 
 @dataclass
@@ -81,7 +153,15 @@ class History:
     seconds: float = 0.0
 
 
+def is_sequence(config: NetConfig) -> bool:
+    return config.kind in sequence_nets.KINDS
+
+
 def build(config: NetConfig, n_in: int, n_out: int):
+    """The model. For a sequence rung ``n_in`` is not used (the channels follow from the
+    alphabet; the model takes any length)."""
+    if is_sequence(config):
+        return sequence_nets.build(config, n_out)
     import torch
     from torch import nn
 
@@ -128,7 +208,8 @@ def train(
 ):
     """Train with AdamW, a cosine schedule, gradient clipping and early stopping.
 
-    Returns (model with the best weights, History). Class weights balance the loss.
+    Returns (model with the best weights, History). Class weights balance the loss. A sequence
+    rung takes integer codes (``sequence_nets.encode``) in ``x_train`` and ``x_val``.
     """
     import torch
     from torch import nn
@@ -139,8 +220,12 @@ def train(
     seed_everything(seed)
     started = time.monotonic()
     dev = torch.device(device)
-    xt = torch.as_tensor(x_train, dtype=torch.float32, device=dev)
-    xv = torch.as_tensor(x_val, dtype=torch.float32, device=dev)
+    seqs = _SequenceData(config, x_train, x_val, dev) if is_sequence(config) else None
+    if seqs is None:
+        xt = torch.as_tensor(x_train, dtype=torch.float32, device=dev)
+        xv = torch.as_tensor(x_val, dtype=torch.float32, device=dev)
+    else:  # integer codes stay integer (one byte per letter): the model one-hot encodes them
+        xt, xv = seqs.train, seqs.val
     if task == "regression":
         yt = torch.as_tensor(y_train, dtype=torch.float32, device=dev).view(-1, 1)
         yv = torch.as_tensor(y_val, dtype=torch.float32, device=dev).view(-1, 1)
@@ -175,13 +260,17 @@ def train(
     for epoch in range(config.max_epochs):
         job.check()
         model.train()
-        order = torch.randperm(len(xt), generator=gen).to(dev)
+        order_cpu = torch.randperm(len(xt), generator=gen)
+        order = order_cpu.to(dev)
+        if seqs is not None:
+            seqs.shuffled(order_cpu, gen)
         total = torch.zeros((), device=dev)  # summed on the device: no sync per step
         for start in range(0, len(xt), config.batch_size):
             idx = order[start : start + config.batch_size]
+            xb = xt[idx] if seqs is None else seqs.batch(idx, start, config.batch_size)
             opt.zero_grad(set_to_none=True)
             with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=amp):
-                loss = loss_fn(model(xt[idx]), yt[idx])
+                loss = loss_fn(model(xb), yt[idx])
             if scaler.is_enabled():
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)
@@ -196,7 +285,8 @@ def train(
             total += loss.detach() * len(idx)
         model.eval()
         with torch.no_grad(), torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=amp):
-            val = float(loss_fn(model(xv), yv))
+            out = model(xv) if seqs is None else seqs.val_outputs(model)
+            val = float(loss_fn(out, yv))
         history.train_loss.append(float(total) / len(xt))
         history.val_loss.append(val)
         if on_epoch is not None:
@@ -215,6 +305,56 @@ def train(
     model._target_scale = (float(mean), float(sd)) if task == "regression" else None
     history.seconds = time.monotonic() - started
     return model, history
+
+
+class _SequenceData:
+    """Sequence codes on the device for :func:`train`, with their lengths on the host: a batch
+    is cut to its longest sequence without asking the device (no sync), and reverse-complement
+    flips are drawn once per epoch from the loop's seeded generator."""
+
+    def __init__(self, config: NetConfig, x_train, x_val, dev) -> None:
+        import torch
+
+        if not config.alphabet:
+            raise ValueError("a sequence rung needs NetConfig.alphabet (dna, rna or protein)")
+        if config.reverse_complement and config.alphabet not in sequence_nets.NUCLEIC:
+            raise ValueError(
+                f"reverse-complement augmentation is for DNA and RNA, not {config.alphabet}"
+            )
+        codes_train = sequence_nets.check_codes(x_train, config.alphabet)
+        codes_val = sequence_nets.check_codes(x_val, config.alphabet)
+        self.train = torch.as_tensor(codes_train, device=dev)
+        self.val = torch.as_tensor(codes_val, device=dev)
+        self.lengths = sequence_nets.lengths_of(codes_train)
+        self.val_lengths = sequence_nets.lengths_of(codes_val)
+        self.flip = config.reverse_complement
+        self.lengths_dev = torch.as_tensor(self.lengths, device=dev) if self.flip else None
+        self.complement = sequence_nets.complement_table(dev) if self.flip else None
+        self.order = np.arange(len(codes_train))
+        self.turn = None
+
+    def shuffled(self, order_cpu, gen) -> None:
+        """A new epoch's order (and, with augmentation, which samples are flipped)."""
+        import torch
+
+        self.order = order_cpu.numpy()
+        if self.flip:
+            self.turn = (torch.rand(len(self.order), generator=gen) < 0.5).to(self.train.device)
+
+    def batch(self, idx, start: int, size: int):
+        import torch
+
+        longest = max(1, int(self.lengths[self.order[start : start + size]].max()))
+        xb = self.train[idx, :longest]
+        if self.flip:
+            turned = sequence_nets.reverse_complement_torch(
+                xb, self.lengths_dev[idx], self.complement
+            )
+            xb = torch.where(self.turn[start : start + size].view(-1, 1), turned, xb)
+        return xb
+
+    def val_outputs(self, model):
+        return sequence_nets.forward_in_chunks(model, self.val, self.val_lengths)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
@@ -258,11 +398,20 @@ def train_fitting_memory(config: NetConfig, *args: Any, notes: list[str] | None 
 
 
 def predict(model, x: np.ndarray, task: str, device: str) -> np.ndarray:
-    """Probabilities (positive class for binary, all classes for multiclass) or values."""
+    """Probabilities (positive class for binary, all classes for multiclass) or values. A
+    sequence model takes integer codes (``sequence_nets.encode``)."""
     import torch
 
+    dev = torch.device(device)
     with torch.no_grad():
-        out = model(torch.as_tensor(x, dtype=torch.float32, device=torch.device(device)))
+        if getattr(model, "takes_codes", False):
+            codes = sequence_nets.check_codes(x, model.alphabet)
+            lengths = sequence_nets.lengths_of(codes)
+            out = sequence_nets.forward_in_chunks(
+                model, torch.as_tensor(codes, device=dev), lengths
+            )
+        else:
+            out = model(torch.as_tensor(x, dtype=torch.float32, device=dev))
         if task == "regression":
             mean, sd = model._target_scale
             return (out.view(-1) * sd + mean).cpu().numpy().astype(float)
@@ -271,7 +420,8 @@ def predict(model, x: np.ndarray, task: str, device: str) -> np.ndarray:
 
 
 def save_weights(model, config: NetConfig, n_in: int, n_out: int) -> tuple[bytes, str]:
-    """Weights as safetensors bytes and the architecture as JSON (never a pickle)."""
+    """Weights as safetensors bytes and the architecture as JSON (never a pickle). For a sequence
+    rung ``n_in`` is only recorded (the training length, say): the model takes any length."""
     import json
 
     from safetensors.torch import save
