@@ -60,6 +60,9 @@ class Frozen:
     preprocess: Any = None  # network: the fitted ColumnTransformer
     net: Any = None  # network: the torch module
     columns: tuple[str, ...] = ()
+    # A sequence network reads one column of sequences, encoded as letter codes.
+    sequence: str | None = None
+    alphabet: str | None = None
 
     def output(self, x) -> np.ndarray:
         from dlwizard.ml.tuning import model_output
@@ -70,6 +73,11 @@ class Frozen:
                 return model_output(self.pipeline, x, self.task, self.n_classes)
             from dlwizard.ml import nets
 
+            if self.preprocess is None:
+                from dlwizard.ml.sequence_nets import encode
+
+                codes = encode(list(x[self.sequence]), self.alphabet or "dna")
+                return nets.predict(self.net, codes, self.task, "cpu")
             z = np.asarray(self.preprocess.transform(x), dtype=np.float32)
             return nets.predict(self.net, z, self.task, "cpu")
 
@@ -77,6 +85,8 @@ class Frozen:
         """Each categorical column's categories as the encoder saw them in training."""
         prep = self.preprocess if self.pipeline is None else self.pipeline.named_steps["prepare"]
         out: dict[str, list[Any]] = {}
+        if prep is None:  # a sequence network: no categories
+            return out
         for name, trans, cols in prep.transformers_:
             if name != "categorical":
                 continue
@@ -108,6 +118,11 @@ def load(final, models: dict[str, bytes]) -> Frozen:
         return Frozen(final.task, n_classes, pipeline=pipe, columns=columns)
     from dlwizard.ml import nets
 
-    prep = load_sklearn(models[PREPROCESS], "the preprocessing file")
     net, _ = nets.load_weights(models[NET_WEIGHTS], models[NET_ARCH].decode("utf-8"))
+    if final.sequence and PREPROCESS not in models:
+        return Frozen(
+            final.task, n_classes, net=net, columns=columns, sequence=final.sequence,
+            alphabet=final.alphabet,
+        )  # fmt: skip
+    prep = load_sklearn(models[PREPROCESS], "the preprocessing file")
     return Frozen(final.task, n_classes, preprocess=prep, net=net, columns=columns)

@@ -27,7 +27,7 @@ NETWORK_RANK = 50  # networks come after every baseline family in simplicity
 def _rank(key: str) -> int:
     kind, _, name = key.partition(":")
     if kind == "network":
-        from dlwizard.ml.nets import LADDER
+        from dlwizard.ml.nets import RUNGS as LADDER
 
         return NETWORK_RANK + list(LADDER).index(name) if name in LADDER else NETWORK_RANK
     return modelling.simplicity(name)  # every baseline family comes before the networks
@@ -211,9 +211,14 @@ def _freeze_network(project: Project, p: modelling.Prepared, rung: str):
     net = project.study.networks
     model, config = load_final(project)
     prep = final_preprocessor(p)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
+    if prep is None:  # sequences: encoded as they are, nothing fitted
+        from dlwizard.ml.sequence_nets import encode
+
+        xt = encode(p.x_tune[p.sequence].tolist(), p.alphabet or "dna")
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
     out = nets.predict(model, xt, p.task, "cpu")
     score = metrics.compute(p.task, p.y_tune, out)[SELECTION_METRIC[p.task]]
     if net.seed_scores and abs(score - net.seed_scores[0]) > 1e-3:
@@ -224,10 +229,11 @@ def _freeze_network(project: Project, p: modelling.Prepared, rung: str):
         )
     rung_result = next(r for r in net.rungs if r.key == rung)
     files = {
-        frozen.PREPROCESS: frozen.dump_sklearn(prep),
         frozen.NET_WEIGHTS: project.models["network.safetensors"],
         frozen.NET_ARCH: project.models["network.json"],
     }
+    if prep is not None:
+        files[frozen.PREPROCESS] = frozen.dump_sklearn(prep)
     params = {**rung_result.best_params, "seed": net.options.seed, "epochs": config.max_epochs}
     return files, params, rung_result.tune
 

@@ -20,7 +20,12 @@ from dlwizard.errors import Cancelled, StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import metrics, nets
 from dlwizard.ml.models import preprocessor
-from dlwizard.ml.nets import LADDER  # the rungs (the networks page lists them from here)
+from dlwizard.ml.nets import (  # the rungs, by ladder (the networks page lists them from here)
+    LADDER,
+    RUNGS,
+    SEQUENCE_LADDER,
+    ladder_for,
+)
 from dlwizard.ml.tuning import SELECTION_METRIC, Budget, one_at_a_time, search
 from dlwizard.steps.modelling import Prepared, best_baseline, evaluation, prepare
 from dlwizard.study.model import (
@@ -38,8 +43,40 @@ ARCHITECTURE = "network.json"
 GAP_WARN = 0.1  # train minus tune score beyond which a rung is flagged as overfitting
 
 
+def modality(p: Prepared) -> str:
+    """Which ladder suits the data: "sequence" when a feature column holds sequences (the
+    sequence networks read that column alone), else "table"."""
+    return "sequence" if p.sequence is not None else "table"
+
+
+def project_modality(project: Project) -> str:
+    """:func:`modality` without preparing the data (for the page's list of rungs)."""
+    from dlwizard.steps.modelling import sequence_feature
+
+    return "sequence" if sequence_feature(project) is not None else "table"
+
+
+def rungs_for(p: Prepared, options: NetworkOptions) -> list[str]:
+    """The rungs to climb: the options' own, except that the table ladder's default (every MLP
+    rung) means the sequence ladder when the features hold sequences."""
+    default = NetworkOptions.model_fields["rungs"].get_default(call_default_factory=True)
+    if p.sequence is not None and list(options.rungs) == list(default):
+        return list(SEQUENCE_LADDER)
+    return list(options.rungs)
+
+
+def _codes(p: Prepared, rows) -> np.ndarray:
+    """A set of rows' sequences as the sequence networks read them (integer letter codes)."""
+    from dlwizard.ml.sequence_nets import encode
+
+    return encode(rows[p.sequence].tolist(), p.alphabet or "dna")
+
+
 def _matrices(p: Prepared, train_rows: np.ndarray, other):
-    """Fit the preprocessing on the training rows only; transform both."""
+    """Fit the preprocessing on the training rows only; transform both. Sequences need no
+    fitting: each set is encoded as it is."""
+    if p.sequence is not None:
+        return _codes(p, p.x_train.iloc[train_rows]), _codes(p, other)
     prep = preprocessor(p.numeric, p.categorical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -48,10 +85,18 @@ def _matrices(p: Prepared, train_rows: np.ndarray, other):
     return np.asarray(xa, dtype=np.float32), np.asarray(xb, dtype=np.float32)
 
 
-def _config(rung: str, params: dict[str, Any], options: NetworkOptions) -> nets.NetConfig:
-    spec = LADDER[rung]
+def _config(
+    rung: str, params: dict[str, Any], options: NetworkOptions, alphabet: str | None = None
+) -> nets.NetConfig:
+    spec = RUNGS[rung]
+    extra: dict[str, Any] = {}
+    if spec.get("modality") == "sequence":
+        extra["alphabet"] = alphabet or "dna"
+        # Reverse complements are the same molecule read from the other strand: DNA and RNA.
+        extra["reverse_complement"] = options.reverse_complement and alphabet in ("dna", "rna")
     return nets.NetConfig(
         **{**spec["fixed"], **params},
+        **extra,
         max_epochs=options.max_epochs,
         patience=options.patience,
         mixed_precision=options.mixed_precision,
@@ -88,7 +133,9 @@ def final_rows(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 def final_preprocessor(p: Prepared):
     """The final network's preprocessing, fitted on its fit rows only (deterministic: fitting
-    it again gives the same transform)."""
+    it again gives the same transform); None for sequences, which are encoded as they are."""
+    if p.sequence is not None:
+        return None
     fit_rows, _ = final_rows(p)
     prep = preprocessor(p.numeric, p.categorical)
     with warnings.catch_warnings():
@@ -104,11 +151,15 @@ def _fit_final(
     y = p.y_train if labels is None else labels
     fit_rows, inner = final_rows(p)
     prep = final_preprocessor(p)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        xa = np.asarray(prep.transform(p.x_train.iloc[fit_rows]), dtype=np.float32)
-        xv = np.asarray(prep.transform(p.x_train.iloc[inner]), dtype=np.float32)
-        xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
+    if prep is None:
+        xa, xv = _codes(p, p.x_train.iloc[fit_rows]), _codes(p, p.x_train.iloc[inner])
+        xt = _codes(p, p.x_tune)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            xa = np.asarray(prep.transform(p.x_train.iloc[fit_rows]), dtype=np.float32)
+            xv = np.asarray(prep.transform(p.x_train.iloc[inner]), dtype=np.float32)
+            xt = np.asarray(prep.transform(p.x_tune), dtype=np.float32)
     model, hist, _ = nets.train_fitting_memory(
         cfg,
         xa,
@@ -134,11 +185,11 @@ def _tune_rung(
 ) -> tuple[RungResult, dict]:
     """Search a rung's settings with the baselines' own budgeted loop (ml.tuning.search): the
     same trial budget and time cap, the same seeded sampler, the same grouped folds."""
-    spec = LADDER[rung]
+    spec = RUNGS[rung]
     folds = np.unique(p.folds[p.folds >= 0])
 
     def objective(params: dict[str, Any], i: int) -> tuple[float, float]:
-        cfg = _config(rung, params, options)
+        cfg = _config(rung, params, options, p.alphabet)
         scores = [
             _fold_score(
                 p,
@@ -174,13 +225,14 @@ def _tune_rung(
 
 def _names(keys) -> str:
     """Rung names in plain words: "A", "A and B", "A, B and C"."""
-    names = [LADDER[k]["name"] for k in keys]
+    names = [RUNGS[k]["name"] for k in keys]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def ladder_summary(chosen_rungs: list[str], tried: list[str]) -> str:
     """Which rungs were tried, which the ladder did not reach, and which the user left out."""
-    left_out = [k for k in LADDER if k not in chosen_rungs]
+    ladder = ladder_for(RUNGS[chosen_rungs[0]].get("modality", "table")) if chosen_rungs else LADDER
+    left_out = [k for k in ladder if k not in chosen_rungs]
     not_reached = [k for k in chosen_rungs if k not in tried]
     if not left_out and not not_reached:
         return f"Every rung of the ladder was tried ({_names(tried)})."
@@ -245,9 +297,9 @@ def estimate_ladder(
     for i, rung in enumerate(options.rungs):
         job.progress(0.0, f"Estimating the duration: a few epochs per rung ({i + 1}/"
                      f"{len(options.rungs)})…")  # fmt: skip
-        spec = LADDER[rung]
+        spec = RUNGS[rung]
         params = middle_of(spec["ranges"])
-        cfg = _config(rung, params, options)
+        cfg = _config(rung, params, options, p.alphabet)
         cfg.max_epochs, cfg.patience = PROBE_EPOCHS, PROBE_EPOCHS
         _, hist, _ = nets.train_fitting_memory(
             cfg, xa, p.y_train[tr], xb, p.y_train[va], p.task, len(p.classes), device,
@@ -313,10 +365,15 @@ def run(
         raise StepError("tune the baselines first: a network is judged against them")
     p = prepare(project)
     metric = SELECTION_METRIC[p.task]
-    unknown = [r for r in options.rungs if r not in LADDER]
+    ladder = ladder_for(modality(p))
+    options = options.model_copy(update={"rungs": rungs_for(p, options)})
+    unknown = [r for r in options.rungs if r not in ladder]
     if unknown:
+        what = "for sequences" if p.sequence is not None else "for tables"
+        known = "is a rung for tables" if p.sequence is not None else "is a rung for sequences"
         raise StepError(
-            f"unknown ladder rung '{unknown[0]}'", fix=f"choose from: {', '.join(LADDER)}."
+            f"'{unknown[0]}' {known if unknown[0] in RUNGS else 'is not a ladder rung'}",
+            fix=f"choose rungs {what}: {', '.join(ladder)}.",
         )
     # The baselines' budget, kept equal the same way (by trials or by time).
     b = s.baselines.options
@@ -415,7 +472,7 @@ def _train_rung(
     result, params = _tune_rung(
         p, rung, options, budget, training.device, job, training.live, training.notes
     )
-    cfg = _config(rung, params, options)
+    cfg = _config(rung, params, options, p.alphabet)
     _, hist, train_score, tune_out, _ = training.fit(
         cfg, options.seed, job, f"{result.name}, final fit"
     )

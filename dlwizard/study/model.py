@@ -515,6 +515,9 @@ class NetworkOptions(_Model):
     seeds: int = Field(default=5, ge=1, le=50)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     mixed_precision: bool = False  # CUDA only: bfloat16 (or float16 with loss scaling)
+    # Sequence networks on DNA or RNA: each training sequence is read from either strand at
+    # random (its reverse complement), as the molecule allows.
+    reverse_complement: bool = False
     deterministic: bool = True
     seed: int = 0
     bootstrap: int = Field(default=1000, ge=100, le=20000)

@@ -68,11 +68,17 @@ class NetworksPage(Page):
         rl = QVBoxLayout(rungs)
         rl.setContentsMargins(0, 0, 0, 0)
         self.rung_checks: dict[str, QCheckBox] = {}
-        for key, spec in networks.LADDER.items():
+        # Every rung of both ladders; refresh shows those for the project's data (tables or
+        # sequences).
+        for key, spec in networks.RUNGS.items():
             cb = QCheckBox(spec["name"])
             cb.setChecked(True)
             self.rung_checks[key] = cb
             rl.addWidget(cb)
+        self.reverse_complement = QCheckBox(
+            "Also read each training sequence from the other strand (reverse complement)"
+        )
+        rl.addWidget(self.reverse_complement)
         field_with_help(
             form,
             "Ladder",
@@ -242,6 +248,7 @@ class NetworksPage(Page):
             else f"{o.trials} trials per rung (the baselines' budget)"
         )
         self.run_button.setEnabled(s.baselines is not None)
+        self._show_ladder()
         n = s.networks
         if n is None:
             self.table.setRowCount(0)
@@ -253,6 +260,7 @@ class NetworksPage(Page):
         o = n.options
         for key, cb in self.rung_checks.items():
             cb.setChecked(key in o.rungs)
+        self.reverse_complement.setChecked(o.reverse_complement)
         self.fields.set_values(o)
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(o.device), 0))
         self.deterministic.setChecked(o.deterministic)
@@ -330,15 +338,38 @@ class NetworksPage(Page):
         return carried(
             NetworkOptions,
             previous.options if previous else None,
-            rungs=[k for k, cb in self.rung_checks.items() if cb.isChecked()],
+            rungs=self._checked_rungs(),
+            reverse_complement=self.reverse_complement.isChecked() and self._nucleic(),
             **self.fields.values(),
             device=self.device_combo.currentData(),
             deterministic=self.deterministic.isChecked(),
             mixed_precision=self.mixed.isChecked(),
         )
 
+    def _ladder(self) -> list[str]:
+        """The rungs for the project's data: MLPs for a table, CNNs and attention for
+        sequences."""
+        modality = networks.project_modality(self.project)
+        return [k for k, spec in networks.RUNGS.items() if spec.get("modality") == modality]
+
+    def _checked_rungs(self) -> list[str]:
+        return [k for k in self._ladder() if self.rung_checks[k].isChecked()]
+
+    def _nucleic(self) -> bool:
+        from dlwizard.steps.modelling import sequence_feature
+
+        found = sequence_feature(self.project)
+        return found is not None and found[1] in ("dna", "rna")
+
+    def _show_ladder(self) -> None:
+        """Only the rungs for the project's data, and the other-strand option for DNA and RNA."""
+        ladder = self._ladder()
+        for key, cb in self.rung_checks.items():
+            cb.setVisible(key in ladder)
+        self.reverse_complement.setVisible(self._nucleic())
+
     def run_networks(self) -> None:
-        if not any(cb.isChecked() for cb in self.rung_checks.values()):
+        if not self._checked_rungs():
             self.banner.show_error("Choose at least one rung of the ladder.")
             return
         self._live_label = ""
