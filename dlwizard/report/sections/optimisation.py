@@ -36,7 +36,21 @@ def preprocessing(ctx: Context) -> Section:
         "No feature selection before modelling; no model uses another model's predictions as "
         "input.",
     ]
-    if s.networks is not None:
+    if s.networks is not None and seq is not None:
+        rc = s.networks.options.reverse_complement and seq.alphabet in ("dna", "rna")
+        items.append(
+            f"Networks read '{seq.column}' itself: each letter one-hot encoded (ambiguity codes "
+            "and other letters as one 'unknown' channel), shorter sequences padded and the "
+            "padding masked, so it never changes a prediction; "
+            + (
+                "each training sequence was read, at random, from either strand (reverse "
+                "complement augmentation). "
+                if rc
+                else "no augmentation. "
+            )
+            + "Regression targets are standardised during training."
+        )
+    elif s.networks is not None:
         items.append(
             "Networks use the same preprocessing, fitted on the training rows they learn from; "
             "regression targets are standardised during training."
@@ -116,7 +130,7 @@ def _ladder_ranges(n) -> Table:
 
     rows = []
     for r in n.rungs:
-        spec = nets.LADDER.get(r.key)
+        spec = nets.RUNGS.get(r.key)
         if spec is None:
             continue
         ranges = "; ".join(f"{k}: {fmt_range(v)}" for k, v in spec["ranges"].items())
