@@ -50,6 +50,9 @@ PARAM_LABELS: dict[str, str] = {
     "max_samples": "Rows drawn per tree",
     "gamma": "Kernel width γ (larger: more local)",
     "epsilon": "Tolerance ε",
+    "kmer_k": "k-mer length",
+    "sequence": "Sequence column",
+    "alphabet": "Alphabet",
     # networks
     "width": "Units per hidden layer",
     "depth": "Hidden layers",
@@ -57,6 +60,9 @@ PARAM_LABELS: dict[str, str] = {
     "weight_decay": "Weight decay",
     "lr": "Learning rate",
     "batch_size": "Batch size",
+    "kernel_size": "Convolution width (letters)",
+    "heads": "Attention heads",
+    "reverse_complement": "Both strands (reverse complement)",
 }
 _VALUE_WORDS: dict[str, dict] = {
     "penalty": {"l2": "ridge (L2)", "l1": "lasso (L1)", "elasticnet": "elastic net"},
@@ -66,6 +72,8 @@ _VALUE_WORDS: dict[str, dict] = {
     "early_stopping": {True: "yes", False: "no"},
     "class_weight": {"balanced": "balanced (rarer classes count more)", "none": "equal"},
     "l1_solver": {"liblinear": "coordinate descent (liblinear)", "saga": "SAGA"},
+    "alphabet": {"dna": "DNA", "rna": "RNA", "protein": "protein"},
+    "reverse_complement": {True: "yes", False: "no"},
 }
 
 

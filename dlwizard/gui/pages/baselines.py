@@ -120,7 +120,9 @@ class BaselinesPage(Page):
             "Model families",
             fam_box,
             "All are included by default. Each sits in a pipeline that fills gaps, "
-            "scales numbers and encodes categories using the training folds only.",
+            "scales numbers and encodes categories using the training folds only; a column of "
+            "sequences is read as the frequencies of its k-mers, the k-mer length being tuned "
+            "with each family's other settings.",
         )
         self.body.addLayout(form)
         self.run_button = self.add_primary_button("Tune the baselines", self.run_baselines)
