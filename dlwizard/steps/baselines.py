@@ -249,6 +249,54 @@ def _search(
     return out
 
 
+def _sequence_controls(p: Prepared, options: BaselineOptions, n_classes: int) -> list[Control]:
+    """Models of the sequences' length alone and of their letter composition alone, fitted on
+    the training rows and scored on tune like the baselines: a model of the sequences should
+    clearly beat both, or it may read length or composition instead of their content."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from dlwizard.ml import sequence_profiles
+    from dlwizard.ml.sequence_nets import letters
+
+    alphabet = letters(p.alphabet or "dna")
+
+    def inputs(x) -> dict[str, np.ndarray]:
+        seqs = sequence_profiles.as_text(x[p.sequence].tolist())
+        n = sequence_profiles.lengths(seqs)
+        return {
+            "sequence_length": sequence_profiles.length_features(n),
+            "sequence_composition": sequence_profiles.shares(
+                sequence_profiles.letter_counts(seqs, alphabet)
+            ),
+        }
+
+    words = {
+        "sequence_length": f"Logistic/linear model on the length of '{p.sequence}' only",
+        "sequence_composition": f"Logistic/linear model on the letter shares of '{p.sequence}' "
+        "only (its composition, not the order of its letters)",
+    }
+    train, tune = inputs(p.x_train), inputs(p.x_tune)
+    out = []
+    for kind, x in train.items():
+        last = Ridge(alpha=1.0) if p.task == "regression" else LogisticRegression(max_iter=2000)
+        model = make_pipeline(SimpleImputer(), StandardScaler(), last)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(x, p.y_train)
+            pred = model_output(model, tune[kind], p.task, n_classes)
+        out.append(
+            Control(
+                kind=kind,  # type: ignore[arg-type]
+                description=words[kind],
+                tune=evaluation(p, pred, options.bootstrap, options.seed),
+            )
+        )
+    return out
+
+
 def _ledger_entry(
     key: str, budget: Budget, trials: int, seconds: float, stopped_by: str
 ) -> LedgerEntry:
@@ -421,6 +469,9 @@ def _controls(p: Prepared, runs, results, options: BaselineOptions, job: Job) ->
                 tune=evaluation(p, out, options.bootstrap, options.seed),
             )
         )
+    if p.sequence is not None:
+        job.progress(0.15, "Controls: sequence length only, letter composition only")
+        controls += _sequence_controls(p, options, n_classes)
     best = best_baseline(results, SELECTION_METRIC[p.task])
     if best is not None and options.permutations:
         fam = p.families()[best.key]
@@ -487,6 +538,25 @@ def _findings(section: BaselinesSection, best, p: Prepared) -> list[Finding]:
     metric = section.metric
     label = metrics.LABELS[metric]
     for c in section.controls:
+        if c.kind.startswith("sequence_") and best is not None and c.tune is not None:
+            score, best_iv = tune_value(c, metric), best.tune.metrics.get(metric)
+            if best_iv is not None and np.isfinite(score) and score >= best_iv.low:
+                what = "length" if c.kind == "sequence_length" else "letter composition"
+                findings.append(
+                    Finding(
+                        code="sequence-control-close-to-best",
+                        severity="warning",
+                        step=STEP,
+                        message=f"A model of the sequences' {what} alone reaches {label} "
+                        f"{score:.3f}, inside the interval of the best baseline "
+                        f"({best.name}, {best_iv.value:.3f} [{best_iv.low:.3f}, "
+                        f"{best_iv.high:.3f}]): the baselines are not clearly better than the "
+                        f"sequences' {what}.",
+                        fix=f"compare every model with this control; if the classes differ in "
+                        f"{what} for a technical reason (how the sequences were cut or chosen), "
+                        "make them alike and start again.",
+                    )
+                )
         if c.kind == "metadata_only" and best is not None and c.tune is not None:
             meta_score = tune_value(c, metric)
             chance = 0.0 if metric == "r2" else 0.5

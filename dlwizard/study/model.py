@@ -461,7 +461,11 @@ class FamilyResult(_Model):
 
 
 class Control(_Model):
-    kind: Literal["majority", "metadata_only", "label_shuffled"]
+    # sequence_length / sequence_composition: a model of the sequences' length alone, or of
+    # their letter shares alone (the shortcuts a sequence model could take instead).
+    kind: Literal[
+        "majority", "metadata_only", "label_shuffled", "sequence_length", "sequence_composition"
+    ]
     description: str
     tune: Evaluation | None = None
     permutations: int = 0
@@ -696,6 +700,58 @@ class InterpretOptions(_Model):
     seed: int = 0
 
 
+class SequenceExample(_Model):
+    """One example sequence with the attribution of each letter shown (issue 17): how much the
+    model's probability of the sequence's own class (regression: its predicted value) drops, on
+    average, when that letter is replaced by each other letter (in-silico mutagenesis)."""
+
+    row: str  # the row's sample ID (or its row number)
+    label: str  # its class (regression: its value)
+    predicted: str = ""  # the class the model predicts (regression: its predicted value)
+    score: float  # the model's probability of ``label`` (regression: its predicted value)
+    correct: bool = True  # classified correctly (regression: error at most the median error)
+    length: int
+    first_position: int = 1  # 1-based position of the first letter shown
+    letters: str = ""  # the letters shown (at most a window of a long sequence)
+    attributions: list[float] = Field(default_factory=list)  # one per letter shown, rounded
+    peak_position: int = 1  # 1-based position of the largest attribution in the sequence
+    mutated_from: int = 1  # the 1-based positions mutated (all, or a window of a long one)
+    mutated_to: int = 1
+
+
+class EnrichedKmer(_Model):
+    """A k-mer found more often in a class's high-attribution windows than in all its windows."""
+
+    kmer: str
+    label: str = ""  # the class whose sequences were counted ("" for regression)
+    in_top: int
+    top_windows: int
+    in_all: int
+    all_windows: int
+    enrichment: float
+    p_value: float
+    q_value: float  # false-discovery rate over the k-mers tested for the class
+
+
+class SequenceAttribution(_Model):
+    """Which letters the final model relies on, for a model that reads sequences."""
+
+    column: str
+    alphabet: str = "dna"
+    method: str = "in-silico mutagenesis"
+    toward: str = "class"  # "class": its own class's probability; "value": regression
+    n_eval: int = 0  # evaluation sequences available
+    n_mutated: int = 0  # sequences mutated (examples included)
+    letters_evaluated: int = 0  # letters sent through the model (mutants x their lengths)
+    max_positions: int = 0  # positions mutated per sequence at most
+    windowed: int = 0  # sequences longer than that: mutated over a window
+    kmer_lengths: list[int] = Field(default_factory=list)
+    top_fraction: float = 0.05
+    examples: list[SequenceExample] = Field(default_factory=list)
+    kmers: list[EnrichedKmer] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 class InterpretSection(_Model):
     options: InterpretOptions = Field(default_factory=InterpretOptions)
     metric: str = "auroc"
@@ -713,6 +769,8 @@ class InterpretSection(_Model):
     panel: list[PanelPoint] = Field(default_factory=list)
     caveats: list[str] = Field(default_factory=list)
     failing_domains: list[str] = Field(default_factory=list)
+    # A model that reads sequences: attributions per letter and enriched k-mers (issue 17).
+    sequence: SequenceAttribution | None = None
     done_at: str = Field(default_factory=now_iso)
 
 

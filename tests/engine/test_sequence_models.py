@@ -81,3 +81,30 @@ def test_a_missing_sequence_is_read_as_empty(tmp_path: Path):
     split.run(project)
     p = modelling.prepare(project)
     assert not p.x_train["reads"].isna().any()
+
+
+def test_length_and_composition_controls_sit_beside_the_baselines(tuned):
+    controls = {c.kind: c for c in tuned.study.baselines.controls}
+    assert {"sequence_length", "sequence_composition"} <= set(controls)
+    # Every sequence has the same length and a random composition: neither explains the label,
+    # while the k-mer models do.
+    length = controls["sequence_length"].tune.metrics["auroc"].value
+    best = max(r.tune.metrics["auroc"].value for r in tuned.study.baselines.results)
+    assert length < best - 0.1
+    codes = {f.code for f in tuned.findings("baselines")}
+    assert "sequence-control-close-to-best" not in codes
+
+
+def test_a_composition_shortcut_is_called_out_against_the_baselines(tmp_path: Path):
+    rng = np.random.default_rng(2)
+    rows = []
+    for i in range(200):
+        label = "yes" if i % 2 else "no"
+        weights = [0.15, 0.35, 0.35, 0.15] if label == "yes" else [0.35, 0.15, 0.15, 0.35]
+        seq = "".join(rng.choice(list("ACGT"), 80, p=weights))
+        rows.append({"sample": f"s{i}", "reads": seq, "label": label})
+    project = project_from_frame(tmp_path, pd.DataFrame(rows))
+    split.run(project)
+    baselines.run(project, FAST)
+    found = [f for f in project.findings("baselines") if f.code == "sequence-control-close-to-best"]
+    assert found and "letter composition" in found[0].message

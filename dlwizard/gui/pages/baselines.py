@@ -332,7 +332,12 @@ class BaselinesPage(Page):
                 )
             elif c.tune is not None:
                 v = c.tune.metrics[main]
-                name = "Majority class" if c.kind == "majority" else "Metadata only"
+                name = {
+                    "majority": "Majority class",
+                    "metadata_only": "Metadata only",
+                    "sequence_length": "Sequence length only",
+                    "sequence_composition": "Letter composition only",
+                }.get(c.kind, c.kind)
                 lines.append(
                     f"<b>{name}</b>: {METRIC_LABELS[main]} {v.value:.3f} "
                     f"({v.low:.3f} – {v.high:.3f}). {c.description}."
