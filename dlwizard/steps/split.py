@@ -126,6 +126,8 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
     findings += _leakage_checks(work, a.sets, subject, options, dup)
     if homology is not None:
         findings += _homology_checks(work, a.sets, homology, job.sub(0.6, 0.75))
+        if task != "regression":
+            findings += _mixed_clusters(work, target, homology)
     if task != "regression":
         findings += _class_coverage(work[target], a.sets, options)
     findings += _fold_findings(work[target], task, groups, a, options)
@@ -339,6 +341,37 @@ def _homology(project: Project, work: pd.DataFrame, options: SplitOptions, job: 
         largest=result.largest,
     )
     return _Homology(column, alphabet, record, clusters)
+
+
+def _mixed_clusters(work: pd.DataFrame, target: str, h: _Homology) -> list[Finding]:
+    """Clusters of near-identical sequences whose members carry different labels: a sequence
+    and its near-copy cannot honestly be two classes, unless the label depends on something
+    beyond the sequence."""
+    from dlwizard.steps.question import class_labels
+
+    labels = class_labels(work[target]).to_numpy()
+    names = work.index.to_numpy()
+    mixed = [c for c in h.clusters if len({str(labels[i]) for i in c}) > 1]
+    if not mixed:
+        return []
+    first = mixed[0]
+    shown = ", ".join(f"row {int(names[i])} '{labels[i]}'" for i in first[:4])
+    return [
+        Finding(
+            code="similar-sequences-different-labels",
+            severity="warning",
+            step=STEP,
+            message=f"{len(mixed)} cluster(s) of sequences at least {h.record.identity:.0%} "
+            f"identical hold more than one class ({sum(len(c) for c in mixed)} rows; for "
+            f"example {shown}). Near-identical sequences with different labels cap how well "
+            "any model of the sequence can do, and point to a labelling error or a label that "
+            "depends on something the sequence does not hold.",
+            fix="check the labels of these sequences; if they are right, the label depends on "
+            "more than the sequence, and the report should say so.",
+            columns=[h.column, target],
+            detail={"clusters": [[int(names[i]) for i in c] for c in mixed[:50]]},
+        )
+    ]
 
 
 def _homology_checks(work: pd.DataFrame, sets: np.ndarray, h: _Homology, job: Job):

@@ -116,3 +116,18 @@ def test_a_held_out_site_that_cuts_clusters_is_reported(tmp_path: Path):
     found = [f for f in project.findings("split") if f.code == "similar-sequences-across-sets"]
     assert found and found[0].severity == "warning"
     assert "test sequence(s)" in found[0].message and found[0].detail["rows"]
+
+
+def test_near_identical_sequences_with_different_labels_are_reported(tmp_path: Path):
+    df = families_table(n_families=30)
+    first_family = df["sample"].str.startswith("f0_")
+    df.loc[first_family, "label"] = ["a", "b"] * (int(first_family.sum()) // 2)
+    project = project_from_frame(tmp_path, df)
+    split.run(project)
+    found = [f for f in project.findings("split") if f.code == "similar-sequences-different-labels"]
+    assert found and len(found[0].detail["clusters"]) == 1
+    assert sorted(found[0].detail["clusters"][0]) == sorted(int(i) for i in df.index[first_family])
+    (tmp_path / "clean").mkdir()
+    clean = project_from_frame(tmp_path / "clean", families_table(n_families=30))
+    split.run(clean)
+    assert "similar-sequences-different-labels" not in {f.code for f in clean.findings("split")}
