@@ -29,10 +29,16 @@ def float_block(df: pd.DataFrame) -> tuple[list, np.ndarray]:
     return cols, df[cols].to_numpy(dtype=float, na_value=np.nan)
 
 
-def column_info(df: pd.DataFrame, sequences: Mapping[str, str] | None = None) -> list[ColumnInfo]:
+def column_info(
+    df: pd.DataFrame,
+    sequences: Mapping[str, str] | None = None,
+    distinct: Mapping[str, int] | None = None,
+) -> list[ColumnInfo]:
     """Every column's kind, missing and distinct values. ``sequences`` names the columns known
     to hold sequences (column -> alphabet); without it, text columns are judged from their
-    values (:func:`~dlwizard.io.sequences.sequence_column_alphabet`)."""
+    values (:func:`~dlwizard.io.sequences.sequence_column_alphabet`). ``distinct`` gives the
+    number of distinct values of columns already counted (the sequence profile counts its
+    column's), so that a 100 MB column of sequences is not hashed a second time."""
     import pandas as pd
 
     n = len(df)
@@ -71,7 +77,8 @@ def column_info(df: pd.DataFrame, sequences: Mapping[str, str] | None = None) ->
             )
             continue
         s = df[col]
-        n_unique = int(s.nunique())
+        known = distinct.get(str(col)) if distinct is not None else None
+        n_unique = int(s.nunique()) if known is None else int(known)
         if pd.api.types.is_bool_dtype(dtype):
             kind = "boolean"
         elif pd.api.types.is_integer_dtype(dtype) or col in whole:
@@ -88,7 +95,7 @@ def column_info(df: pd.DataFrame, sequences: Mapping[str, str] | None = None) ->
             kind = "categorical" if n_unique <= max(CATEGORICAL_MAX, 0.05 * n) else "text"
         # A column of long sequences: the first rows give the examples (no pass over them all).
         some = s.head(50) if kind == "sequence" else s
-        examples = [str(v)[:40] for v in some.dropna().unique()[:3]]
+        examples = [str(v)[:40] for v in _first_distinct(some, 3)]
         infos.append(
             ColumnInfo(
                 name=str(col),
@@ -99,3 +106,12 @@ def column_info(df: pd.DataFrame, sequences: Mapping[str, str] | None = None) ->
             )
         )
     return infos
+
+
+def _first_distinct(s: pd.Series, k: int) -> list:
+    """The first ``k`` distinct non-missing values in order of appearance, as
+    ``s.dropna().unique()[:k]`` gives them, from the first rows when they hold ``k``."""
+    head = s.head(1000).dropna().unique()[:k]
+    if len(head) == k or len(s) <= 1000:
+        return list(head)
+    return list(s.dropna().unique()[:k])

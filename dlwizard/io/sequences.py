@@ -176,6 +176,8 @@ class SequenceProfile:
     invalid_at: list[tuple[int, int, str]] = field(default_factory=list)
     empty_rows: list[int] = field(default_factory=list)  # the first few
     duplicate_example: list[int] = field(default_factory=list)  # rows of one repeated sequence
+    # Distinct non-empty sequences (None when non-ASCII letters were counted as '?').
+    n_distinct: int | None = None
 
 
 def _arrow_strings(values):
@@ -205,11 +207,77 @@ def _bytes_of(arr) -> tuple[np.ndarray, np.ndarray]:
     return data[offsets[0] : offsets[-1]], offsets - offsets[0]
 
 
-def _any_of(raw: np.ndarray, letters: list[int]) -> np.ndarray:
-    mask = raw == letters[0]
-    for b in letters[1:]:
-        mask |= raw == b
-    return mask
+def _positions(data: bytes, raw: np.ndarray, byte: int, count: int) -> np.ndarray:
+    """Where the ``count`` occurrences of ``byte`` are in ``data`` (``raw`` is the same bytes as
+    an array). A few are found by ``bytes.find`` (memchr), many by one NumPy comparison."""
+    if count > 2_000:
+        return np.flatnonzero(raw == byte)
+    find, ch, out, i = data.find, bytes([byte]), [], -1
+    for _ in range(count):
+        i = find(ch, i + 1)
+        out.append(i)
+    return np.array(out, dtype=np.int64)
+
+
+_KEY_BYTES = 32  # letters of each sequence in its key (for finding repeated sequences)
+_PIECE = 1 << 20  # bytes of a column's letters counted at a time
+
+
+def _sequence_keys(raw: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """One 64-bit key per sequence (all of length >= 1), equal for equal sequences: its length
+    and the 32 letters in its middle (the ends are often shared primers or adapters), so that
+    different sequences seldom share one. One gather of 32 bytes (a cache line) each."""
+    from numpy.lib.stride_tricks import as_strided
+
+    prime = np.uint64(0x100000001B3)
+    key = lengths.astype(np.uint64)
+    if len(raw) >= _KEY_BYTES:
+        # Every 32-byte window of the column, as rows of a view (no copy).
+        windows = as_strided(
+            raw, shape=(len(raw) - _KEY_BYTES + 1, _KEY_BYTES), strides=(1, 1), writeable=False
+        )
+        at = starts + np.maximum(lengths - _KEY_BYTES, 0) // 2
+        words = windows[np.minimum(at, len(raw) - _KEY_BYTES)].view(np.uint64)
+        for j in range(words.shape[1]):
+            key = (key * prime) ^ words[:, j]
+    short = np.flatnonzero(lengths < _KEY_BYTES)
+    if len(short):  # their windows reach past them: their own bytes, the last one repeated
+        lanes = np.minimum(np.arange(_KEY_BYTES), (lengths[short] - 1)[:, None])
+        words = np.ascontiguousarray(raw[starts[short][:, None] + lanes]).view(np.uint64)
+        k = lengths[short].astype(np.uint64)
+        for j in range(words.shape[1]):
+            k = (k * prime) ^ words[:, j]
+        key[short] = k
+    return key
+
+
+def _repeats(prof: SequenceProfile, present, rows: np.ndarray, keys: np.ndarray, examples: int):
+    """Count the rows whose sequence occurs more than once. ``present``: the non-empty
+    sequences (an Arrow array), ``rows``: their rows, ``keys``: their :func:`_sequence_keys`.
+
+    Only sequences that share a key with another can repeat; Arrow's hash (dictionary
+    encoding) compares those in full, so the result is exact and a column without repeats
+    costs no pass over its letters. Sets ``n_distinct`` too."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    _, inverse, key_counts = np.unique(keys, return_inverse=True, return_counts=True)
+    maybe = np.flatnonzero(key_counts[inverse] > 1)
+    prof.n_distinct = len(present) - len(maybe)
+    if not len(maybe):
+        return
+    some = present if len(maybe) == len(present) else present.take(pa.array(maybe))
+    codes = pc.dictionary_encode(some).indices.to_numpy(zero_copy_only=False)
+    counts = np.bincount(codes)
+    prof.n_distinct += len(counts)
+    repeated = counts > 1
+    if not repeated.any():
+        return
+    dup = repeated[codes]
+    prof.n_duplicated = int(dup.sum())
+    prof.n_duplicate_groups = int(repeated.sum())
+    first = int(np.argmax(repeated))  # codes number sequences in order of first appearance
+    prof.duplicate_example = rows[maybe[codes == first]][:examples].tolist()
 
 
 def profile_sequences(values, alphabet: str, *, examples: int = 5) -> SequenceProfile:
@@ -220,13 +288,13 @@ def profile_sequences(values, alphabet: str, *, examples: int = 5) -> SequencePr
     its bytes in place: a 100 MB column costs a few passes of NumPy, no Python loop.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     alph = ALPHABETS[alphabet]
     arr = _arrow_strings(values)
     original = arr  # to name a letter as written
     raw, offsets = _bytes_of(arr)
     nbytes = np.diff(offsets)
+    as_written = True
     if len(raw) and int(raw.max()) >= 128:
         # Non-ASCII characters (rare): one byte each, so that positions count letters.
         arr = pa.array(
@@ -235,44 +303,53 @@ def profile_sequences(values, alphabet: str, *, examples: int = 5) -> SequencePr
         )
         raw, offsets = _bytes_of(arr)
         nbytes = np.diff(offsets)
+        as_written = False
     filled = nbytes > 0
     prof = SequenceProfile(alphabet=alphabet)
     prof.n = int(filled.sum())
     prof.n_empty = len(arr) - prof.n
     prof.empty_rows = np.flatnonzero(~filled)[:examples].tolist()
     if not prof.n:
+        prof.n_distinct = 0
         return prof
     rows = np.flatnonzero(filled)
     lengths = nbytes[rows]
     prof.length_min, prof.length_max = int(lengths.min()), int(lengths.max())
     prof.length_median = float(np.median(lengths))
-    # Repeated sequences: Arrow's hash counts, then the rows holding a repeated one.
     present = arr if prof.n == len(arr) else arr.filter(pa.array(filled))
-    tally = pc.value_counts(present)
-    repeated = tally.field("values").filter(pc.greater(tally.field("counts"), 1))
-    if len(repeated):
-        dup = pc.is_in(present, value_set=repeated).to_numpy(zero_copy_only=False)
-        prof.n_duplicated = int(dup.sum())
-        prof.n_duplicate_groups = len(repeated)
-        first = pc.equal(present, repeated[0]).to_numpy(zero_copy_only=False)
-        prof.duplicate_example = rows[first][:examples].tolist()
+    _repeats(prof, present, rows, _sequence_keys(raw, offsets[rows], lengths), examples)
+    if not as_written:
+        prof.n_distinct = None  # '?' stands for several characters: count on the values
     # Letters: what is left once the alphabet's own letters are deleted is small, and is the
-    # only part counted and looked for letter by letter.
-    rest = raw.tobytes().translate(None, alph.letters.encode())
-    if not rest:
+    # only part counted and looked for letter by letter; piece by piece, so that each piece is
+    # copied, cleaned and searched while it is in the cache.
+    delete = alph.letters.encode()
+    ambiguous = {ord(c) for c in alph.ambiguous}
+    rests: list[bytes] = []
+    amb_at: list[np.ndarray] = []
+    bad_at: list[np.ndarray] = []
+    for base in range(0, len(raw), _PIECE):
+        part = raw[base : base + _PIECE]
+        piece = part.tobytes()
+        rest = piece.translate(None, delete)
+        if not rest:
+            continue
+        rests.append(rest)
+        for b in sorted(set(rest)):
+            at = _positions(piece, part, b, rest.count(b)) + base
+            (amb_at if b in ambiguous else bad_at).append(at)
+    if not rests:
         return prof
-    counts = np.bincount(np.frombuffer(rest, dtype=np.uint8), minlength=256)
+    counts = np.bincount(np.frombuffer(b"".join(rests), dtype=np.uint8), minlength=256)
     seen = [int(b) for b in np.flatnonzero(counts)]
-    amb = [b for b in seen if chr(b) in alph.ambiguous]
-    bad = [b for b in seen if chr(b) not in alph.ambiguous]
-    prof.ambiguous = {chr(b): int(counts[b]) for b in amb}
-    prof.invalid = {chr(b): int(counts[b]) for b in bad}
+    prof.ambiguous = {chr(b): int(counts[b]) for b in seen if b in ambiguous}
+    prof.invalid = {chr(b): int(counts[b]) for b in seen if b not in ambiguous}
     ends = offsets[1:]
-    if amb:
-        at = np.flatnonzero(_any_of(raw, amb))
+    if amb_at:
+        at = np.concatenate(amb_at)
         prof.n_ambiguous_rows = len(np.unique(np.searchsorted(ends, at, side="right")))
-    if bad:
-        at = np.flatnonzero(_any_of(raw, bad))
+    if bad_at:
+        at = np.sort(np.concatenate(bad_at))
         which = np.searchsorted(ends, at, side="right")
         row_index, first_at = np.unique(which, return_index=True)
         prof.n_invalid_rows = len(row_index)
@@ -361,6 +438,7 @@ def is_fasta(path: str | Path) -> bool:
     return fasta_name(path) or looks_like_fasta(path)
 
 
+_BOM = b"\xef\xbb\xbf"
 PROGRESS_EVERY = 4096  # records between progress reports (each one also checks Cancel)
 
 
@@ -426,8 +504,8 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
 
     Records without a sequence are left out (and reported): there is nothing to learn from them.
     Repeated record IDs are reported: a sample sheet joined on the ID would give each of them
-    the same row. The file is read once: parsed by Biopython's SimpleFastaParser and hashed on
-    the way; the table is built in Arrow (the text columns pandas uses).
+    the same row. The file is parsed once by Biopython's SimpleFastaParser while a thread
+    hashes it; the table is built in Arrow (the text columns pandas uses).
     """
     from itertools import islice
 
@@ -452,21 +530,35 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
             fix="export the sequences again from the program that made them.",
         )
     gz = _magic(path) == b"\x1f\x8b"
-    start = _first_text(_head(path))
+    first = _head(path)
+    start = _first_text(first)
     if not start.startswith(b">"):
         raise _not_fasta(path, start)
-    titles: list[str] = []
-    seqs: list[str] = []
+    # Each block of records goes into Arrow as soon as it is read (sequences in capitals), so
+    # that the Python strings of only one block are alive at a time.
+    title_blocks: list = []
+    seq_blocks: list = []
     sha256 = _sha256_beside(path)
     with path.open("rb") as fh:
         stream = gzip.GzipFile(fileobj=fh) if gz else fh
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline=None)  # type: ignore[arg-type]
+        if first.startswith(_BOM):  # what 'utf-8-sig' would drop, without its slower decoder
+            stream.read(len(_BOM))
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)  # type: ignore[arg-type]
         records = SimpleFastaParser(text)
         try:
-            while chunk := list(islice(records, PROGRESS_EVERY)):
-                some_titles, some_seqs = zip(*chunk, strict=True)
-                titles.extend(some_titles)
-                seqs.extend(some_seqs)
+            while True:
+                # A plain loop: as fast as the parser alone (gathering the block as a list of
+                # tuples and unzipping it costs a third more).
+                titles: list[str] = []
+                seqs: list[str] = []
+                add_title, add_seq = titles.append, seqs.append
+                for title, seq in islice(records, PROGRESS_EVERY):
+                    add_title(title)
+                    add_seq(seq)
+                if not titles:
+                    break
+                title_blocks.append(pa.array(titles, type=pa.large_string()))
+                seq_blocks.append(pc.ascii_upper(pa.array(seqs, type=pa.large_string())))
                 job.progress(0.05 + 0.75 * fh.tell() / size, f"Reading {path.name}")
         except (OSError, EOFError) as exc:  # a damaged or cut-short gzip file
             raise DataError(
@@ -475,12 +567,11 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
                 fix="the file is damaged or was cut short; download or copy it again.",
             ) from exc
     job.progress(0.8, f"Checking {path.name}")
-    if not titles:
+    if not title_blocks:
         raise _not_fasta(path, b"")
     # The ID is the first word of the '>' line, the description the rest.
-    head = pc.extract_regex(_large_strings(titles), r"^\s*(?P<id>\S*)\s*(?P<rest>.*)$")
-    del titles
-    ids = head.field("id")
+    ids, rest = _split_titles(_joined(title_blocks))
+    del title_blocks
     nameless = np.flatnonzero(pc.equal(pc.binary_length(ids), 0).to_numpy(zero_copy_only=False))
     if len(nameless):
         raise DataError(
@@ -490,12 +581,12 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
             file=path,
             fix="write an ID right after each '>' (for example '>seq1'), then import again.",
         )
-    columns = {"record_id": ids, "sequence": pc.ascii_upper(_large_strings(seqs))}
-    rest = head.field("rest")
+    columns = {"record_id": ids, "sequence": _joined(seq_blocks)}
+    del seq_blocks
     described = pc.greater(pc.binary_length(rest), 0)
     if pc.any(described).as_py():
         columns["description"] = pc.if_else(described, rest, pa.scalar(None, pa.large_string()))
-    del seqs, head
+    del rest
     table = pa.table(columns)
     findings: list[Finding] = []
     empty = pc.equal(pc.binary_length(table["sequence"]), 0)
@@ -563,18 +654,38 @@ def read_fasta(path: str | Path, job: Job | None = None, role: str = "data") -> 
     return result
 
 
-def _large_strings(strings: list[str]):
-    """A list of str as an Arrow large-string array, built from one joined buffer: ten times
-    faster than converting string by string."""
+def _joined(blocks: list):
+    """Arrow arrays of one type as one array (the blocks are freed by the caller)."""
     import pyarrow as pa
 
-    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    data = "".join(strings).encode("utf-8", "replace")
-    if len(data) != int(lengths.sum()):  # some characters take several bytes
-        return pa.array(strings, type=pa.large_string())
-    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return pa.LargeStringArray.from_buffers(len(strings), pa.py_buffer(offsets), pa.py_buffer(data))
+    if len(blocks) == 1:
+        return blocks[0]
+    return pa.chunked_array(blocks, type=blocks[0].type).combine_chunks()
+
+
+def _split_titles(titles):
+    """The ID (first word) and the rest of each '>' line, as two large-string arrays.
+
+    The words are split at the whitespace of the regular expression ``^\\s*(\\S*)\\s*(.*)$``
+    (space, tab, form feed, CR, LF). Arrow's ASCII whitespace split, ten times faster, splits
+    at the same characters and a vertical tab; the expression itself reads the rare lines that
+    hold a vertical tab or start with blank space (or are empty), so that both give the same.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    has_vt = pc.any(pc.match_substring(titles, "\v")).as_py()
+    if not has_vt:
+        words = pc.ascii_split_whitespace(titles, max_splits=1)
+        ids = pc.list_element(words, 0)
+        if not pc.any(pc.equal(pc.binary_length(ids), 0)).as_py():
+            offsets = words.offsets.to_numpy()
+            two = np.diff(offsets) == 2
+            rest_at = pa.array(offsets[:-1] + 1, mask=~two)  # null: no second word
+            rest = pc.fill_null(words.values.take(rest_at), "")
+            return ids, rest
+    head = pc.extract_regex(titles, r"^\s*(?P<id>\S*)\s*(?P<rest>.*)$")
+    return head.field("id"), head.field("rest")
 
 
 def _leading(values, limit: int = 1_000_000) -> list[str]:

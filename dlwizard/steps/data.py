@@ -239,8 +239,14 @@ def run(
     alphabets = _sequence_columns(df, known)
     # A FASTA file's sequences are already trimmed and in capitals.
     lowered = _normalise_sequences(df, {c: a for c, a in alphabets.items() if c not in known})
-    infos, found = describe_sequences(df, alphabets, _row_namer(df, parts), lowered)
+    distinct: dict[str, int] = {}  # columns whose distinct values are counted already
+    infos, found = describe_sequences(df, alphabets, _row_namer(df, parts), lowered, distinct)
     findings += found
+    # FASTA record IDs were checked for repeats already (each file, and across the class files):
+    # without a finding, every row has its own.
+    ids_checked = all(fasta) and options.sample_sheet is None and sample_id == "record_id"
+    if ids_checked and not any(f.code == "fasta-duplicate-ids" for f in findings):
+        distinct["record_id"] = len(df)
     section = DataSection(
         options=options.model_copy(update={"sample_id_column": sample_id}),
         provenance=provenance or Provenance(),
@@ -248,11 +254,11 @@ def run(
         transposed=transposed,
         n_rows=int(df.shape[0]),
         n_columns=int(df.shape[1]),
-        columns=column_info(df, alphabets),
+        columns=column_info(df, alphabets, distinct),
         sequences=infos,
     )
     job.check()  # the last moment to cancel: after this the project changes
-    commit(project, df, section, findings)
+    commit(project, df, section, findings, ids_checked=ids_checked)
     del tables
     release_memory()
     job.progress(1.0, "Imported")
@@ -282,14 +288,20 @@ def _concat(tables: list[pd.DataFrame], paths: list[Path]) -> pd.DataFrame:
 
 
 def commit(
-    project: Project, df: pd.DataFrame, section: DataSection, findings: list[Finding]
+    project: Project,
+    df: pd.DataFrame,
+    section: DataSection,
+    findings: list[Finding],
+    *,
+    ids_checked: bool = False,
 ) -> None:
-    """Put a finished import into the project (the only place that changes it)."""
+    """Put a finished import into the project (the only place that changes it).
+    ``ids_checked``: the sample IDs were already checked for repeats (FASTA record IDs)."""
     from dlwizard.steps import question
 
     # FASTA record IDs that repeat have their own finding (fasta-duplicate-ids).
     repeated_ids_said = any(f.code == "fasta-duplicate-ids" for f in findings)
-    if section.options.sample_id_column and not repeated_ids_said:
+    if section.options.sample_id_column and not repeated_ids_said and not ids_checked:
         ids = df[section.options.sample_id_column]
         dups = ids[ids.duplicated(keep=False) & ids.notna()]
         if len(dups):
@@ -468,13 +480,22 @@ def _row_namer(df: pd.DataFrame, parts: list[_Part]):
 
 
 def describe_sequences(
-    df: pd.DataFrame, alphabets: dict[str, str], name_row, lowered: set[str] | None = None
+    df: pd.DataFrame,
+    alphabets: dict[str, str],
+    name_row,
+    lowered: set[str] | None = None,
+    distinct: dict[str, int] | None = None,
 ) -> tuple[list[SequenceInfo], list[Finding]]:
-    """What each sequence column holds (for the Study) and what needs a look (findings)."""
+    """What each sequence column holds (for the Study) and what needs a look (findings).
+    ``distinct``, when given, receives the number of distinct sequences of each column where
+    the profile counted them (for :func:`~dlwizard.io.profile.column_info`)."""
     infos: list[SequenceInfo] = []
     findings: list[Finding] = []
     for col, alphabet in alphabets.items():
-        p = seqs.profile_sequences(df[col].tolist(), alphabet)
+        # The column itself: Arrow-backed text is read in place (no Python strings).
+        p = seqs.profile_sequences(df[col], alphabet)
+        if distinct is not None and p.n_distinct is not None:
+            distinct[col] = p.n_distinct
         infos.append(
             SequenceInfo(
                 column=col,
