@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     field_serializer,
     field_validator,
@@ -21,6 +18,14 @@ from pydantic import (
 )
 
 from dlwizard import __version__
+from dlwizard.study.base import _Model, now_iso
+from dlwizard.study.sequences import EnrichedKmer as EnrichedKmer
+from dlwizard.study.sequences import SequenceAlphabet as SequenceAlphabet
+from dlwizard.study.sequences import SequenceAttribution as SequenceAttribution
+from dlwizard.study.sequences import SequenceClassStats as SequenceClassStats
+from dlwizard.study.sequences import SequenceExample as SequenceExample
+from dlwizard.study.sequences import SequenceGroups as SequenceGroups
+from dlwizard.study.sequences import SequenceInfo as SequenceInfo
 
 SCHEMA_VERSION = 1
 
@@ -59,17 +64,6 @@ DEFAULT_NA_VALUES: tuple[str, ...] = (
     "#N/A",
     "#NA",
 )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class _Model(BaseModel):
-    # Unknown keys are an error: a typo in study.json must not pass silently.
-    # A NaN or infinity that slips into a float is written as "NaN"/"Infinity" (read back as
-    # such), never as null, which would make the saved project unreadable.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, ser_json_inf_nan="strings")
 
 
 class Ceiling(_Model):
@@ -158,27 +152,6 @@ class ColumnInfo(_Model):
     n_missing: int
     n_unique: int | None  # None: a continuous measurement, not counted
     examples: list[str] = Field(default_factory=list)
-
-
-SequenceAlphabet = Literal["dna", "rna", "protein"]
-
-
-class SequenceInfo(_Model):
-    """A column of biological sequences (DNA, RNA or protein), as imported and checked."""
-
-    column: str
-    alphabet: SequenceAlphabet
-    n: int = 0  # rows with a sequence
-    n_empty: int = 0  # rows whose sequence is missing or empty
-    n_duplicated: int = 0  # rows whose sequence also occurs on another row
-    length_min: int = 0
-    length_median: float = 0.0
-    length_max: int = 0
-    # Letters of the alphabet's ambiguity codes (N, R, Y, ... for nucleic acids; X, B, Z for
-    # proteins) -> how often they occur.
-    ambiguous: dict[str, int] = Field(default_factory=dict)
-    # Letters outside the alphabet -> how often; they are read as "unknown" (N or X).
-    invalid: dict[str, int] = Field(default_factory=dict)
 
 
 class DataSection(_Model):
@@ -301,18 +274,6 @@ class FeatureScreen(_Model):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-class SequenceClassStats(_Model):
-    """The sequences of one class (or of all rows, label None): lengths and composition."""
-
-    label: str | None = None
-    n: int = 0
-    length_q1: float = 0.0
-    length_median: float = 0.0
-    length_q3: float = 0.0
-    composition: dict[str, float] = Field(default_factory=dict)  # letter -> share of letters
-    gc: float | None = None  # nucleic acids: the share of G and C among A, C, G, T/U
-
-
 class ExploreSection(_Model):
     options: ExploreOptions = Field(default_factory=ExploreOptions)
     n_rows: int = 0
@@ -347,20 +308,6 @@ class SplitOptions(_Model):
     # Sequences that are this similar (share of identical positions, estimated from shared
     # k-mers) go to the same set. None: 0.9 for DNA and RNA, 0.8 for proteins.
     sequence_identity: float | None = Field(default=None, ge=0.5, le=1.0)
-
-
-class SequenceGroups(_Model):
-    """Homology-aware split: sequences clustered by similarity, each cluster kept in one set."""
-
-    column: str
-    identity: float  # the threshold used
-    k: int  # the k-mer length of the identity estimate
-    n_clusters: int = 0
-    largest: int = 0  # sequences in the largest cluster
-    # The highest estimated identity between any test sequence and any training or tuning one
-    # (None before the check ran or when there are no test rows).
-    max_test_identity: float | None = None
-    max_tune_identity: float | None = None  # the same between tuning and training sequences
 
 
 class SplitSection(_Model):
@@ -698,58 +645,6 @@ class InterpretOptions(_Model):
     max_features: int = Field(default=200, ge=1, le=5000)
     panel_k: int = Field(default=5, ge=1, le=500)
     seed: int = 0
-
-
-class SequenceExample(_Model):
-    """One example sequence with the attribution of each letter shown (issue 17): how much the
-    model's probability of the sequence's own class (regression: its predicted value) drops, on
-    average, when that letter is replaced by each other letter (in-silico mutagenesis)."""
-
-    row: str  # the row's sample ID (or its row number)
-    label: str  # its class (regression: its value)
-    predicted: str = ""  # the class the model predicts (regression: its predicted value)
-    score: float  # the model's probability of ``label`` (regression: its predicted value)
-    correct: bool = True  # classified correctly (regression: error at most the median error)
-    length: int
-    first_position: int = 1  # 1-based position of the first letter shown
-    letters: str = ""  # the letters shown (at most a window of a long sequence)
-    attributions: list[float] = Field(default_factory=list)  # one per letter shown, rounded
-    peak_position: int = 1  # 1-based position of the largest attribution in the sequence
-    mutated_from: int = 1  # the 1-based positions mutated (all, or a window of a long one)
-    mutated_to: int = 1
-
-
-class EnrichedKmer(_Model):
-    """A k-mer found more often in a class's high-attribution windows than in all its windows."""
-
-    kmer: str
-    label: str = ""  # the class whose sequences were counted ("" for regression)
-    in_top: int
-    top_windows: int
-    in_all: int
-    all_windows: int
-    enrichment: float
-    p_value: float
-    q_value: float  # false-discovery rate over the k-mers tested for the class
-
-
-class SequenceAttribution(_Model):
-    """Which letters the final model relies on, for a model that reads sequences."""
-
-    column: str
-    alphabet: str = "dna"
-    method: str = "in-silico mutagenesis"
-    toward: str = "class"  # "class": its own class's probability; "value": regression
-    n_eval: int = 0  # evaluation sequences available
-    n_mutated: int = 0  # sequences mutated (examples included)
-    letters_evaluated: int = 0  # letters sent through the model (mutants x their lengths)
-    max_positions: int = 0  # positions mutated per sequence at most
-    windowed: int = 0  # sequences longer than that: mutated over a window
-    kmer_lengths: list[int] = Field(default_factory=list)
-    top_fraction: float = 0.05
-    examples: list[SequenceExample] = Field(default_factory=list)
-    kmers: list[EnrichedKmer] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
 
 
 class InterpretSection(_Model):
