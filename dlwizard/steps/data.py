@@ -160,77 +160,17 @@ def run(
         raise DataError("no data file was chosen", fix="choose at least one data file.")
     paths = [resolve(p, base) for p in options.paths]
     n_steps = len(paths) + (1 if options.sample_sheet else 0)
-    findings: list[Finding] = []
-    records: list[FileRecord] = []
-    tables: list[pd.DataFrame] = []
-    parts: list[_Part] = []
-    file_alphabets: list[dict[str, str]] = []
-    transposed = False
-    for i, path in enumerate(paths):
-        result = _read(path, options, job.sub(i / n_steps, (i + 0.9) / n_steps))
-        if _is_fasta(result):
-            table, flipped = _drop_columns(result.table, options, path), False
-        else:
-            table, flipped = _orient(result, options, path)
-        transposed |= flipped
-        findings += result.findings
-        records.append(result.record)
-        tables.append(table)
-        parts.append(_Part(path.name, result.first_row, len(table), _is_fasta(result)))
-        file_alphabets.append(result.alphabets)
-    fasta = [p.fasta for p in parts]
-    if any(fasta) and not all(fasta):
-        table_file = paths[fasta.index(False)]
-        raise DataError(
-            f"cannot be stacked with the FASTA file {paths[fasta.index(True)].name}: one holds "
-            "sequences, the other a table",
-            file=table_file,
-            fix="import the FASTA files together (one file per class), and give a table of "
-            "labels or sample information as the sample sheet, joined on the record ID.",
-        )
-    known = dict(file_alphabets[0])
-    if len(tables) > 1 and all(fasta):
-        df = _stack_fasta(tables, paths, file_alphabets, findings)
-        known = {"sequence": seqs.detect_alphabet(df["sequence"]) or known["sequence"]}
-    else:
-        df = _concat(tables, paths) if len(tables) > 1 else tables[0]
-    default_id = "sample_id" if transposed else "record_id" if all(fasta) else None
+    read = _read_files(paths, options, job, n_steps)
+    findings = read.findings
+    all_fasta = all(p.fasta for p in read.parts)
+    df, known = _stack(read, paths)
+    default_id = "sample_id" if read.transposed else "record_id" if all_fasta else None
     sample_id = options.sample_id_column or default_id
     if options.sample_sheet is not None:
-        sheet_path = resolve(options.sample_sheet.path, base)
-        sheet_opts = options.model_copy(update={"sheet": options.sample_sheet.sheet})
-        sheet_res = _read(
-            sheet_path, sheet_opts, job.sub((n_steps - 1) / n_steps, 0.95), role="sample_sheet"
-        )
-        findings += sheet_res.findings
-        records.append(sheet_res.record)
-        key = options.sample_sheet.data_key or sample_id
-        if key is None:
-            raise DataError(
-                "to join a sample sheet, say which data column holds the sample IDs",
-                file=paths[0],
-                fix="set the sample-ID column (plan key [data] sample_id_column).",
-            )
-        joined = samplesheet.join(
-            df, sheet_res.table, key, options.sample_sheet.key, str(sheet_path)
-        )
-        df = joined.table
-        findings += joined.findings
-        options = options.model_copy(
-            update={
-                "sample_sheet": options.sample_sheet.model_copy(
-                    update={"key": joined.sheet_key, "data_key": key}
-                )
-            }
-        )
-    if sample_id is not None and sample_id not in df.columns:
-        raise DataError(
-            f"there is no column '{sample_id}' to use as the sample ID",
-            file=paths[0],
-            column=sample_id,
-            fix="choose one of the file's columns.",
-        )
-    if not transposed:
+        sheet_job = job.sub((n_steps - 1) / n_steps, 0.95)
+        df, options = _join_sample_sheet(df, options, sample_id, paths[0], base, sheet_job, read)
+    _require_sample_id(df, sample_id, paths[0])
+    if not read.transposed:
         header_dates = find_date_like_names([str(c) for c in df.columns], "column names")
         if header_dates and len(header_dates) <= 0.05 * df.shape[1] and df.shape[1] >= 50:
             findings.append(excel_date_finding(header_dates, paths[0]))
@@ -240,18 +180,18 @@ def run(
     # A FASTA file's sequences are already trimmed and in capitals.
     lowered = _normalise_sequences(df, {c: a for c, a in alphabets.items() if c not in known})
     distinct: dict[str, int] = {}  # columns whose distinct values are counted already
-    infos, found = describe_sequences(df, alphabets, _row_namer(df, parts), lowered, distinct)
+    infos, found = describe_sequences(df, alphabets, _row_namer(df, read.parts), lowered, distinct)
     findings += found
     # FASTA record IDs were checked for repeats already (each file, and across the class files):
     # without a finding, every row has its own.
-    ids_checked = all(fasta) and options.sample_sheet is None and sample_id == "record_id"
+    ids_checked = all_fasta and options.sample_sheet is None and sample_id == "record_id"
     if ids_checked and not any(f.code == "fasta-duplicate-ids" for f in findings):
         distinct["record_id"] = len(df)
     section = DataSection(
         options=options.model_copy(update={"sample_id_column": sample_id}),
         provenance=provenance or Provenance(),
-        files=records,
-        transposed=transposed,
+        files=read.records,
+        transposed=read.transposed,
         n_rows=int(df.shape[0]),
         n_columns=int(df.shape[1]),
         columns=column_info(df, alphabets, distinct),
@@ -259,9 +199,103 @@ def run(
     )
     job.check()  # the last moment to cancel: after this the project changes
     commit(project, df, section, findings, ids_checked=ids_checked)
-    del tables
+    del read
     release_memory()
     job.progress(1.0, "Imported")
+
+
+@dataclass
+class _Read:
+    """The import's files as read, one entry per file in the order given, and their findings
+    (then the stacking's and the sample sheet's, in the order they are found)."""
+
+    tables: list[pd.DataFrame] = field(default_factory=list)
+    records: list[FileRecord] = field(default_factory=list)
+    parts: list[_Part] = field(default_factory=list)
+    alphabets: list[dict[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    transposed: bool = False
+
+
+def _read_files(paths: list[Path], options: ImportOptions, job: Job, n_steps: int) -> _Read:
+    """Read and orient every data file (a FASTA file is a table already)."""
+    read = _Read()
+    for i, path in enumerate(paths):
+        result = _read(path, options, job.sub(i / n_steps, (i + 0.9) / n_steps))
+        if _is_fasta(result):
+            table, flipped = _drop_columns(result.table, options, path), False
+        else:
+            table, flipped = _orient(result, options, path)
+        read.transposed |= flipped
+        read.findings += result.findings
+        read.records.append(result.record)
+        read.tables.append(table)
+        read.parts.append(_Part(path.name, result.first_row, len(table), _is_fasta(result)))
+        read.alphabets.append(result.alphabets)
+    return read
+
+
+def _stack(read: _Read, paths: list[Path]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One table of all the files, and the sequence columns whose alphabet is known already
+    (a FASTA file's); FASTA files and tables are not stacked together."""
+    fasta = [p.fasta for p in read.parts]
+    if any(fasta) and not all(fasta):
+        table_file = paths[fasta.index(False)]
+        raise DataError(
+            f"cannot be stacked with the FASTA file {paths[fasta.index(True)].name}: one holds "
+            "sequences, the other a table",
+            file=table_file,
+            fix="import the FASTA files together (one file per class), and give a table of "
+            "labels or sample information as the sample sheet, joined on the record ID.",
+        )
+    known = dict(read.alphabets[0])
+    tables = read.tables
+    if len(tables) > 1 and all(fasta):
+        df = _stack_fasta(tables, paths, read.alphabets, read.findings)
+        known = {"sequence": seqs.detect_alphabet(df["sequence"]) or known["sequence"]}
+    else:
+        df = _concat(tables, paths) if len(tables) > 1 else tables[0]
+    return df, known
+
+
+def _join_sample_sheet(
+    df: pd.DataFrame,
+    options: ImportOptions,
+    sample_id: str | None,
+    first_path: Path,
+    base: Path | None,
+    job: Job,
+    read: _Read,
+) -> tuple[pd.DataFrame, ImportOptions]:
+    """The table joined with the sample sheet, and the options with the keys it was joined on
+    (the sheet's record and findings go into ``read``)."""
+    sheet = options.sample_sheet
+    sheet_path = resolve(sheet.path, base)
+    sheet_opts = options.model_copy(update={"sheet": sheet.sheet})
+    sheet_res = _read(sheet_path, sheet_opts, job, role="sample_sheet")
+    read.findings += sheet_res.findings
+    read.records.append(sheet_res.record)
+    key = sheet.data_key or sample_id
+    if key is None:
+        raise DataError(
+            "to join a sample sheet, say which data column holds the sample IDs",
+            file=first_path,
+            fix="set the sample-ID column (plan key [data] sample_id_column).",
+        )
+    joined = samplesheet.join(df, sheet_res.table, key, sheet.key, str(sheet_path))
+    read.findings += joined.findings
+    keys = sheet.model_copy(update={"key": joined.sheet_key, "data_key": key})
+    return joined.table, options.model_copy(update={"sample_sheet": keys})
+
+
+def _require_sample_id(df: pd.DataFrame, sample_id: str | None, first_path: Path) -> None:
+    if sample_id is not None and sample_id not in df.columns:
+        raise DataError(
+            f"there is no column '{sample_id}' to use as the sample ID",
+            file=first_path,
+            column=sample_id,
+            fix="choose one of the file's columns.",
+        )
 
 
 def _concat(tables: list[pd.DataFrame], paths: list[Path]) -> pd.DataFrame:
@@ -550,124 +584,139 @@ def _count(n: int, word: str) -> str:
 
 
 def _sequence_findings(col: str, p: seqs.SequenceProfile, name_row, lowered: bool):
+    """What the profile of one sequence column says, in this order: the alphabet, then
+    ambiguous letters, invalid characters, empty rows and repeated sequences where there are."""
     alph = seqs.ALPHABETS[p.alphabet]
-    out = [
-        Finding(
-            code="sequence-alphabet",
-            severity="info",
-            step=STEP,
-            message=(
-                f"'{col}' holds {alph.word} sequences: {_count(p.n, 'sequence')} of "
-                f"{seqs.length_words(p)}" + (", stored in capital letters" if lowered else "") + "."
-            ),
-            fix="if these are not " + alph.word + " sequences, check the file; the alphabet "
-            "decides which letters a model knows.",
-            columns=[col],
-            detail={
-                "alphabet": p.alphabet,
-                "n": p.n,
-                "length_min": p.length_min,
-                "length_median": p.length_median,
-                "length_max": p.length_max,
-            },
-        )
-    ]
+    out = [_alphabet_finding(col, p, alph, lowered)]
     if p.ambiguous:
-        n_amb = sum(p.ambiguous.values())
-        unknown = alph.unit
-        kinds = "ambiguity letter" if unknown == "base" else "ambiguity, rare or stop letter"
-        out.append(
-            Finding(
-                code="sequence-ambiguous",
-                severity="info",
-                step=STEP,
-                message=(
-                    f"'{col}': {_count(p.n_ambiguous_rows, 'sequence')} hold "
-                    f"{_count(n_amb, kinds)} ({seqs.counts_words(p.ambiguous)}), which do not name "
-                    f"one {unknown}; they are read as 'unknown {unknown}'."
-                ),
-                fix="nothing to do if your sequencing or database writes them; if a class "
-                "holds many more of them than another, a model can learn that instead of the "
-                "biology.",
-                columns=[col],
-                detail={"letters": p.ambiguous, "sequences": p.n_ambiguous_rows},
-            )
-        )
+        out.append(_ambiguous_finding(col, p, alph))
     if p.invalid:
-        n_bad = sum(p.invalid.values())
-        more = p.n_invalid_rows - len(p.invalid_at)
-        out.append(
-            Finding(
-                code="sequence-invalid-letters",
-                severity="warning",
-                step=STEP,
-                message=(
-                    f"'{col}': {_count(p.n_invalid_rows, 'sequence')} hold "
-                    f"{_count(n_bad, 'character')} outside the {alph.word} alphabet "
-                    f"({seqs.counts_words(p.invalid)}): "
-                    f"{seqs.places_words(p, name_row)}"
-                    + (f"; and {more:,} more sequence(s)" if more > 0 else "")
-                    + f". They are read as 'unknown {alph.unit}'."
-                ),
-                fix="correct those letters in the file: a '-' or '.' is an alignment gap "
-                "(export the sequences without gaps), a digit or symbol is a typing or export "
-                "error; then import again.",
-                columns=[col],
-                detail={
-                    "letters": p.invalid,
-                    "sequences": p.n_invalid_rows,
-                    "first": [
-                        {"where": name_row(r), "position": pos, "letter": ch}
-                        for r, pos, ch in p.invalid_at
-                    ],
-                },
-            )
-        )
+        out.append(_invalid_finding(col, p, alph, name_row))
     if p.n_empty:
-        rows = ", ".join(name_row(r) for r in p.empty_rows)
-        more = p.n_empty - len(p.empty_rows)
-        out.append(
-            Finding(
-                code="sequence-empty",
-                severity="warning",
-                step=STEP,
-                message=(
-                    f"'{col}' is empty in {p.n_empty:,} of {p.n + p.n_empty:,} rows ({rows}"
-                    + (f" and {more:,} more" if more > 0 else "")
-                    + "): there is no sequence to learn from there."
-                ),
-                fix="fill in the missing sequences, or remove those rows from the file, then "
-                "import again.",
-                columns=[col],
-                detail={"rows": p.n_empty},
-            )
-        )
+        out.append(_empty_finding(col, p, name_row))
     if p.n_duplicated:
-        extra = p.n_duplicated - p.n_duplicate_groups
-        example = " and ".join(name_row(r) for r in p.duplicate_example[:2])
-        out.append(
-            Finding(
-                code="sequence-duplicates",
-                severity="warning",
-                step=STEP,
-                message=(
-                    f"'{col}': {p.n_duplicated:,} rows share their sequence with another row: "
-                    f"{_count(p.n_duplicate_groups, 'sequence')} occur more than once, so "
-                    f"{extra:,} row(s) are extra copies (for example {example} hold the same "
-                    "sequence). "
-                    "A copy in the training set and another in the test set would let a model "
-                    "remember instead of learn."
-                ),
-                fix="keep identical sequences on one side of the split (grouping by sequence "
-                "identity does this); if a copy carries another label, one label is wrong or "
-                "the sequence alone cannot tell the classes apart; remove copies entered twice "
-                "by mistake.",
-                columns=[col],
-                detail={
-                    "extra_copies": extra,
-                    "sequences": p.n_duplicate_groups,
-                    "rows": p.n_duplicated,
-                },
-            )
-        )
+        out.append(_duplicates_finding(col, p, name_row))
     return out
+
+
+def _alphabet_finding(col: str, p: seqs.SequenceProfile, alph, lowered: bool) -> Finding:
+    """Which alphabet the column holds, and how long its sequences are."""
+    return Finding(
+        code="sequence-alphabet",
+        severity="info",
+        step=STEP,
+        message=(
+            f"'{col}' holds {alph.word} sequences: {_count(p.n, 'sequence')} of "
+            f"{seqs.length_words(p)}" + (", stored in capital letters" if lowered else "") + "."
+        ),
+        fix="if these are not " + alph.word + " sequences, check the file; the alphabet "
+        "decides which letters a model knows.",
+        columns=[col],
+        detail={
+            "alphabet": p.alphabet,
+            "n": p.n,
+            "length_min": p.length_min,
+            "length_median": p.length_median,
+            "length_max": p.length_max,
+        },
+    )
+
+
+def _ambiguous_finding(col: str, p: seqs.SequenceProfile, alph) -> Finding:
+    """Letters that do not name one base (or amino acid): read as unknown."""
+    n_amb = sum(p.ambiguous.values())
+    unknown = alph.unit
+    kinds = "ambiguity letter" if unknown == "base" else "ambiguity, rare or stop letter"
+    return Finding(
+        code="sequence-ambiguous",
+        severity="info",
+        step=STEP,
+        message=(
+            f"'{col}': {_count(p.n_ambiguous_rows, 'sequence')} hold "
+            f"{_count(n_amb, kinds)} ({seqs.counts_words(p.ambiguous)}), which do not name "
+            f"one {unknown}; they are read as 'unknown {unknown}'."
+        ),
+        fix="nothing to do if your sequencing or database writes them; if a class "
+        "holds many more of them than another, a model can learn that instead of the "
+        "biology.",
+        columns=[col],
+        detail={"letters": p.ambiguous, "sequences": p.n_ambiguous_rows},
+    )
+
+
+def _invalid_finding(col: str, p: seqs.SequenceProfile, alph, name_row) -> Finding:
+    """Characters outside the alphabet, with the first places they occur."""
+    n_bad = sum(p.invalid.values())
+    more = p.n_invalid_rows - len(p.invalid_at)
+    return Finding(
+        code="sequence-invalid-letters",
+        severity="warning",
+        step=STEP,
+        message=(
+            f"'{col}': {_count(p.n_invalid_rows, 'sequence')} hold "
+            f"{_count(n_bad, 'character')} outside the {alph.word} alphabet "
+            f"({seqs.counts_words(p.invalid)}): "
+            f"{seqs.places_words(p, name_row)}"
+            + (f"; and {more:,} more sequence(s)" if more > 0 else "")
+            + f". They are read as 'unknown {alph.unit}'."
+        ),
+        fix="correct those letters in the file: a '-' or '.' is an alignment gap "
+        "(export the sequences without gaps), a digit or symbol is a typing or export "
+        "error; then import again.",
+        columns=[col],
+        detail={
+            "letters": p.invalid,
+            "sequences": p.n_invalid_rows,
+            "first": [
+                {"where": name_row(r), "position": pos, "letter": ch} for r, pos, ch in p.invalid_at
+            ],
+        },
+    )
+
+
+def _empty_finding(col: str, p: seqs.SequenceProfile, name_row) -> Finding:
+    """Rows without a sequence."""
+    rows = ", ".join(name_row(r) for r in p.empty_rows)
+    more = p.n_empty - len(p.empty_rows)
+    return Finding(
+        code="sequence-empty",
+        severity="warning",
+        step=STEP,
+        message=(
+            f"'{col}' is empty in {p.n_empty:,} of {p.n + p.n_empty:,} rows ({rows}"
+            + (f" and {more:,} more" if more > 0 else "")
+            + "): there is no sequence to learn from there."
+        ),
+        fix="fill in the missing sequences, or remove those rows from the file, then import again.",
+        columns=[col],
+        detail={"rows": p.n_empty},
+    )
+
+
+def _duplicates_finding(col: str, p: seqs.SequenceProfile, name_row) -> Finding:
+    """Rows that share their sequence with another row."""
+    extra = p.n_duplicated - p.n_duplicate_groups
+    example = " and ".join(name_row(r) for r in p.duplicate_example[:2])
+    return Finding(
+        code="sequence-duplicates",
+        severity="warning",
+        step=STEP,
+        message=(
+            f"'{col}': {p.n_duplicated:,} rows share their sequence with another row: "
+            f"{_count(p.n_duplicate_groups, 'sequence')} occur more than once, so "
+            f"{extra:,} row(s) are extra copies (for example {example} hold the same "
+            "sequence). "
+            "A copy in the training set and another in the test set would let a model "
+            "remember instead of learn."
+        ),
+        fix="keep identical sequences on one side of the split (grouping by sequence "
+        "identity does this); if a copy carries another label, one label is wrong or "
+        "the sequence alone cannot tell the classes apart; remove copies entered twice "
+        "by mistake.",
+        columns=[col],
+        detail={
+            "extra_copies": extra,
+            "sequences": p.n_duplicate_groups,
+            "rows": p.n_duplicated,
+        },
+    )

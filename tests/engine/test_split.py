@@ -33,6 +33,7 @@ from dlwizard.steps import (
     compare,
     data,
     explore,
+    explore_sequences,
     interpret,
     metadata,
     modelling,
@@ -342,13 +343,15 @@ AFTER_THE_SPLIT = {
     "explore.view": lambda p: explore.view(p, p.study.explore.options),
     "explore.stored_view": lambda p: explore.stored_view(p),
     "explore.run_and_view": lambda p: explore.run_and_view(p),
-    "explore.sequences_of": lambda p: explore.sequences_of(p),
-    "explore.sequence_stats": lambda p: (
-        (seq := explore.sequences_of(p))
-        and explore.sequence_stats(p, seq, explore.labelled_rows(p), p.study.question.target)
+    "explore_sequences.sequences_of": lambda p: explore_sequences.sequences_of(p),
+    "explore_sequences.sequence_stats": lambda p: (
+        (seq := explore_sequences.sequences_of(p))
+        and explore_sequences.sequence_stats(
+            p, seq, explore.labelled_rows(p), p.study.question.target
+        )
     ),
     "explore.map_matrix": lambda p: explore.map_matrix(
-        p, explore.labelled_rows(p), explore.sequences_of(p)
+        p, explore.labelled_rows(p), explore_sequences.sequences_of(p)
     ),
     "split.subject_column": lambda p: split.subject_column(p),
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),
@@ -362,6 +365,7 @@ AFTER_THE_SPLIT = {
     "modelling.store_predictions": lambda p: _store_the_stored(p),
     "networks.run": lambda p: networks.run(p, TINY_NETWORKS),
     "networks.load_final": lambda p: networks.load_final(p),
+    "networks.project_modality": lambda p: networks.project_modality(p),
     "compare.candidates": lambda p: compare.candidates(p),
     "compare.compare": lambda p: compare.compare(p),
     "compare.freeze": lambda p: compare.freeze(p),

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, run_in_steps
 from dlwizard.gui.widgets.options import carried
-from dlwizard.steps import explore
+from dlwizard.steps import explore, explore_sequences
 from dlwizard.study.model import ExploreOptions
 
 METHOD_NAMES = {"pca": "PCA (fast, linear)", "tsne": "t-SNE (slower, local structure)",
@@ -322,7 +322,7 @@ class ExplorePage(Page):
         # Sequences alone have no numeric distributions to show.
         no_numbers = has and e.n_features_used <= 1
         self.tabs.setTabVisible(self.tabs.indexOf(self.dist_tab), not no_numbers)
-        words = explore.map_words(self.project.study) if has else ""
+        words = explore_sequences.map_words(self.project.study) if has else ""
         self.map_note.setText(words)
         self.map_note.setVisible(bool(words))
         self.map_title.setText(
@@ -332,7 +332,7 @@ class ExplorePage(Page):
         self.hover_label.setText(self.hover_hint)
         if has:
             self.seq_words.setText(
-                html.escape(explore.sequence_words(self.project.study))
+                html.escape(explore_sequences.sequence_words(self.project.study))
                 + "<br><span style='color:#5f6b76'>Left: each class's lengths, a box from the "
                 "first to the third quartile (the middle half) and a black bar at the median. "
                 "Right: the share of each letter in each class.</span>"
@@ -353,7 +353,7 @@ class ExplorePage(Page):
         """Lengths and composition per class, from the recorded section."""
         from dlwizard.render.figures import sequences
 
-        args = explore.sequence_figures(self.project.study)
+        args = explore_sequences.sequence_figures(self.project.study)
         if args is None:
             return
         self._ensure_sequence_plots()
@@ -392,7 +392,7 @@ class ExplorePage(Page):
             self._ensure_dist_plot()
             yield
             self.draw_distribution()
-            if explore.sequence_figures(self.project.study) is not None:
+            if explore_sequences.sequence_figures(self.project.study) is not None:
                 yield
                 self._ensure_sequence_plots()
                 yield

@@ -53,7 +53,7 @@ def _overview(ctx: Context) -> Table:
         ["Embedding", e.options.embedding.upper() + f" (seed {e.options.seed})"],
     ]
     if e.sequence_column:
-        from dlwizard.steps.explore import map_k
+        from dlwizard.steps.explore_sequences import map_k
 
         k = map_k(ctx.s)
         rows[-1][1] += f", of the sequences' {k}-mer frequencies ('{e.sequence_column}')"

@@ -118,7 +118,7 @@ def _class_balance(ctx: Context) -> list[Block]:
 def _sequences(ctx: Context) -> list[Block]:
     """A column of sequences: lengths and composition per class, in words and as the Explore
     page's two figures."""
-    from dlwizard.steps.explore import sequence_figures, sequence_words
+    from dlwizard.steps.explore_sequences import sequence_figures, sequence_words
 
     args = sequence_figures(ctx.s)
     if args is None:
