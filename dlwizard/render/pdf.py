@@ -355,6 +355,8 @@ class _Renderer(_Pages, _TableLayout):
             if block.panels[0].builder == "intervals.build":
                 rows = len(block.panels[0].args.get("labels", []))
                 h = min(max(30 * self.mm, (12 + 7 * rows) * self.mm), 120 * self.mm)
+            elif block.panels[0].builder == "sequence_logo.build":  # a wide, low strip
+                w, h = self.text_width, self.text_width * 0.26
         else:
             w = (self.text_width - gap * (n - 1)) / n
             h = w * (0.78 if n == 2 else 0.95)
@@ -487,6 +489,10 @@ def _draw(item, panel: Panel) -> None:
         intervals.build(item, **a)
     elif kind == "panel.panel_curve":
         panel_plot.panel_curve(item, **a)
+    elif kind == "sequence_logo.build":
+        from dlwizard.render.figures import sequence_logo
+
+        sequence_logo.build(item, **a)
     elif kind in ("sequences.lengths", "sequences.composition"):
         from dlwizard.render.figures import sequences
 

@@ -22,11 +22,14 @@ from dlwizard.ml.tuning import SELECTION_METRIC, model_output
 from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
 from dlwizard.study.model import (
+    EnrichedKmer,
     Finding,
     Importance,
     InterpretOptions,
     InterpretSection,
     PanelPoint,
+    SequenceAttribution,
+    SequenceExample,
 )
 from dlwizard.study.project import Project
 
@@ -41,6 +44,12 @@ CAVEATS = (
     "A feature with low importance may still be related to the outcome: the model may get the "
     "same information from another feature.",
 )
+MOTIF_CAVEAT = (
+    "A motif the model uses is not proof that it does anything in the cell: the model may use it "
+    "because it travels with the true signal, with how the sequences were chosen, or by chance. "
+    "Check it against known motifs (for example in JASPAR, Rfam or PROSITE) and by experiment."
+)
+LOGO_LETTERS = 80  # letters of an example kept in the Study (a window of a longer sequence)
 # A multiclass linear model's coefficients are kept per feature and class in
 # InterpretSection.class_coefficients (binary and regression: .coefficients, one per feature);
 # read either with coefficient_table().
@@ -68,6 +77,8 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     subjects = rows[subject].astype(str).to_numpy() if subject else None
     metric = SELECTION_METRIC[p.task]
     model = frozen.load(final, project.models)
+    # With sequences, the letter-by-letter attributions take the second half of the progress.
+    outer, job = job, (job.sub(0.0, 0.45) if p.sequence else job)
     job.progress(0.02, "Grouping correlated features")
     # Too many features to permute each: score those most associated with the label in the
     # training rows (never the evaluation rows), and say so.
@@ -84,6 +95,8 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         p.x_train[numeric].to_numpy(dtype=float), numeric, options.correlation, order
     )
     groups += [importance.Group(c, [c]) for c in p.categorical]
+    if p.sequence:  # the whole sequence, shuffled between rows, as one more feature
+        groups.append(importance.Group(p.sequence, [p.sequence]))
     # Ties (e.g. every importance 0 at a perfect score) are broken the same way every time: by
     # the association with the label in the training rows, then by name.
     assoc_rank = {numeric[i]: pos for pos, i in enumerate(order)}
@@ -127,6 +140,9 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     section.panel_family, section.panel = _panel(project, p, results, x, y, subjects, options, job)
     section.caveats = _caveats(project, section, n_features)
     section.failing_domains = _failing_domains(project)
+    if p.sequence:
+        section.sequence = sequence_attribution(project, p, model, rows, x, y, options, outer)
+    job = outer
     s.interpret = section
     project.replace_findings(STEP, _findings(section))
     project.mark_done(STEP)
@@ -137,9 +153,227 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         set=options.set,
         repeats=options.repeats,
         panel_k=options.panel_k,
+        **(
+            {"sequences_mutated": section.sequence.n_mutated}
+            if section.sequence is not None
+            else {}
+        ),
     )
     job.progress(1.0, "Interpretation done")
     return section
+
+
+def sequence_attribution(
+    project: Project, p, model: frozen.Frozen, rows, x, y: np.ndarray, options, job: Job
+) -> SequenceAttribution:
+    """In-silico mutagenesis of evaluation sequences (the rows importance was measured on):
+    a few examples of each class, right and wrong, and as many more as the cost bound allows,
+    for the k-mers enriched in their high-attribution windows."""
+    from dlwizard.ml import sequence_attribution as sa
+
+    task, column, alphabet = p.task, p.sequence, p.alphabet or "dna"
+    job.progress(0.46, "Choosing example sequences")
+    out = model.output(x)
+    seqs = x[column].tolist()
+    lengths = np.array([len(v) for v in seqs])
+    if task == "regression":
+        groups = np.zeros(len(y), dtype=int)
+        error = np.abs(np.asarray(out, dtype=float) - y)
+        correct = error <= np.median(error) if len(error) else np.ones(0, dtype=bool)
+        confidence = -error
+        targets = None
+    else:
+        groups = np.asarray(y, dtype=int)
+        confidence = sa.class_output(out, task, groups)
+        predicted = _predicted(out, task)
+        correct = predicted == groups
+        targets = groups
+    examples, chosen = sa.choose(groups, correct, confidence, lengths, alphabet, seed=options.seed)
+    job.check()
+    sub = job.sub(0.5, 0.95)
+    atts = sa.mutate(
+        model.output,
+        x.iloc[chosen],
+        column,
+        alphabet,
+        task,
+        None if targets is None else targets[chosen],
+        check=job.check,
+        progress=sub.progress,
+    )
+    job.progress(0.96, "Counting k-mers in the high-attribution windows")
+    label_of = (lambda g: "") if task == "regression" else (lambda g: p.classes[int(g)])
+    kmers = sa.enriched_kmers([seqs[i] for i in chosen], atts, groups[chosen], alphabet)
+    ids = _row_names(project, rows)
+    shown = []
+    for j, i in enumerate(examples):
+        a = atts[j]  # examples come first among the rows mutated
+        shown.append(_example(a, seqs[i], ids[i], task, p.classes, y[i], out[i], bool(correct[i])))
+    windowed = sum(a.windowed for a in atts)
+    letters_sent = sum(sa.cost(len(seqs[i]), alphabet) for i in chosen)
+    section = SequenceAttribution(
+        column=column,
+        alphabet=alphabet,
+        toward="value" if task == "regression" else "class",
+        n_eval=len(seqs),
+        n_mutated=len(chosen),
+        letters_evaluated=letters_sent,
+        max_positions=sa.MAX_POSITIONS,
+        windowed=windowed,
+        kmer_lengths=list(sa.KMER_LENGTHS.get(alphabet, ())),
+        top_fraction=sa.TOP_FRACTION,
+        examples=shown,
+        kmers=[
+            EnrichedKmer(
+                kmer=k.kmer,
+                label=label_of(k.group),
+                in_top=k.in_top,
+                top_windows=k.top_windows,
+                in_all=k.in_all,
+                all_windows=k.all_windows,
+                enrichment=_keep(k.enrichment),
+                p_value=_keep(k.p_value),
+                q_value=_keep(k.q_value),
+            )
+            for k in kmers
+        ],
+    )
+    section.notes = sequence_notes(section)
+    return section
+
+
+def _predicted(out, task: str) -> np.ndarray:
+    out = np.asarray(out, dtype=float)
+    if task == "binary":
+        return (out >= 0.5).astype(int)
+    return np.argmax(out, axis=1)
+
+
+def _row_names(project: Project, rows) -> list[str]:
+    """Each row's sample ID, or its row number (1-based, as in the imported table)."""
+    sid = project.column_with("sample_id")
+    if sid and sid in rows:
+        return [str(v) for v in rows[sid].tolist()]
+    return [f"row {int(i) + 1}" if isinstance(i, int | np.integer) else str(i) for i in rows.index]
+
+
+def _example(a, seq: str, row: str, task: str, classes, y, out, correct: bool) -> SequenceExample:
+    """An example as the Study keeps it: at most LOGO_LETTERS letters around the peak."""
+    values = a.values
+    n = len(values)
+    if n > LOGO_LETTERS:  # the window with the largest total |attribution|
+        mass = np.convolve(np.abs(values), np.ones(LOGO_LETTERS), mode="valid")
+        lo = int(np.argmax(mass))
+    else:
+        lo = 0
+    hi = min(n, lo + LOGO_LETTERS)
+    first = a.start + lo
+    if task == "regression":
+        label, predicted = f"{float(y):.4g}", f"{float(out):.4g}"
+    else:
+        label = classes[int(y)]
+        p = np.asarray(out, dtype=float)
+        k = int(p >= 0.5) if task == "binary" else int(np.argmax(p))
+        predicted = classes[k]
+    return SequenceExample(
+        row=row,
+        label=label,
+        predicted=predicted,
+        score=round(float(a.score), 4),
+        correct=correct,
+        length=a.length,
+        first_position=first + 1,
+        letters=seq[first : a.start + hi],
+        attributions=[float(f"{v:.3g}") for v in values[lo:hi]],
+        peak_position=a.peak + 1,
+        mutated_from=a.start + 1,
+        mutated_to=a.start + n,
+    )
+
+
+def sequence_notes(sa_section: SequenceAttribution) -> list[str]:
+    """How the attributions were measured and bounded, in words."""
+    from dlwizard.ml import sequence_attribution as sa
+
+    s = sa_section
+    toward = (
+        "the model's probability of the sequence's own class"
+        if s.toward == "class"
+        else "the model's predicted value"
+    )
+    notes = [
+        "Each position of a sequence was replaced by every other letter of the "
+        f"{s.alphabet.upper()} alphabet (in-silico mutagenesis); a letter's attribution is how "
+        f"much {toward} drops, on average, when it is replaced: letters above the zero line "
+        f"support {'that class' if s.toward == 'class' else 'a higher value'}, letters below it "
+        "argue against it.",
+        f"{s.n_mutated} of {s.n_eval} sequences were mutated ({s.letters_evaluated:,} letters "
+        "through the model)"
+        + ("; the others were left out to bound the cost" if s.n_mutated < s.n_eval else "")
+        + ".",
+    ]
+    if s.windowed:
+        notes.append(
+            f"{s.windowed} sequence(s) longer than {s.max_positions} letters were mutated only "
+            f"over the {s.max_positions} positions around the region a coarse scan (blocks "
+            "replaced by an unknown letter) found the model most sensitive to; the rest of "
+            "those sequences was not examined letter by letter."
+        )
+    lengths = sorted(set(s.kmer_lengths))
+    ks = f"{lengths[0]}–{lengths[-1]}" if len(lengths) > 1 else "".join(map(str, lengths))
+    notes.append(
+        f"Enriched k-mers (k = {ks}): in each sequence mutated, the {s.top_fraction:.0%} of "
+        f"windows of k letters with the largest total attribution are the high windows; a k-mer "
+        f"is listed when it sits in at least {sa.MIN_TOP} high windows of a class's sequences and "
+        "more often there than in all their windows. q is the false-discovery rate over the "
+        "k-mers tested; above 0.1 the enrichment may be chance."
+    )
+    return notes
+
+
+def logo_label(seq: SequenceAttribution, example: SequenceExample) -> str:
+    """The logo's axis label: what a letter's height measures."""
+    if seq.toward == "value":
+        return "drop in predicted value"
+    return f"drop in P({example.label})"
+
+
+def example_title(seq: SequenceAttribution, example: SequenceExample, row: bool = True) -> str:
+    """One line on an example: which row (unless ``row`` is False: the report names no sample),
+    its class, the model's answer, the positions shown."""
+    e = example
+    name = e.row if row else "Example"
+    last = e.first_position + len(e.letters) - 1
+    where = (
+        f"positions {e.first_position}–{last} of {e.length}"
+        if len(e.letters) < e.length
+        else f"all {e.length} positions"
+    )
+    if seq.toward == "value":
+        return f"{name}: value {e.label}, predicted {e.predicted}; {where}"
+    verdict = "right" if e.correct else f"wrong (predicted {e.predicted})"
+    return f"{name}: class {e.label}, P({e.label}) = {e.score:.2f}, {verdict}; {where}"
+
+
+def kmer_rows(seq: SequenceAttribution) -> list[list[str]]:
+    """The enriched k-mers as table rows: class, k-mer, high windows, all windows, enrichment,
+    q (the class column is left out for regression)."""
+    rows = []
+    for k in seq.kmers:
+        row = [
+            k.kmer,
+            f"{k.in_top} of {k.top_windows}",
+            f"{k.in_all} of {k.all_windows}",
+            f"{k.enrichment:.1f}×",
+            f"{k.q_value:.2g}" if k.q_value >= 0.001 else "< 0.001",
+        ]
+        rows.append(row if seq.toward == "value" else [k.label, *row])
+    return rows
+
+
+def kmer_headers(seq: SequenceAttribution) -> list[str]:
+    head = ["k-mer", "In high windows", "In all windows", "Enrichment", "q"]
+    return head if seq.toward == "value" else ["Class", *head]
 
 
 def _rank_key(result, assoc_rank: dict[str, int]) -> tuple:
@@ -309,6 +543,8 @@ def _panel(project, p, results, x, y, subjects, options, job):
     fam = families(p.task)[key]
     # Each group is represented by its first member (the one most associated with the label).
     ranked = [r.group.members[0] for r in results if np.isfinite(r.value)]
+    if p.sequence and ranked == [p.sequence]:  # the sequence alone: the baseline itself, no panel
+        return result.name, []
     sizes = sorted({k for k in (*PANEL_SIZES, options.panel_k) if k <= len(ranked)})
     points = []
     for i, k in enumerate(sizes):
@@ -316,7 +552,10 @@ def _panel(project, p, results, x, y, subjects, options, job):
         chosen = ranked[:k]
         num = [c for c in chosen if c in p.numeric]
         cat = [c for c in chosen if c in p.categorical]
-        model = pipeline(fam, result.best_params, num, cat, project.study.baselines.options.seed)
+        params = dict(result.best_params)
+        if params.get("sequence") not in chosen:  # k-mers only when the sequence is chosen
+            params.pop("sequence", None)
+        model = pipeline(fam, params, num, cat, project.study.baselines.options.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             run_interruptible(lambda m=model, c=chosen: m.fit(p.x_train[c], p.y_train), job)
@@ -378,6 +617,18 @@ def _findings(section: InterpretSection) -> list[Finding]:
             "outcome. Confirm candidate features with an experiment or an independent cohort.",
         )
     ]
+    if section.sequence is not None:
+        findings.append(
+            Finding(
+                code="motif-is-not-function",
+                severity="info",
+                step=STEP,
+                message=MOTIF_CAVEAT,
+                fix="compare the enriched k-mers with known motifs, and test a candidate by "
+                "mutating it in the lab.",
+                columns=[section.sequence.column],
+            )
+        )
     full = section.full_score
     if section.panel and full is not None:
         small = section.panel[0]

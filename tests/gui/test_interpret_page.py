@@ -62,4 +62,49 @@ def test_the_page_fits_the_window_and_its_button_is_in_view(window, qtbot, perfe
     failing = page.failing.text()
     assert failing.startswith("No subgroup was tested") and "'site'" in failing
     assert "did clearly worse" not in failing
+    # A table: no sequence section, the panel in its place.
+    assert not page.seq_box.isVisible() and page.panel_plot.isVisible()
     perfect.dirty = False
+
+
+@pytest.fixture(scope="module")
+def sequences(tmp_path_factory):
+    from dlwizard.steps import compare, interpret
+    from dlwizard.study.model import CompareOptions
+    from tests.engine.test_sequence_interpret import QUICK, sequence_project
+
+    project = sequence_project(tmp_path_factory.mktemp("interpret-sequences"))
+    compare.freeze(project, CompareOptions(model="baseline:logistic", reason="a test"))
+    interpret.run(project, QUICK)
+    return project
+
+
+def test_a_sequence_model_shows_logos_kmers_and_the_caveat(window, qtbot, sequences):
+    from PySide6.QtWidgets import QScrollArea
+
+    sequences.dirty = False
+    window.set_project(sequences)
+    window.resize(1024, 640)
+    i = next(i for i, p in enumerate(window.pages) if p.step == "interpret")
+    window.go_to(i)
+    _settle(qtbot, window, 600)
+    page = window.pages[i]
+    seq = sequences.study.interpret.sequence
+    assert page.seq_box.isVisible()
+    shown = [w for w in page.logos if w.isVisible()]
+    assert len(shown) == len(seq.examples) >= 2
+    # Each logo holds the letters of its example (one path item per letter colour).
+    from PySide6.QtWidgets import QGraphicsPathItem
+
+    items = shown[0].getPlotItem().items
+    assert 1 <= sum(isinstance(it, QGraphicsPathItem) for it in items) <= 4
+    titles = [t.text() for t in page.logo_titles if t.isVisible()]
+    assert any("right" in t for t in titles) and all("class" in t for t in titles)
+    assert page.kmers.rowCount() == len(seq.kmers) > 0
+    assert page.kmers.horizontalHeaderItem(1).text() == "k-mer"
+    assert "not proof that it does anything in the cell" in page.motif_caveat.text()
+    # The sequence alone has no biomarker panel: none is drawn.
+    assert not page.panel_plot.isVisible()
+    scroll = page.findChild(QScrollArea)
+    assert scroll.horizontalScrollBar().maximum() == 0, "the page scrolls sideways"
+    sequences.dirty = False

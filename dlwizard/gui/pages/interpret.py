@@ -29,6 +29,7 @@ from dlwizard.study.model import InterpretOptions
 
 TOP_SHOWN = 20
 TWO_COLUMNS_FROM = 1000  # page width (px) from which importance and panel sit side by side
+LOGO_HEIGHT = 170  # px: a logo is a wide, low plot
 
 
 class InterpretPage(Page):
@@ -108,7 +109,8 @@ class InterpretPage(Page):
         self.right = right = QWidget()
         rl2 = QVBoxLayout(right)
         rl2.setContentsMargins(0, 0, 0, 0)
-        rl2.addWidget(SectionTitle("Biomarker panel: a small model on the top features"))
+        self.panel_title = SectionTitle("Biomarker panel: a small model on the top features")
+        rl2.addWidget(self.panel_title)
         self.panel_plot = self._plot_widget(280)
         rl2.addWidget(self.panel_plot)
         self.panel_text = HelpLabel("")
@@ -128,7 +130,110 @@ class InterpretPage(Page):
         self._drawing = None  # the timer drawing the plots one per event-loop pass
         self._arrange(2)
         self.body.addLayout(self.grid)
+        self._build_sequences()
         self.add_findings_section()
+
+    def _build_sequences(self) -> None:
+        """Sequences (issue 17): a logo per example sequence, the enriched k-mers and the
+        caveat that a motif the model uses is not proof of function. Hidden for tables."""
+        self.seq_box = box = QWidget()
+        bl = QVBoxLayout(box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(SectionTitle("Which letters the model relies on (in-silico mutagenesis)"))
+        self.seq_help = HelpLabel("")
+        bl.addWidget(self.seq_help)
+        self.seq_examples = QVBoxLayout()
+        bl.addLayout(self.seq_examples)
+        self.logo_titles: list[QLabel] = []
+        self.logos: list = []
+        bl.addWidget(SectionTitle("k-mers enriched where the attributions are high"))
+        self.kmer_help = HelpLabel("")
+        bl.addWidget(self.kmer_help)
+        self.kmers = read_only_table(
+            ["Class", "k-mer", "In high windows", "In all windows", "Enrichment", "q"], 160
+        )
+        bl.addWidget(self.kmers)
+        self.motif_caveat = QLabel(f"<b>A motif is not a mechanism.</b> {interpret.MOTIF_CAVEAT}")
+        self.motif_caveat.setWordWrap(True)
+        self.motif_caveat.setStyleSheet(
+            "background: #fff4e0; color: #6b4500; border: 1px solid #f0cf94; "
+            "border-radius: 4px; padding: 8px;"
+        )
+        bl.addWidget(self.motif_caveat)
+        box.hide()
+        self.body.addWidget(box)
+
+    def _logo(self, i: int):
+        """The i-th example's title and plot, made when first needed and kept."""
+        while len(self.logos) <= i:
+            title = QLabel()
+            title.setWordWrap(True)
+            plot = self._plot_widget(LOGO_HEIGHT)
+            plot.setMaximumHeight(LOGO_HEIGHT + 20)
+            self.seq_examples.addWidget(title)
+            self.seq_examples.addWidget(plot)
+            self.logo_titles.append(title)
+            self.logos.append(plot)
+        return self.logo_titles[i], self.logos[i]
+
+    def _show_sequences(self, section, plots: list) -> None:
+        """Fill the sequence box and queue the logos (drawn one per event-loop pass)."""
+        from dlwizard.render.figures import sequence_logo
+
+        seq = section.sequence
+        self.seq_box.setVisible(seq is not None)
+        if seq is None:
+            return
+        self.seq_help.setText(
+            " ".join(seq.notes[:-1])
+            + (
+                " Examples the model predicts well, and one it predicts badly:"
+                if seq.toward == "value"
+                else " Examples of each class, right and wrong:"
+            )
+        )
+        for i, example in enumerate(seq.examples):
+            title, plot = self._logo(i)
+            title.setText(f"<b>{interpret.example_title(seq, example)}</b>")
+            title.show()
+            plot.show()
+            plots.append(
+                lambda e=example, w=plot: sequence_logo.build(
+                    w.getPlotItem(),
+                    e.letters,
+                    e.attributions,
+                    e.first_position,
+                    seq.alphabet,
+                    interpret.logo_label(seq, e),
+                )
+            )
+        for title, plot in zip(
+            self.logo_titles[len(seq.examples) :], self.logos[len(seq.examples) :]
+        ):
+            title.hide()
+            plot.hide()
+        self.kmer_help.setText(seq.notes[-1])
+        headers, rows = interpret.kmer_headers(seq), interpret.kmer_rows(seq)
+        self.kmers.setColumnCount(len(headers))
+        self.kmers.setHorizontalHeaderLabels(headers)
+        self.kmers.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c >= len(row) - 4:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.kmers.setItem(r, c, item)
+        self.kmers.resizeColumnsToContents()
+        self.kmers.resizeRowsToContents()
+        fit = self.kmers.horizontalHeader().height() + 4
+        fit += sum(self.kmers.rowHeight(r) for r in range(len(rows)))
+        self.kmers.setFixedHeight(min(max(fit, 60), 800))  # every k-mer in view, no inner scroll
+        if not rows:
+            self.kmer_help.setText(
+                seq.notes[-1] + " No k-mer sits in enough high windows to be listed."
+            )
 
     def _arrange(self, columns: int) -> None:
         """Importance and panel side by side on a wide page, one under the other on a narrow
@@ -167,6 +272,13 @@ class InterpretPage(Page):
         if not opened and self.set_box.currentIndex() == 1:
             self.set_box.setCurrentIndex(0)
         self.run_button.setEnabled(final is not None)
+        # A model of sequences: the same job also mutates example sequences letter by letter.
+        reads_sequences = final is not None and bool(getattr(final, "sequence", None))
+        self.run_button.setText(
+            "Compute the importances and letter attributions"
+            if reads_sequences
+            else "Compute the importances"
+        )
         section = s.interpret
         caveats = section.caveats if section else list(interpret.CAVEATS)
         if section is not None and interpret.at_ceiling(section):
@@ -191,6 +303,9 @@ class InterpretPage(Page):
                 self._drawing = None
             self.importance_plot.getPlotItem().clear()
             self.panel_plot.getPlotItem().clear()
+            for plot in self.logos:
+                plot.getPlotItem().clear()
+            self.seq_box.hide()
         if shown:
             self._show(section)
         else:
@@ -206,6 +321,13 @@ class InterpretPage(Page):
 
         label = modelling.METRIC_LABELS[section.metric]
         top = section.importances[:TOP_SHOWN]
+        # A model of sequences has few features (often the sequence alone): a plot and a table
+        # sized to them, not the tall ones a table of measurements needs.
+        few = section.sequence is not None
+        self.importance_plot.setMinimumHeight(min(460, 120 + 36 * len(top)) if few else 460)
+        self.importance_plot.setMaximumHeight(min(460, 120 + 36 * len(top)) if few else 16777215)
+        self.table.setMinimumHeight(min(200, 40 + 30 * len(top)) if few else 200)
+        self.table.setMaximumHeight(min(200, 40 + 30 * len(top)) if few else 16777215)
         plots = []  # drawn in later event-loop passes, one per pass (see the end)
         plots.append(
             lambda: intervals.build(
@@ -268,12 +390,17 @@ class InterpretPage(Page):
             if ties:
                 text += " " + ties
             self.panel_text.setText(text)
+        # A model of the sequence alone has no panel to refit (it would be the baseline itself).
+        no_panel = section.sequence is not None and not section.panel
+        for w in (self.panel_title, self.panel_plot, self.panel_text):
+            w.setVisible(not no_panel)
         domains = section.failing_domains
         said = interpret.subgroup_statement(self.project)
         self.failing.setText("<br>".join([said, *domains]) if domains else said)
         # The plots and the coefficients table in later passes, one per pass (two zero-delay
         # timers started together would fire in the same pass): every stall stays short.
         plots.insert(0, lambda: self._show_coefficients(section))  # a table: the quickest
+        self._show_sequences(section, plots)
 
         def steps():
             for draw in plots:

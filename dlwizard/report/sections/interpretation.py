@@ -1,5 +1,6 @@
 """Section 7, interpretation and caveats: permutation importance, the linear model's
-coefficients, the small biomarker panel, where the model does worse, and the caveats."""
+coefficients, the small biomarker panel, for sequences the letters the model relies on and the
+enriched k-mers, where the model does worse, and the caveats."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dlwizard.study.model import MetricInterval
 
 MAX_IMPORTANCES = 20
 MAX_COEFFICIENTS = 15
+MAX_LOGOS = 2  # example sequences drawn as logos in the report (the page shows them all)
+MAX_KMER_ROWS = 16
 
 
 def section(ctx: Context) -> Section:
@@ -35,6 +38,8 @@ def section(ctx: Context) -> Section:
     sec.add(*_coefficients(ctx))
     if it.panel:
         sec.add(*_panel(it, label))
+    if it.sequence is not None:
+        sec.add(*_sequences(it.sequence))
     if it.failing_domains:
         sec.add(
             Paragraph("", lead="Where the model does worse:"), Bullets(list(it.failing_domains))
@@ -193,3 +198,100 @@ def _panel(it, label: str) -> list[Block]:
             )
         )
     return out
+
+
+def _sequences(seq) -> list[Block]:
+    """A model of sequences: how the letters were attributed, one or two example logos, the
+    enriched k-mers, and the caveat that a motif the model uses is not proof of function."""
+    from dlwizard.steps import interpret as ip
+
+    out: list[Block] = [
+        Paragraph(" ".join(seq.notes[:-1]), lead="Which letters the model relies on:")
+    ]
+    for e in _logo_examples(seq):
+        logo = Panel(
+            "sequence_logo.build",
+            {
+                "letters": e.letters,
+                "attributions": list(e.attributions),
+                "first_position": e.first_position,
+                "alphabet": seq.alphabet,
+                "y_label": ip.logo_label(seq, e),
+            },
+            title=ip.example_title(seq, e, row=False),  # no sample ID in the report
+        )
+        colours = (
+            "amino acids coloured by chemistry (acidic red, basic blue, polar green, amides "
+            "purple, hydrophobic dark grey)"
+            if seq.alphabet == "protein"
+            else "A green, C blue, G orange, " + ("U" if seq.alphabet == "rna" else "T") + " red"
+        )
+        out.append(
+            Figure(
+                [logo],
+                caption="Each letter's height is how much "
+                + (
+                    "the predicted value"
+                    if seq.toward == "value"
+                    else f"the model's probability of '{e.label}'"
+                )
+                + " drops, on average, when the letter is replaced by each other letter; above "
+                + (
+                    "the line it supports a higher value"
+                    if seq.toward == "value"
+                    else "the line it supports that class"
+                )
+                + f", below it argues against it ({colours}).",
+            )
+        )
+    rows = ip.kmer_rows(seq)
+    if rows:
+        # Every class gets its share of the rows (the first class must not fill the table).
+        labels = [k.label for k in seq.kmers]
+        per_class = max(3, MAX_KMER_ROWS // max(1, len(set(labels))))
+        seen: dict[str, int] = {}
+        shown = []
+        for row, label in zip(rows, labels):
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] <= per_class:
+                shown.append(row)
+        more = (
+            f" {len(rows) - len(shown)} more are not shown (at most {per_class} a class)."
+            if len(shown) < len(rows)
+            else ""
+        )
+        headers = ip.kmer_headers(seq)
+        out.append(
+            Table(
+                headers,
+                shown,
+                caption=seq.notes[-1] + more,
+                align="l" * (len(headers) - 4) + "rrrr",
+            )
+        )
+    else:
+        out.append(
+            Paragraph(
+                seq.notes[-1] + " No k-mer sat in enough high windows to be listed.",
+                lead="Enriched k-mers:",
+            )
+        )
+    out.append(Paragraph(ip.MOTIF_CAVEAT, lead="A motif is not a mechanism:", style="warning"))
+    return out
+
+
+def _logo_examples(seq) -> list:
+    """One or two examples for the report: a correctly classified one of each of the first two
+    classes when there are, else the first examples."""
+    right = [e for e in seq.examples if e.correct]
+    picked, labels = [], set()
+    for e in right:
+        if e.label not in labels:
+            picked.append(e)
+            labels.add(e.label)
+    for e in seq.examples:
+        if len(picked) >= MAX_LOGOS:
+            break
+        if e not in picked:
+            picked.append(e)
+    return picked[:MAX_LOGOS]
