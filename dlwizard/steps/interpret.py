@@ -141,7 +141,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     section.caveats = _caveats(project, section, n_features)
     section.failing_domains = _failing_domains(project)
     if p.sequence:
-        section.sequence = sequence_attribution(project, p, model, rows, x, y, options, outer)
+        section.sequence = _sequence_attribution(project, p, model, rows, x, y, options, outer)
     job = outer
     s.interpret = section
     project.replace_findings(STEP, _findings(section))
@@ -163,7 +163,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     return section
 
 
-def sequence_attribution(
+def _sequence_attribution(
     project: Project, p, model: frozen.Frozen, rows, x, y: np.ndarray, options, job: Job
 ) -> SequenceAttribution:
     """In-silico mutagenesis of evaluation sequences (the rows importance was measured on):
