@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +32,13 @@ BEFORE_CODES = {
 }  # fmt: skip
 SETS = ("train", "tune", "test")
 SET_NAMES = {"train": "Training", "tune": "Tuning", "test": "Test (sealed)"}
+
+
+IDENTITY_CHOICES = (0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+
+
+def _identity_words(value: float) -> str:
+    return "identical sequences only" if value >= 1.0 else f"{value:.0%} identity or more"
 
 
 class SplitPage(Page):
@@ -115,10 +121,10 @@ class SplitPage(Page):
             "model never saw is the honest check that it works beyond the lab it was built in.",
         )
         # Shown only when a feature column holds sequences (issue 17's homology-aware split).
-        self.identity_box = QDoubleSpinBox()
-        self.identity_box.setRange(50.0, 100.0)
-        self.identity_box.setDecimals(0)
-        self.identity_box.setSuffix(" % identity")
+        # A few usual thresholds (a plan's own value is added when shown).
+        self.identity_box = QComboBox()
+        for value in IDENTITY_CHOICES:
+            self.identity_box.addItem(_identity_words(value), value)
         identity = QWidget()
         il = QHBoxLayout(identity)
         il.setContentsMargins(0, 0, 0, 0)
@@ -211,7 +217,7 @@ class SplitPage(Page):
         self.form.setRowVisible(self.identity_row, identity is not None)
         if identity is not None:
             chosen = s.options.sequence_identity if s is not None else None
-            self.identity_box.setValue(100 * (chosen or identity))
+            self._show_identity(chosen or identity)
         if s is not None:
             o = s.options
             self.fields.set_values(o)
@@ -363,6 +369,13 @@ class SplitPage(Page):
             item.setToolTip(f"{int(n)} rows")
             self.holdout_values.addItem(item)
 
+    def _show_identity(self, value: float) -> None:
+        index = self.identity_box.findData(value)
+        if index < 0:
+            self.identity_box.addItem(_identity_words(value), value)
+            index = self.identity_box.count() - 1
+        self.identity_box.setCurrentIndex(index)
+
     def options(self) -> SplitOptions:
         hold = self.holdout_check.isChecked() and self.holdout_combo.currentData() is not None
         values = [
@@ -378,7 +391,7 @@ class SplitPage(Page):
             hold_out_column=self.holdout_combo.currentData() if hold else None,
             hold_out_values=values if hold else [],
             sequence_identity=(
-                round(self.identity_box.value() / 100, 4)
+                float(self.identity_box.currentData())
                 if split.sequence_identity_default(self.project) is not None
                 else None
             ),
