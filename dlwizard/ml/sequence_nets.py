@@ -182,6 +182,7 @@ def forward_in_chunks(model, codes, lengths: np.ndarray):
 @cache
 def _classes() -> dict[str, type]:
     """The model classes, defined on first use so that importing this module loads no torch."""
+    import abc
     import math
 
     import torch
@@ -210,8 +211,9 @@ def _classes() -> dict[str, type]:
         def forward(self, h: torch.Tensor) -> torch.Tensor:
             return super().forward(h.transpose(1, 2)).transpose(1, 2)
 
-    class SequenceNet(nn.Module):
-        """One-hot encodes codes on the device, then runs ``from_onehot``."""
+    class SequenceNet(nn.Module, metaclass=abc.ABCMeta):
+        """One-hot encodes codes on the device, then runs ``from_onehot`` (each architecture
+        below defines it)."""
 
         takes_codes = True  # the training loop keeps its inputs integer for these models
 
@@ -227,8 +229,9 @@ def _classes() -> dict[str, type]:
             x = self.onehot_table[codes.long()].transpose(1, 2)  # (B, C, L)
             return self.from_onehot(x, mask)
 
+        @abc.abstractmethod
         def from_onehot(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-            raise NotImplementedError
+            """The architecture's output for one-hot input ``x`` (B, C, L) and its mask."""
 
         def chunk_rows(self, length: int) -> int:
             """Rows per chunk when predicting many sequences of this length."""
