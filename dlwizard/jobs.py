@@ -48,6 +48,12 @@ class Job:
         if self._on_progress is not None:
             self._on_progress(self.fraction, self.message)
 
+    def pulse(self) -> None:
+        """Report the last progress again (and stop here if cancelled). A sink that throttles
+        updates holds back a message that came too soon after the previous one; a loop waiting
+        on one long call pulses so that message still reaches the user."""
+        self.progress(self.fraction)
+
     def sub(self, start: float, end: float) -> Job:
         """A view of this job whose 0..1 maps onto ``start..end`` of the parent."""
         parent = self
@@ -82,9 +88,11 @@ def run_interruptible(fn: Callable[[], T], job: Job, poll_s: float = 0.05) -> T:
 
     thread = threading.Thread(target=target, name="dlwizard-interruptible", daemon=True)
     thread.start()
+    polls = 0
     while thread.is_alive():
         thread.join(poll_s)
-        job.check()
+        polls += 1
+        job.pulse() if polls % 5 == 0 else job.check()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]

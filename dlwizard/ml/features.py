@@ -22,13 +22,14 @@ def numeric_features(df: pd.DataFrame, roles: dict[str, str]) -> FeatureMatrix:
     """Columns with the feature role that hold numbers (categorical ones are left out here)."""
     import pandas as pd
 
+    dtypes = dict(zip(df.columns, df.dtypes))  # df[c] per column is slow on wide tables
     cols = [
         c
         for c, r in roles.items()
         if r == "feature"
-        and c in df.columns
-        and pd.api.types.is_numeric_dtype(df[c].dtype)
-        and not pd.api.types.is_bool_dtype(df[c].dtype)
+        and c in dtypes
+        and pd.api.types.is_numeric_dtype(dtypes[c])
+        and not pd.api.types.is_bool_dtype(dtypes[c])
     ]
     values = df[cols].to_numpy(dtype=float, na_value=np.nan) if cols else np.empty((len(df), 0))
     return FeatureMatrix(cols, values, np.isnan(values))

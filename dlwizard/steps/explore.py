@@ -211,7 +211,8 @@ def _duplicate_findings(
 ) -> list[Finding]:
     """Exact and near duplicates among all rows, and identical rows with different labels."""
     df_all = project.table
-    extra_cols = [c for c in feature_cols if c not in feats_all.columns]
+    numeric = set(feats_all.columns)
+    extra_cols = [c for c in feature_cols if c not in numeric]
     dup = duplicates.find_duplicates(feats_all.values, df_all[extra_cols] if extra_cols else None)
     section.exact_duplicates = [_row_ids(df_all, g) for g in dup.exact][:500]
     section.near_duplicates = [_row_ids(df_all, g) for g in dup.near][:500]

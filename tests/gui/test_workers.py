@@ -81,6 +81,34 @@ def test_progress_and_partial_results_are_batched_and_throttled(qtbot):
     assert progress[-1] == (1.0, "done")  # the end always arrives
 
 
+def test_a_message_just_before_a_long_call_is_shown_during_it(qtbot):
+    """Two messages in quick succession: the throttle holds the second back. When a long
+    library call follows (run in ``run_interruptible``), the user must still read the second
+    one while the call runs, not the stale first one."""
+    from dlwizard.jobs import run_interruptible
+
+    shown = threading.Event()
+
+    def fn(job):
+        job.progress(0.2, "Principal components")
+        job.progress(0.3, "t-SNE (this can take a minute)")  # within the throttle's interval
+        run_interruptible(lambda: shown.wait(5), job)
+        return "result"
+
+    outcome = Outcome()
+    outcome.start(fn)
+
+    def seen() -> bool:
+        messages = [b.progress[1] for b in outcome.batches if b.progress is not None]
+        return "t-SNE (this can take a minute)" in messages
+
+    qtbot.waitUntil(seen, timeout=2000)
+    assert not outcome.over  # seen while the long call was still running
+    shown.set()
+    _wait(qtbot, outcome)
+    assert outcome.done == ["result"]
+
+
 def test_cancel_answers_within_a_second_and_is_not_an_error(qtbot):
     started = threading.Event()
 

@@ -440,10 +440,17 @@ class BaselinesPage(Page):
             self.project,
             self.options(),
             message="Tuning the baselines…",
-            on_done=lambda _: self.refresh(),
+            on_done=lambda _: self._tuned(),
             on_partial=self._show_family,
         )
-        worker.finished.connect(self.so_far.hide)  # the table shows them all (or nothing)
+        worker.finished.connect(self.so_far.hide)  # failed or cancelled with nothing kept
+
+    def _tuned(self) -> None:
+        """The table now shows every family kept (also when cancelled part way), so the
+        running list goes; hidden here, not only on the worker's ``finished`` signal, which
+        can reach the window after the job is already over."""
+        self.so_far.hide()
+        self.refresh()
 
     def _show_family(self, results: tuple) -> None:
         """The estimate, then each family as it finishes while the others are still being
