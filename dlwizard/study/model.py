@@ -19,6 +19,13 @@ from pydantic import (
 
 from dlwizard import __version__
 from dlwizard.study.base import _Model, now_iso
+from dlwizard.study.images import ImageAttribution as ImageAttribution
+from dlwizard.study.images import ImageDuplicates as ImageDuplicates
+from dlwizard.study.images import ImageExample as ImageExample
+from dlwizard.study.images import ImageFit as ImageFit
+from dlwizard.study.images import ImageGroups as ImageGroups
+from dlwizard.study.images import ImageGroupStats as ImageGroupStats
+from dlwizard.study.images import ImageInfo as ImageInfo
 from dlwizard.study.sequences import EnrichedKmer as EnrichedKmer
 from dlwizard.study.sequences import SequenceAlphabet as SequenceAlphabet
 from dlwizard.study.sequences import SequenceAttribution as SequenceAttribution
@@ -147,7 +154,15 @@ class ImportOptions(_Model):
 class ColumnInfo(_Model):
     name: str
     kind: Literal[
-        "numeric", "integer", "boolean", "categorical", "text", "datetime", "empty", "sequence"
+        "numeric",
+        "integer",
+        "boolean",
+        "categorical",
+        "text",
+        "datetime",
+        "empty",
+        "sequence",
+        "image",
     ]
     n_missing: int
     n_unique: int | None  # None: a continuous measurement, not counted
@@ -163,6 +178,7 @@ class DataSection(_Model):
     n_columns: int = 0
     columns: list[ColumnInfo] = Field(default_factory=list)
     sequences: list[SequenceInfo] = Field(default_factory=list)
+    images: list[ImageInfo] = Field(default_factory=list)  # a column of image files (issue 18)
     imported_at: str = Field(default_factory=now_iso)
 
 
@@ -250,7 +266,15 @@ class ShortcutCheck(_Model):
 
     # metadata or missingness; for a column of sequences, their length alone or their letter
     # composition alone
-    source: Literal["metadata", "missingness", "sequence_length", "sequence_composition"]
+    # for images, per-image intensity or size alone
+    source: Literal[
+        "metadata",
+        "missingness",
+        "sequence_length",
+        "sequence_composition",
+        "image_intensity",
+        "image_size",
+    ]
     columns: list[str] = Field(default_factory=list)
     metric: Literal["auroc", "balanced_accuracy", "r2"]
     score: float
@@ -293,6 +317,11 @@ class ExploreSection(_Model):
     # A column of sequences among the features: its lengths and composition per class.
     sequence_column: str | None = None
     sequence_stats: list[SequenceClassStats] = Field(default_factory=list)
+    # A column of images among the features: per-image statistics by class and by batch, and
+    # identical or near-identical images.
+    image_column: str | None = None
+    image_stats: list[ImageGroupStats] = Field(default_factory=list)
+    image_duplicates: ImageDuplicates | None = None
     done_at: str = Field(default_factory=now_iso)
 
 
@@ -308,6 +337,9 @@ class SplitOptions(_Model):
     # Sequences that are this similar (share of identical positions, estimated from shared
     # k-mers) go to the same set. None: 0.9 for DNA and RNA, 0.8 for proteins.
     sequence_identity: float | None = Field(default=None, ge=0.5, le=1.0)
+    # Images whose 64-bit perceptual hashes differ in at most this many bits go to the same set
+    # (0: only identical-looking images).
+    image_distance: int = Field(default=6, ge=0, le=20)
 
 
 class SplitSection(_Model):
@@ -316,6 +348,7 @@ class SplitSection(_Model):
     options: SplitOptions = Field(default_factory=SplitOptions)
     group_column: str | None = None
     sequence_groups: SequenceGroups | None = None
+    image_groups: ImageGroups | None = None
     train: list[int] = Field(default_factory=list)
     tune: list[int] = Field(default_factory=list)
     test: list[int] = Field(default_factory=list)
@@ -411,7 +444,13 @@ class Control(_Model):
     # sequence_length / sequence_composition: a model of the sequences' length alone, or of
     # their letter shares alone (the shortcuts a sequence model could take instead).
     kind: Literal[
-        "majority", "metadata_only", "label_shuffled", "sequence_length", "sequence_composition"
+        "majority",
+        "metadata_only",
+        "label_shuffled",
+        "sequence_length",
+        "sequence_composition",
+        "image_intensity",
+        "image_size",
     ]
     description: str
     tune: Evaluation | None = None
@@ -469,6 +508,12 @@ class NetworkOptions(_Model):
     # Sequence networks on DNA or RNA: each training sequence is read from either strand at
     # random (its reverse complement), as the molecule allows.
     reverse_complement: bool = False
+    # Image networks: random flips, 90-degree turns, crops and intensity jitter of the training
+    # images (microscopy has no "up"); off trains on the images as they are.
+    augment: bool = True
+    # Image networks: a local safetensors file of pretrained weights for the largest rung (its
+    # SHA-256 is recorded when used), or "" for none.
+    pretrained: str = ""
     deterministic: bool = True
     seed: int = 0
     bootstrap: int = Field(default=1000, ge=100, le=20000)
@@ -543,6 +588,7 @@ class FinalModel(_Model):
     # The sequence lengths seen in training (shortest, longest): predictions on sequences
     # outside them are flagged.
     sequence_lengths: tuple[int, int] | None = None
+    image: str | None = None  # the column of image files the model reads, if any
     sample_id: str | None = None
     tune: Evaluation | None = None
     recommended: str | None = None
@@ -666,6 +712,8 @@ class InterpretSection(_Model):
     failing_domains: list[str] = Field(default_factory=list)
     # A model that reads sequences: attributions per letter and enriched k-mers (issue 17).
     sequence: SequenceAttribution | None = None
+    # A model that reads images: saliency over example images, the border check (issue 18).
+    image: ImageAttribution | None = None
     done_at: str = Field(default_factory=now_iso)
 
 
