@@ -212,3 +212,17 @@ def test_tiny_sets_do_not_break(n):
     assert ei.group_stats(m, table["Phenotype"])[0].n == n
     assert ei.duplicates(m, table["Phenotype"])[1] == []
     assert ei.batch_findings(m, table[["Plaque"]]) == []
+
+
+def test_montage_keeps_brightness_relative():
+    """One scale for the whole montage: a brighter plate's images stay brighter."""
+    from dlwizard.render.figures.images import GAP, compose
+
+    dim = np.full((3, 1, 8, 8), 0.2, np.float32)
+    bright = np.full((2, 1, 8, 8), 0.6, np.float32)
+    image = compose([dim, bright])
+    assert image.shape == (2 * 8 + GAP, 3 * 8 + 2 * GAP, 3) and image.dtype == np.uint8
+    assert image[0, 0, 0] < image[8 + GAP, 0, 0] == 255
+    assert (image[8 + GAP :, 2 * (8 + GAP) :] == 255).all()  # a short row leaves white
+    two = compose([np.stack([np.zeros((8, 8)), np.ones((8, 8))])[None]])
+    assert tuple(two[0, 0]) == (0, 255, 0)  # two channels: magenta and green
