@@ -6,7 +6,7 @@ pandas costs seconds, so float columns are profiled together as one NumPy array.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,12 +33,14 @@ def column_info(
     df: pd.DataFrame,
     sequences: Mapping[str, str] | None = None,
     distinct: Mapping[str, int] | None = None,
+    images: Collection[str] = (),
 ) -> list[ColumnInfo]:
     """Every column's kind, missing and distinct values. ``sequences`` names the columns known
     to hold sequences (column -> alphabet); without it, text columns are judged from their
     values (:func:`~dlwizard.io.sequences.sequence_column_alphabet`). ``distinct`` gives the
     number of distinct values of columns already counted (the sequence profile counts its
-    column's), so that a 100 MB column of sequences is not hashed a second time."""
+    column's), so that a 100 MB column of sequences is not hashed a second time. ``images``
+    names the columns of image paths (kind "image")."""
     import pandas as pd
 
     n = len(df)
@@ -85,6 +87,8 @@ def column_info(
             kind = "integer"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             kind = "datetime"
+        elif str(col) in images:
+            kind = "image"
         elif (
             str(col) in sequences
             if sequences is not None

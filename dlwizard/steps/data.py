@@ -23,6 +23,7 @@ from dlwizard.study.model import (
     DataSection,
     FileRecord,
     Finding,
+    ImageInfo,
     ImportOptions,
     Provenance,
     SequenceInfo,
@@ -55,6 +56,10 @@ def preview(path: str | Path, options: ImportOptions, job: Job | None = None) ->
     from dlwizard.io.readers import file_format, sheet_names
 
     path = Path(path)
+    if path.is_dir():  # a folder of class folders (images, issue 18)
+        from dlwizard.steps import data_images
+
+        return data_images.preview_folder(path, job)
     sheets = sheet_names(path) if file_format(path) == "xlsx" else []
     result = _read(path, options, job or Job())
     if _is_fasta(result):
@@ -159,6 +164,10 @@ def run(
     if not options.paths:
         raise DataError("no data file was chosen", fix="choose at least one data file.")
     paths = [resolve(p, base) for p in options.paths]
+    if paths[0].is_dir():  # a folder of class folders (images, issue 18)
+        from dlwizard.steps import data_images
+
+        return data_images.run_folder(project, options, paths[0], provenance, job, base)
     n_steps = len(paths) + (1 if options.sample_sheet else 0)
     read = _read_files(paths, options, job, n_steps)
     findings = read.findings
@@ -170,6 +179,7 @@ def run(
         sheet_job = job.sub((n_steps - 1) / n_steps, 0.95)
         df, options = _join_sample_sheet(df, options, sample_id, paths[0], base, sheet_job, read)
     _require_sample_id(df, sample_id, paths[0])
+    df, images = (df, []) if all_fasta else _sheet_images(df, options, paths, read, job)
     if not read.transposed:
         header_dates = find_date_like_names([str(c) for c in df.columns], "column names")
         if header_dates and len(header_dates) <= 0.05 * df.shape[1] and df.shape[1] >= 50:
@@ -194,8 +204,9 @@ def run(
         transposed=read.transposed,
         n_rows=int(df.shape[0]),
         n_columns=int(df.shape[1]),
-        columns=column_info(df, alphabets, distinct),
+        columns=column_info(df, alphabets, distinct, images=[i.column for i in images]),
         sequences=infos,
+        images=images,
     )
     job.check()  # the last moment to cancel: after this the project changes
     commit(project, df, section, findings, ids_checked=ids_checked)
@@ -286,6 +297,20 @@ def _join_sample_sheet(
     read.findings += joined.findings
     keys = sheet.model_copy(update={"key": joined.sheet_key, "data_key": key})
     return joined.table, options.model_copy(update={"sample_sheet": keys})
+
+
+def _sheet_images(df: pd.DataFrame, options: ImportOptions, paths: list[Path], read: _Read,
+                  job: Job) -> tuple[pd.DataFrame, list[ImageInfo]]:  # fmt: skip
+    """A sample sheet whose column names image files: the table as checked, and its record."""
+    from dlwizard.steps import data_images
+
+    column = None if read.transposed else data_images.image_column(df, paths[0].parent)
+    if column is None:
+        return df, []
+    sub = job.sub(0.9, 0.96)
+    df, info, found = data_images.from_sheet(df, column, paths[0].parent, options, sub)
+    read.findings += found
+    return df, [info]
 
 
 def _require_sample_id(df: pd.DataFrame, sample_id: str | None, first_path: Path) -> None:

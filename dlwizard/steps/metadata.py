@@ -51,11 +51,15 @@ def sequence_words(df: pd.DataFrame, sequences: list[SequenceInfo] | None) -> di
         found = {str(c): seqs.sequence_column_alphabet(df[c]) for c in df.columns}
         alphabets = {c: a for c, a in found.items() if a is not None}
     else:
-        alphabets = {s.column: s.alphabet for s in sequences if s.column in df.columns}
-    return {
+        alphabets = {s.column: s.alphabet for s in sequences if isinstance(s, SequenceInfo)}
+    words = {
         c: f"{seqs.ALPHABETS[a].word} sequences: the data a model learns from, not an ID"
         for c, a in alphabets.items()
     }
+    # A column of image files (recorded at import) is the data too, never an ID (issue 18).
+    images = [s.column for s in sequences or [] if not isinstance(s, SequenceInfo)]
+    words |= {c: "image files: the data a model learns from, not an ID" for c in images}
+    return {c: w for c, w in words.items() if c in df.columns}
 
 
 def profile_roles(
@@ -77,9 +81,9 @@ def profile_roles(
 
 
 def _recorded_sequences(project: Project) -> list[SequenceInfo] | None:
-    """The sequence columns the import recorded (None for a project imported before them)."""
+    """The sequence (and image) columns the import recorded (None: imported before them)."""
     d = project.study.data
-    return list(d.sequences) if d is not None and d.sequences else None
+    return [*d.sequences, *d.images] if d is not None and (d.sequences or d.images) else None
 
 
 _SUFFIX = re.compile(r"^(.*?)[_.\- ]?\d+$")
