@@ -1,4 +1,4 @@
-"""Small-to-large networks for tables and for sequences, and one training loop (Tips 3, 5, 6).
+"""Small-to-large networks for tables, sequences and images, and one training loop (Tips 3, 5, 6).
 
 The data lives on the device as tensors, so an epoch costs no host copies; mini-batches are
 drawn with a seeded generator. Early stopping watches a validation split inside the training
@@ -8,6 +8,11 @@ loading never unpickles anything.
 Sequence rungs (``SEQUENCE_LADDER``, models in :mod:`dlwizard.ml.sequence_nets`) go through the
 same loop: their inputs are uint8 letter codes from ``sequence_nets.encode``, which stay integer
 on the device (the model one-hot encodes them), and each batch is cut to its longest sequence.
+
+Image rungs (``IMAGE_LADDER``, models in :mod:`dlwizard.ml.image_nets`) take float16 arrays
+(N, C, S, S), 0..1, possibly a numpy memmap: they stay on the host (on a GPU: on the device when
+they fit in a quarter of its free memory), each batch reaches the model as float32 and training
+batches are augmented on the device (NetConfig.augment).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from dlwizard.jobs import Job
-from dlwizard.ml import sequence_nets
+from dlwizard.ml import image_nets, sequence_nets
 
 # The ladder for tables, from small to large. Each rung's ranges are searched with the same
 # trial budget as every baseline family.
@@ -112,16 +117,62 @@ SEQUENCE_LADDER: dict[str, dict[str, Any]] = {
         },
     },
 }
+# The ladder for images (float arrays (N, C, S, S); the channels and side follow from the data).
+# The small CNN's key is not "cnn_small": that is the sequence ladder's, and RUNGS holds both.
+# ``depth`` is blocks for the CNN and blocks per stage for the ResNets; four stages of two
+# blocks at width 64 are ResNet-18 (whose weights a pretrained file may hold; see
+# image_nets.pretrained_settings).
+IMAGE_LADDER: dict[str, dict[str, Any]] = {
+    "image_cnn": {
+        "name": "Small CNN (images)",
+        "modality": "image",
+        "fixed": {"kind": "image_cnn"},
+        "ranges": {
+            "depth": ("int", 2, 4, False),
+            "width": ("int", 16, 64, True),
+            "dropout": ("float", 0.0, 0.5, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 1e-2, True),
+            "batch_size": ("cat", [16, 32, 64, 128]),
+        },
+    },
+    "resnet_small": {
+        "name": "Small ResNet",
+        "modality": "image",
+        "fixed": {"kind": "resnet", "stages": 3},
+        "ranges": {
+            "depth": ("int", 1, 2, False),
+            "width": ("int", 16, 64, True),
+            "dropout": ("float", 0.0, 0.5, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 3e-3, True),
+            "batch_size": ("cat", [16, 32, 64, 128]),
+        },
+    },
+    "resnet_deep": {
+        "name": "Deeper ResNet",
+        "modality": "image",
+        "fixed": {"kind": "resnet", "stages": 4},
+        "ranges": {
+            "depth": ("int", 2, 3, False),
+            "width": ("cat", [32, 48, 64]),
+            "dropout": ("float", 0.0, 0.5, False),
+            "weight_decay": ("float", 1e-6, 1e-2, True),
+            "lr": ("float", 1e-4, 3e-3, True),
+            "batch_size": ("cat", [16, 32, 64, 128]),
+        },
+    },
+}
 # Every rung by key, whatever its modality (for looking a recorded rung up).
-RUNGS: dict[str, dict[str, Any]] = {**LADDER, **SEQUENCE_LADDER}
+RUNGS: dict[str, dict[str, Any]] = {**LADDER, **SEQUENCE_LADDER, **IMAGE_LADDER}
 
 
 def ladder_for(modality: str) -> dict[str, dict[str, Any]]:
-    """The rungs for one kind of input: "table" (the MLPs) or "sequence" (the CNNs and the
-    attention model), small to large."""
-    ladders = {"table": LADDER, "sequence": SEQUENCE_LADDER}
+    """The rungs for one kind of input: "table" (the MLPs), "sequence" (the CNNs and the
+    attention model) or "image" (a CNN and two ResNets), small to large."""
+    ladders = {"table": LADDER, "sequence": SEQUENCE_LADDER, "image": IMAGE_LADDER}
     if modality not in ladders:
-        raise ValueError(f"no network ladder for '{modality}': choose table or sequence")
+        raise ValueError(f"no network ladder for '{modality}': choose table, sequence or image")
     return ladders[modality]
 
 
@@ -143,6 +194,10 @@ class NetConfig:
     heads: int = 4
     alphabet: str = ""  # "dna", "rna" or "protein": the one-hot channels follow from it
     reverse_complement: bool = False  # augmentation: each sample flipped at random (DNA/RNA)
+    # Image rungs only.
+    stages: int = 3  # ResNet stages (the width doubles from one to the next)
+    augment: bool = True  # flips, 90-degree turns, shifted crops, intensity jitter (training)
+    pretrained: str = ""  # a local safetensors file of weights to start from ("" = none)
 
 
 @dataclass
@@ -157,11 +212,20 @@ def is_sequence(config: NetConfig) -> bool:
     return config.kind in sequence_nets.KINDS
 
 
-def build(config: NetConfig, n_in: int, n_out: int):
+def is_image(config: NetConfig) -> bool:
+    return config.kind in image_nets.KINDS
+
+
+def build(config: NetConfig, n_in: int, n_out: int, side: int | None = None):
     """The model. For a sequence rung ``n_in`` is not used (the channels follow from the
-    alphabet; the model takes any length)."""
+    alphabet; the model takes any length). For an image rung ``n_in`` is the channel count and
+    ``side`` the images' side in pixels."""
     if is_sequence(config):
         return sequence_nets.build(config, n_out)
+    if is_image(config):
+        if side is None:
+            raise ValueError("an image rung needs the images' side (build(..., side=S))")
+        return image_nets.build(config, n_in, n_out, side)
     import torch
     from torch import nn
 
@@ -220,7 +284,12 @@ def train(
     seed_everything(seed)
     started = time.monotonic()
     dev = torch.device(device)
-    seqs = _SequenceData(config, x_train, x_val, dev) if is_sequence(config) else None
+    # Sequences and images go through an adapter (inputs kept compact, batches made per step).
+    seqs: _SequenceData | _ImageData | None = None
+    if is_sequence(config):
+        seqs = _SequenceData(config, x_train, x_val, dev)
+    elif is_image(config):
+        seqs = _ImageData(config, x_train, x_val, dev)
     if seqs is None:
         xt = torch.as_tensor(x_train, dtype=torch.float32, device=dev)
         xv = torch.as_tensor(x_val, dtype=torch.float32, device=dev)
@@ -240,7 +309,11 @@ def train(
         weights = counts.sum() / (n_classes * counts)
         loss_fn = nn.CrossEntropyLoss(weight=weights)
         n_out = n_classes
-    model = build(config, xt.shape[1], n_out).to(dev)
+    side = xt.shape[-1] if is_image(config) else None
+    model = build(config, xt.shape[1], n_out, side)
+    if isinstance(seqs, _ImageData):
+        seqs.prepare(model)  # the input normalisation, and pretrained weights if any
+    model = model.to(dev)
     # The fused optimiser updates every weight in one kernel instead of a dozen small ops per
     # tensor: on a CPU, small networks spend most of their time in such overhead.
     opt = torch.optim.AdamW(
@@ -357,6 +430,73 @@ class _SequenceData:
         return sequence_nets.forward_in_chunks(model, self.val, self.val_lengths)
 
 
+class _ImageData:
+    """Images for :func:`train`: float16 arrays (or memmaps) on the host, or on a GPU when they
+    fit in a quarter of its free memory; each batch reaches the model as float32. With
+    augmentation, the epoch's flips, turns, shifts and intensity changes are drawn once per
+    epoch from the loop's seeded generator and applied on the device, training batches only."""
+
+    def __init__(self, config: NetConfig, x_train, x_val, dev) -> None:
+        import torch
+
+        self.host = image_nets.check_images(x_train, "training images")
+        val = image_nets.check_images(x_val, "validation images")
+        if val.shape[1:] != self.host.shape[1:]:
+            raise ValueError(
+                f"validation images {val.shape[1:]} differ from training images "
+                f"{self.host.shape[1:]} (channels, side, side): bring both to one image spec"
+            )
+        self.config, self.dev = config, dev
+        self.train, self.val = self.host, val
+        if dev.type != "cpu" and _fits_on_device(self.host.nbytes + val.nbytes, dev):
+            self.train = torch.as_tensor(np.asarray(self.host, np.float16), device=dev)
+            self.val = torch.as_tensor(np.asarray(val, np.float16), device=dev)
+        self.order = np.arange(len(self.host))
+        self.params: dict[str, Any] = {}
+
+    def prepare(self, model) -> None:
+        """Before training: the training images' channel statistics into the model (so they
+        travel with its weights), then the pretrained weights (recorded by their SHA-256 as
+        ``model.pretrained_sha256``)."""
+        model.set_input_stats(*image_nets.channel_stats(self.host))
+        if self.config.pretrained:
+            image_nets.load_pretrained(model, self.config.pretrained)
+
+    def shuffled(self, order_cpu, gen) -> None:
+        self.order = order_cpu.numpy()
+        if self.config.augment:
+            drawn = image_nets.draw_augmentation(len(self.order), self.host.shape[-1], gen)
+            self.params = {k: v.to(self.dev) for k, v in drawn.items()}
+
+    def batch(self, idx, start: int, size: int):
+        import torch
+
+        if isinstance(self.train, torch.Tensor):
+            xb = self.train[idx].float()
+        else:  # a gather on the host (a memmap reads just these images), then to the device
+            rows = torch.from_numpy(
+                np.ascontiguousarray(self.host[self.order[start : start + size]])
+            )
+            xb = rows.to(self.dev, non_blocking=True).float()
+        if self.params:
+            xb = image_nets.augment(
+                xb, {k: v[start : start + size] for k, v in self.params.items()}
+            )
+        return xb
+
+    def val_outputs(self, model):
+        return image_nets.forward_in_chunks(model, self.val, self.dev)
+
+
+def _fits_on_device(nbytes: int, dev) -> bool:
+    import torch
+
+    if dev.type != "cuda":
+        return False
+    free, _ = torch.cuda.mem_get_info(dev)
+    return nbytes < free // 4
+
+
 def _is_out_of_memory(exc: BaseException) -> bool:
     import torch
 
@@ -399,12 +539,22 @@ def train_fitting_memory(config: NetConfig, *args: Any, notes: list[str] | None 
 
 def predict(model, x: np.ndarray, task: str, device: str) -> np.ndarray:
     """Probabilities (positive class for binary, all classes for multiclass) or values. A
-    sequence model takes integer codes (``sequence_nets.encode``)."""
+    sequence model takes integer codes (``sequence_nets.encode``); an image model float images
+    (N, C, S, S) of its channels and side (an array or memmap: scored a chunk at a time)."""
     import torch
 
     dev = torch.device(device)
     with torch.no_grad():
-        if getattr(model, "takes_codes", False):
+        if getattr(model, "takes_images", False):
+            x = image_nets.check_images(x)
+            if x.shape[1:] != (model.channels, model.side, model.side):
+                raise ValueError(
+                    f"this network was trained on images of {model.channels} channels, "
+                    f"{model.side} x {model.side} pixels; these have {x.shape[1]} channels, "
+                    f"{x.shape[2]} x {x.shape[3]}: read them with the training's image spec"
+                )
+            out = image_nets.forward_in_chunks(model, x, dev)
+        elif getattr(model, "takes_codes", False):
             codes = sequence_nets.check_codes(x, model.alphabet)
             lengths = sequence_nets.lengths_of(codes)
             out = sequence_nets.forward_in_chunks(
@@ -432,6 +582,9 @@ def save_weights(model, config: NetConfig, n_in: int, n_out: int) -> tuple[bytes
         "n_out": n_out,
         "target_scale": getattr(model, "_target_scale", None),
     }
+    if getattr(model, "takes_images", False):  # the images the network reads
+        arch["image"] = {"channels": model.channels, "side": model.side}
+        arch["pretrained_sha256"] = getattr(model, "pretrained_sha256", None)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     return save(tensors), json.dumps(arch)
 
@@ -443,7 +596,11 @@ def load_weights(weights: bytes, arch_json: str):
 
     arch = json.loads(arch_json)
     config = NetConfig(**arch["config"])
-    model = build(config, arch["n_in"], arch["n_out"])
+    image = arch.get("image")
+    if image:
+        model = build(config, image["channels"], arch["n_out"], image["side"])
+    else:
+        model = build(config, arch["n_in"], arch["n_out"])
     model.load_state_dict(load(weights))
     model.eval()
     model._target_scale = tuple(arch["target_scale"]) if arch["target_scale"] else None
