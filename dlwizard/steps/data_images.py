@@ -455,7 +455,7 @@ def _mixed_finding(info: ImageInfo, what: str, values: list, classes) -> Finding
     apart = _apart(_by_class([str(v) for v in values], classes))
     if what == "channels":
         usual = str(imgs.usual_channels(counts))
-        code, tally = "image-channels-differ", _tally(counts, _channel_word)
+        tally = _tally(counts, _channel_word)
         how = (
             "the gray images are repeated on each channel"
             if usual != "1"
@@ -470,7 +470,7 @@ def _mixed_finding(info: ImageInfo, what: str, values: list, classes) -> Finding
             "image among colour ones is often another microscope or an export setting."
         )
     else:
-        code, tally = "image-depths-differ", _tally(counts, _depth_word)
+        tally = _tally(counts, _depth_word)
         msg = (
             f"'{info.column}' mixes bit depths ({tally}). Each image is scaled by its own "
             "range (255 for 8-bit, 65,535 for 16-bit), so the same sample saved at two depths "
@@ -483,7 +483,7 @@ def _mixed_finding(info: ImageInfo, what: str, values: list, classes) -> Finding
             "would learn it instead of the biology."
         )
     return Finding(
-        code=code,
+        code="image-channels-differ" if what == "channels" else "image-depths-differ",
         severity="warning",
         step=STEP,
         message=msg,
