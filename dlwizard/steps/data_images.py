@@ -396,6 +396,18 @@ def _summary(info: ImageInfo) -> Finding:
     )
 
 
+def summary(info: ImageInfo) -> str:
+    """One image column in plain words, for the data page: "'image': 20 images (PNG 20),
+    24 × 24 pixels, gray 20, 8-bit 20; channels gray; read at 64 × 64 (resize)"."""
+    return (
+        f"'{info.column}': {_count(info.n, 'image')} ({_tally(info.formats, str.upper)}), "
+        f"{_sides(info)}, {_tally(info.channels, _channel_word)}, "
+        f"{_tally(info.dtypes, _depth_word)}; channels {', '.join(info.channel_names)}; read at "
+        f"{info.size} × {info.size} ({info.fit}) from {info.root}"
+        + (f"; {info.n_unreadable:,} unreadable left out" if info.n_unreadable else "")
+    )
+
+
 def _depth_word(dtype: str) -> str:
     return {"uint8": "8-bit", "uint16": "16-bit", "float32": "32-bit float"}.get(dtype, dtype)
 

@@ -43,3 +43,32 @@ def test_fasta_files_one_per_class_are_previewed_and_imported(qtbot, window, tmp
     assert set(window.project.table["class"]) == {"enhancer", "background"}
     text = d.summary.text()
     assert "Sequence column 'sequence': DNA, 24 sequences of 40 letters each" in text
+
+
+def test_a_folder_of_class_folders_is_previewed_and_imported(qtbot, window, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "cells"
+    for cls, level in (("control", 90), ("treated", 150)):
+        (root / cls).mkdir(parents=True)
+        for i in range(10):
+            arr = np.clip(rng.normal(level, 25, (20, 20)), 0, 255).astype(np.uint8)
+            Image.fromarray(arr).save(root / cls / f"{cls}_{i}.png")
+    (root / "control" / "Thumbs.db").write_bytes(b"\0")
+    window.go_to("data")
+    d = _page(window, "data")
+    assert d.folder_button.text() == "Add folder…"
+    window.ask.open_folder = lambda title: str(root)  # the folder chooser's answer
+    d.folder_button.click()
+    assert d.paths() == [str(root)]
+    d.preview()
+    wait_idle(qtbot, window)
+    assert "a folder of 20 image(s) in 2 class folder(s)" in d.summary.text()
+    d.import_button.click()
+    wait_idle(qtbot, window)
+    assert not d.banner.isVisible(), d.banner.text()
+    assert list(window.project.table.columns) == ["image_id", "image", "class"]
+    assert "Image column 'image': 20 images (PNG 20), 20 × 20 pixels" in d.summary.text()
+    assert "image-skipped-files" in d.findings.codes()

@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import Collapsible, HelpLabel, SectionTitle
 from dlwizard.gui.widgets.table_model import DataFrameModel
-from dlwizard.steps import data
+from dlwizard.steps import data, data_images
 from dlwizard.study.model import DEFAULT_NA_VALUES, ImportOptions, Provenance, SampleSheet
 
 _FASTA = "*.fa *.fasta *.fna *.ffn *.faa *.frn *.fas *.fa.gz *.fasta.gz *.fna.gz *.faa.gz"
@@ -40,6 +41,7 @@ ENCODINGS = (("Automatic", None), ("UTF-8", "utf-8"), ("Latin-1 (ISO-8859-1)", "
 TRANSPOSE = (("Automatic", "auto"), ("Yes: genes are rows, samples are columns", "yes"),
              ("No: samples are rows", "no"))  # fmt: skip
 AUTO = "Automatic"
+_CONSENT = "skip_unreadable"  # ImportOptions' consent to leave unreadable images out
 PREVIEW_MEASURE_ROWS = 40  # rows measured to size a preview column
 PREVIEW_MAX_COLUMN = 260  # pixels at most per preview column (the header's tooltip has all)
 PREVIEW_FITTED_COLUMNS = 300  # the model shows at most this many columns anyway
@@ -77,8 +79,9 @@ class DataPage(Page):
     step = "data"
     intro = (
         "Import the measurements as they arrived: CSV or TSV, Excel, or Parquet; one file or "
-        "several with the same columns; DNA, RNA or protein sequences as FASTA; labels and sample "
-        "information from a separate sample sheet. dlwizard records each file's fingerprint "
+        "several with the same columns; DNA, RNA or protein sequences as FASTA; images (PNG, JPEG, "
+        "TIFF) as a folder of class folders; labels and sample information from a separate "
+        "sample sheet. dlwizard records each file's fingerprint "
         "(SHA-256), so anyone can check later that the analysis used exactly these bytes."
     )
 
@@ -92,14 +95,18 @@ class DataPage(Page):
         self.body.addWidget(SectionTitle("Data files"))
         files_row = QHBoxLayout()
         self.file_list = QListWidget()
-        self.file_list.setFixedHeight(76)
+        self.file_list.setFixedHeight(100)
         files_row.addWidget(self.file_list, 1)
         buttons = QVBoxLayout()
         self.add_button = QPushButton("Add files…")
+        self.folder_button = QPushButton("Add folder…")
+        self.folder_button.setToolTip("A folder of images with one sub-folder per class.")
         self.remove_button = QPushButton("Remove")
         self.add_button.clicked.connect(self._browse_files)
+        self.folder_button.clicked.connect(self._browse_folder)
         self.remove_button.clicked.connect(self._remove_file)
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.folder_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         files_row.addLayout(buttons)
@@ -110,9 +117,18 @@ class DataPage(Page):
                 "<i>source_file</i> column then says which file each row came from, because files "
                 "from different labs or runs are batches. Several FASTA files are one file per "
                 "class: a <i>class</i> column holds each file's name (pos.fa → pos). A sample "
-                "sheet is joined to FASTA records by their ID."
+                "sheet is joined to FASTA records by their ID. Images: add a folder with one "
+                "sub-folder per class (PNG, JPEG, TIFF), or a sample sheet with a column of image "
+                "paths as the data file; each image's SHA-256 is recorded, not its pixels."
             )
         )
+
+        # Consent to leave damaged images out (issue 18), once the Study has the option.
+        self.skip_unreadable = QCheckBox(
+            "Leave out images that cannot be read (they are named after the import)"
+        )
+        self.skip_unreadable.setVisible(_CONSENT in ImportOptions.model_fields)
+        self.body.addWidget(self.skip_unreadable)
 
         # The main actions, right under the files: in view without scrolling on a laptop. The
         # settings below are optional and folded away until the user opens them.
@@ -289,6 +305,12 @@ class DataPage(Page):
     def _browse_files(self) -> None:
         self.add_files(self.window_.ask.open_files("Choose data files", FILE_FILTER))
 
+    def _browse_folder(self) -> None:
+        folder = self.window_.ask.open_folder("Choose the folder of class folders")
+        if folder:
+            self.file_list.clear()  # a folder of images is imported on its own
+            self.add_files([folder])
+
     def _remove_file(self) -> None:
         for item in self.file_list.selectedItems() or []:
             self.file_list.takeItem(self.file_list.row(item))
@@ -376,7 +398,9 @@ class DataPage(Page):
             sheet = SampleSheet(
                 path=self.sheet_path.text().strip(), key=_combo_value(self.sheet_key_combo)
             )
+        consent = {_CONSENT: self.skip_unreadable.isChecked()}
         return ImportOptions(
+            **(consent if _CONSENT in ImportOptions.model_fields else {}),
             paths=self.paths(),
             sheet=self.sheet_combo.currentText() or None if self.sheet_combo.isEnabled() else None,
             delimiter=self.sep_combo.currentData(),
@@ -425,6 +449,7 @@ class DataPage(Page):
         _select(self.encoding_combo, o.encoding)
         self.na_edit.setText(", ".join(v if v else '""' for v in o.na_values))
         _select(self.transpose_combo, o.transpose)
+        self.skip_unreadable.setChecked(bool(getattr(o, _CONSENT, False)))
         _set_combo_text(self.feature_id_combo, o.feature_id_column)
         self.drop_edit.setText(", ".join(o.drop_columns))
         _set_combo_text(self.sample_id_combo, o.sample_id_column)
@@ -463,6 +488,8 @@ class DataPage(Page):
             text += "<br>This is the demo data set that ships with scikit-learn."
         for info in d.sequences:
             text += f"<br>Sequence column {html.escape(data.sequence_summary(info), quote=False)}."
+        for image in d.images:
+            text += f"<br>Image column {html.escape(data_images.summary(image), quote=False)}."
         self.summary.setText(text)
         n_warn = sum(f.severity != "info" for f in self.project.findings(self.step))
         self.status.show()
@@ -491,7 +518,14 @@ class DataPage(Page):
         df = result.result.table
         orient = result.orientation
         alphabets = result.result.alphabets
-        if result.result.record.format.startswith("fasta"):
+        if result.result.record.format == "image-folder":
+            n_classes = df["class"].nunique() if len(df) else 0
+            text = (
+                f"<b>{html.escape(Path(result.result.record.path).name)}</b>: a folder of "
+                f"{df.shape[0]:,} image(s) in {n_classes} class folder(s), read as one row per "
+                "image (its ID, its path and its class). Import reads and hashes every image."
+            )
+        elif result.result.record.format.startswith("fasta"):
             word = " and ".join(data.alphabet_word(a) for a in alphabets.values())
             text = (
                 f"<b>{Path(result.result.record.path).name}</b>: a FASTA file of {df.shape[0]:,} "
