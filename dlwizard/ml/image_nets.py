@@ -59,15 +59,21 @@ def check_images(x: Any, what: str = "images") -> np.ndarray:
 
 
 def channel_stats(x: np.ndarray, max_images: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and SD of (up to ``max_images`` evenly spaced) training images, in
-    float64: a memmap is read for a sample only."""
-    n = len(x)
-    rows = np.linspace(0, n - 1, min(n, max_images)).round().astype(int) if n else []
-    sample = np.asarray(x[np.unique(rows)], dtype=np.float64)
-    if not len(sample):
-        return np.zeros(x.shape[1]), np.ones(x.shape[1])
-    mean = sample.mean(axis=(0, 2, 3))
-    sd = sample.std(axis=(0, 2, 3))
+    """Per-channel mean and SD of (up to ``max_images`` evenly spaced) training images, summed
+    a chunk at a time in float64: a memmap is read for the sample only, and memory stays small
+    for large images."""
+    n, channels = len(x), x.shape[1]
+    rows = np.unique(np.linspace(0, n - 1, min(n, max_images)).round().astype(int)) if n else []
+    total, squares, count = np.zeros(channels), np.zeros(channels), 0
+    for start in range(0, len(rows), 64):
+        chunk = np.asarray(x[rows[start : start + 64]], dtype=np.float64)
+        total += chunk.sum(axis=(0, 2, 3))
+        squares += np.square(chunk).sum(axis=(0, 2, 3))
+        count += chunk.shape[0] * chunk.shape[2] * chunk.shape[3]
+    if not count:
+        return np.zeros(channels), np.ones(channels)
+    mean = total / count
+    sd = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
     return mean, np.where(sd > 1e-6, sd, 1.0)
 
 

@@ -602,6 +602,8 @@ def load_weights(weights: bytes, arch_json: str):
     else:
         model = build(config, arch["n_in"], arch["n_out"])
     model.load_state_dict(load(weights))
+    if arch.get("pretrained_sha256"):
+        model.pretrained_sha256 = arch["pretrained_sha256"]
     model.eval()
     model._target_scale = tuple(arch["target_scale"]) if arch["target_scale"] else None
     return model, config
