@@ -46,6 +46,9 @@ MAX_IMAGES = 64  # images attributed at most (examples first, then others for th
 CHUNK = 64  # images per model call: bounded memory, and a cancel answered soon
 # The border check speaks when the band holds at least BORDER_RATIO times its share of the area
 # (and at least BORDER_LEAST of all attribution), or the corners CORNER_RATIO times theirs.
+# A map is faint when no cell moves the output by FAINT (a probability's 1 percentage point;
+# regression: that share of the predicted values' SD): a saturated answer, its map mostly noise.
+FAINT = 0.01
 BORDER_RATIO = 2.0
 BORDER_LEAST = 0.5
 CORNER_RATIO = 3.0
@@ -71,6 +74,7 @@ class ImageMaps:
     """The attribution of the images given to ``explain``."""
 
     method: str  # "occlusion" or "integrated_gradients"
+    task: str  # "binary", "multiclass" or "regression"
     indices: list[int]  # the rows attributed (positions in the arrays given), examples first
     examples: list[int]  # the example rows (a subset of ``indices``), class by class
     maps: np.ndarray  # (len(indices), S, S) float32, signed: + supports the class / value
@@ -78,6 +82,8 @@ class ImageMaps:
     scores: np.ndarray  # the model's output for each attributed row's class (or its value)
     predicted: np.ndarray  # each attributed row's predicted class code (regression: value)
     correct: np.ndarray  # bool; regression: an error at most the median error
+    strength: np.ndarray  # the strongest cell's response, in the output's units (``strengths``)
+    faint: np.ndarray  # bool: the model hardly responds anywhere; the map is mostly noise
     n_evaluated: int  # images through the model (occluded copies, or path steps)
     macs: float  # multiply-adds spent (a torch module; 0 otherwise), gradients counted 3x
     seconds: float
@@ -308,10 +314,9 @@ def integrated_gradients(
     return maps, base, n * (steps + 1)
 
 
-def saliency_grid(maps: np.ndarray, grid: int = GRID) -> np.ndarray:
-    """Each map's |attribution| averaged over grid x grid cells and divided by its largest cell
-    (0..1; a map without attribution stays 0). Cells split the side as evenly as the pixels
-    allow."""
+def cell_means(maps: np.ndarray, grid: int = GRID) -> np.ndarray:
+    """Each map's |attribution| averaged over grid x grid cells (cells split the side as evenly
+    as the pixels allow): (N, grid, grid) float64, in the map's units."""
     m = np.abs(np.asarray(maps, dtype=np.float64))
     n, h, w = m.shape
     grid = max(1, min(grid, h, w))
@@ -322,8 +327,27 @@ def saliency_grid(maps: np.ndarray, grid: int = GRID) -> np.ndarray:
         band = m[:, r[0] : r[-1] + 1, :]
         for b, c in enumerate(cols):
             out[:, a, b] = band[:, :, c[0] : c[-1] + 1].mean(axis=(1, 2))
+    return out
+
+
+def saliency_grid(maps: np.ndarray, grid: int = GRID) -> np.ndarray:
+    """Each map's cell means (``cell_means``) divided by its largest cell: 0..1 float32 (a map
+    without attribution stays 0)."""
+    out = cell_means(maps, grid)
     top = out.max(axis=(1, 2), keepdims=True)
     return np.where(top > 0, out / np.where(top > 0, top, 1.0), 0.0).astype(np.float32)
+
+
+def strengths(maps: np.ndarray, method: str, grid: int = GRID) -> np.ndarray:
+    """How strongly the model responds in each map's strongest cell, in the output's units
+    (probability, or the value): occlusion, the mean change when a patch covers the cell;
+    integrated gradients, the cell's summed attribution (its part of the output's difference
+    from a black image)."""
+    cells = cell_means(maps, grid)
+    if method == "integrated_gradients":
+        h, w = np.asarray(maps).shape[1:]
+        cells = cells * (h * w) / cells[0].size if len(cells) else cells
+    return cells.max(axis=(1, 2)) if len(cells) else np.zeros(0)
 
 
 def _band_mask(h: int, w: int, border: float) -> np.ndarray:
@@ -459,8 +483,13 @@ def explain(
         )
     else:
         maps, scores, n_eval = occlusion(output, x, task, tg, check=check, progress=progress)
+    strength = strengths(maps, method, grid)
+    unit = 1.0
+    if task == "regression":
+        unit = float(np.std(predicted)) or float(np.abs(predicted).mean()) or 1.0
     result = ImageMaps(
         method=method,
+        task=task,
         indices=[int(i) for i in chosen],
         examples=[int(i) for i in examples],
         maps=maps,
@@ -468,6 +497,8 @@ def explain(
         scores=scores,
         predicted=predicted[chosen],
         correct=np.asarray(correct, dtype=bool)[chosen],
+        strength=strength,
+        faint=strength < FAINT * unit,
         n_evaluated=n_eval,
         macs=float(macs) * len(chosen) * each,
         seconds=time.perf_counter() - t0,
@@ -510,6 +541,20 @@ def notes(result: ImageMaps, n_eval_rows: int) -> list[str]:
         how,
         "The maps show the size of the change (either direction), in a coarse grid scaled to "
         "each image's largest cell.",
+        *(
+            [
+                f"{int(r.faint.sum())} of the {len(r.indices)} images hardly move the model's "
+                "answer anywhere (no region changes it by "
+                + (
+                    "1% of the predicted values' spread"
+                    if r.task == "regression"
+                    else "1 percentage point"
+                )
+                + "): their maps are mostly noise, shown faint."
+            ]
+            if r.faint.any()
+            else []
+        ),
         f"{len(r.indices)} of {n_eval_rows} evaluation images were attributed "
         f"({r.n_evaluated:,} images through the model, {r.seconds:.1f} s)"
         + ("; the others were left out to bound the cost" if len(r.indices) < n_eval_rows else "")

@@ -123,7 +123,9 @@ def test_a_mark_in_the_corner_is_found_and_called_a_shortcut(corner_model, metho
     assert res.check.corner_attribution > ia.CORNER_RATIO * res.check.corner_area
     # Each correctly classified image of the marked class peaks on the mark (top left).
     marked = [j for j, i in enumerate(res.indices) if y[i] == 1 and res.correct[j]]
-    assert marked
+    assert marked and not res.faint[marked].any()
+    # An unmarked image's answer hardly moves anywhere (no mark to hide): its map is faint.
+    assert res.faint[[j for j, i in enumerate(res.indices) if y[i] == 0 and res.correct[j]]].all()
     for j in marked:
         row, col = _peak(res.grids[j])
         assert row < 0.3 and col < 0.3, (method, row, col)
@@ -240,3 +242,46 @@ def test_the_cost_is_bounded_and_counted(corner_model):
     assert len(res.indices) == 50 and res.n_evaluated == 50 * 65
     assert res.macs <= 50 * macs * 65 and res.maps.shape == (50, 64, 64)
     assert any("50 of 100 evaluation images" in n for n in res.notes)
+
+
+def test_the_figure_lays_the_grid_over_the_image(qapp):
+    """Gray and RGB images are shown as the model read them, the heat sits where the grid is,
+    and the montage draws every example with its label (Qt offscreen)."""
+    import pyqtgraph as pg
+
+    from dlwizard.render.figures import saliency
+
+    gray = np.full((1, 20, 20), 0.3, dtype=np.float32)
+    grid = np.zeros((4, 4))
+    grid[0, 3] = 1.0  # top right
+    pixels = saliency.overlay(gray, grid.ravel())
+    assert pixels.shape[0] >= saliency.DISPLAY and pixels.dtype == np.uint8
+    side = pixels.shape[0]
+    top_right = pixels[: side // 8, -side // 8 :].astype(int)
+    bottom_left = pixels[-side // 8 :, : side // 8].astype(int)
+    assert (top_right[..., 0] - top_right[..., 2]).mean() > 100  # heat: red/yellow, no blue
+    assert np.ptp(bottom_left, axis=-1).max() == 0  # gray left clear
+    faint = saliency.overlay(gray, grid.ravel(), faint=True).astype(int)
+    assert (faint[: side // 8, -side // 8 :, 2] > top_right[..., 2]).all()
+    rgb = saliency.to_rgb(np.random.default_rng(0).random((5, 8, 8)))
+    assert rgb.shape == (8, 8, 3) and rgb.min() >= 0.0 and rgb.max() <= 1.0
+    up = saliency.upsample([0.0, 1.0, 0.0, 0.0], (8, 8))
+    assert up.shape == (8, 8) and up[0, -1] == 1.0 and up[-1, 0] == 0.0
+    assert saliency.tile_label("tumour", "normal", 0.2, False) == (
+        "tumour → normal\nP(tumour) = 0.20, wrong"
+    )
+    assert "predicted badly" in saliency.tile_label("3.1", "5.0", 5.0, False, regression=True)
+    assert "where the model looked, not why the biology differs" in saliency.caption("occlusion")
+    widget = pg.PlotWidget()
+    saliency.montage(
+        widget.getPlotItem(),
+        [gray, np.random.default_rng(1).random((3, 16, 16))],
+        [grid.ravel(), grid.ravel()],
+        ["a\nP(a) = 0.90, right", "b → a\nP(b) = 0.10, wrong"],
+        [True, False],
+    )
+    items = widget.getPlotItem().items
+    assert sum(isinstance(i, pg.ImageItem) for i in items) == 2
+    assert [i.toPlainText() for i in items if isinstance(i, pg.TextItem)][1].startswith("b → a")
+    assert saliency.aspect(2) == pytest.approx(1.5 / 2.08)
+    widget.close()
