@@ -25,6 +25,10 @@ class Dialogs(Protocol):
         """Several files to read."""
         ...
 
+    def open_folder(self, title: str) -> str:
+        """A folder to read (a folder of images with one sub-folder per class)."""
+        ...
+
     def save_file(self, title: str, suggested: str, filters: str) -> str:
         """Where to write (a file or, with no filters, a new folder)."""
         ...
@@ -69,6 +73,9 @@ class QtDialogs:
 
     def open_files(self, title: str, filters: str) -> list[str]:
         return QFileDialog.getOpenFileNames(self.parent, title, "", filters)[0]
+
+    def open_folder(self, title: str) -> str:
+        return QFileDialog.getExistingDirectory(self.parent, title, "")
 
     def save_file(self, title: str, suggested: str, filters: str) -> str:
         return QFileDialog.getSaveFileName(self.parent, title, suggested, filters)[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,10 @@ class Frozen:
     # A sequence network reads one column of sequences, encoded as letter codes.
     sequence: str | None = None
     alphabet: str | None = None
+    # An image network reads one column of image files; ``pixels`` (given by the caller, who
+    # knows where the files are) turns that column into float16 arrays (N, C, S, S).
+    image: str | None = None
+    pixels: Callable[[Any], np.ndarray] | None = None
 
     def output(self, x) -> np.ndarray:
         from dlwizard.ml.tuning import model_output
@@ -73,6 +78,10 @@ class Frozen:
                 return model_output(self.pipeline, x, self.task, self.n_classes)
             from dlwizard.ml import nets
 
+            if self.preprocess is None and self.image is not None:
+                if self.pixels is None:
+                    raise ValueError("an image network needs a reader of its image files")
+                return nets.predict(self.net, self.pixels(x[self.image]), self.task, "cpu")
             if self.preprocess is None:
                 from dlwizard.ml.sequence_nets import encode
 
@@ -85,7 +94,7 @@ class Frozen:
         """Each categorical column's categories as the encoder saw them in training."""
         prep = self.preprocess if self.pipeline is None else self.pipeline.named_steps["prepare"]
         out: dict[str, list[Any]] = {}
-        if prep is None:  # a sequence network: no categories
+        if prep is None:  # a sequence or image network: no categories
             return out
         for name, trans, cols in prep.transformers_:
             if name != "categorical":
@@ -96,8 +105,11 @@ class Frozen:
         return out
 
 
-def load(final, models: dict[str, bytes]) -> Frozen:
-    """Rebuild the frozen model from the project's model files, checking their SHA-256."""
+def load(
+    final, models: dict[str, bytes], pixels: Callable[[Any], np.ndarray] | None = None
+) -> Frozen:
+    """Rebuild the frozen model from the project's model files, checking their SHA-256.
+    ``pixels``: for a model that reads images, the reader of its image column."""
     for name, digest in final.files.items():
         if name not in models:
             raise StepError(
@@ -110,9 +122,8 @@ def load(final, models: dict[str, bytes]) -> Frozen:
                 fix="the project was altered outside dlwizard: freeze the final model again.",
             )
     n_classes = 1 if final.task == "regression" else len(final.classes)
-    columns = tuple(
-        final.numeric + final.categorical + ([final.sequence] if final.sequence else [])
-    )
+    extra = [final.sequence] if final.sequence else [final.image] if final.image else []
+    columns = tuple(final.numeric + final.categorical + extra)
     if final.kind == "baseline":
         pipe = load_sklearn(models[PIPELINE])
         return Frozen(final.task, n_classes, pipeline=pipe, columns=columns)
@@ -124,5 +135,9 @@ def load(final, models: dict[str, bytes]) -> Frozen:
             final.task, n_classes, net=net, columns=columns, sequence=final.sequence,
             alphabet=final.alphabet,
         )  # fmt: skip
+    if final.image and PREPROCESS not in models:
+        return Frozen(
+            final.task, n_classes, net=net, columns=columns, image=final.image, pixels=pixels
+        )
     prep = load_sklearn(models[PREPROCESS], "the preprocessing file")
     return Frozen(final.task, n_classes, preprocess=prep, net=net, columns=columns)

@@ -170,6 +170,7 @@ def freeze(project: Project, options: CompareOptions | None = None, job: Job | N
         sequence=p.sequence,
         alphabet=p.alphabet,
         sequence_lengths=_sequence_lengths(p),
+        image=p.image.column if p.image is not None else None,
         sample_id=sample_id,
         tune=tune,
         recommended=section.recommended,

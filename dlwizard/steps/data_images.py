@@ -37,7 +37,7 @@ SHOWN = 5  # files named in a message
 def skip_unreadable(options: ImportOptions) -> bool:
     """Whether the user agreed to leave unreadable image files out (the option may not exist
     in an older Study: then never)."""
-    return bool(getattr(options, "skip_unreadable", False))
+    return options.skip_unreadable
 
 
 def default_channel_names(n: int) -> list[str]:
@@ -100,7 +100,7 @@ def run_folder(
         }
     )
     kept = [checks[i] for i in keep]
-    info = image_info(IMAGE_COLUMN, root, list(df[IMAGE_COLUMN]), kept, len(unreadable))
+    info = image_info(IMAGE_COLUMN, root, list(df[IMAGE_COLUMN]), kept, len(unreadable), options)
     classes = list(df[CLASS_COLUMN])
     findings += describe(info, list(df[IMAGE_COLUMN]), kept, classes)
     findings += _few_per_class(scan, Counter(classes))
@@ -238,7 +238,7 @@ def from_sheet(
     out = df.iloc[keep].copy()
     out[column] = [rels[i] for i in keep]
     kept = [checks[i] for i in keep]
-    info = image_info(column, root, list(out[column]), kept, len(unreadable))
+    info = image_info(column, root, list(out[column]), kept, len(unreadable), options)
     findings += describe(info, list(out[column]), kept, None)
     rewritten = sum(str(v).strip() != r for v, r in zip(cells.iloc[keep], out[column], strict=True))
     summary = next(f for f in findings if f.code == "image-summary")
@@ -302,13 +302,41 @@ def _readable(
 
 
 def image_info(
-    column: str, root: Path, rels: list[str], checks: list[imgs.ImageCheck], n_unreadable: int
+    column: str,
+    root: Path,
+    rels: list[str],
+    checks: list[imgs.ImageCheck],
+    n_unreadable: int,
+    options: ImportOptions | None = None,
 ) -> ImageInfo:
-    """The Study's record of a column of readable images."""
+    """The Study's record of a column of readable images (``options``: the side, fit and
+    channels the user chose for the models)."""
+    options = options or ImportOptions()
     headers = [c.header for c in checks if c.header is not None]
     channels = Counter(str(h.channels) for h in headers)
     usual = imgs.usual_channels(dict(channels))
+    chosen = list(options.image_channels)
+    bad = [c for c in chosen if c < 0 or c >= usual]
+    if bad:
+        raise DataError(
+            f"has images of {usual} channel(s); channel {bad[0]} does not exist (channels are "
+            "numbered from 0)",
+            file=root,
+            fix=f"choose channels from 0 to {usual - 1} (image_channels), or leave the list "
+            "empty to read them all.",
+        )
+    n_used = len(chosen) or usual
+    names = list(options.channel_names)
+    if names and len(names) != n_used:
+        raise DataError(
+            f"the models read {n_used} channel(s), but {len(names)} channel name(s) were given",
+            file=root,
+            fix="give one name per channel read (channel_names), in order, or none.",
+        )
     return ImageInfo(
+        size=options.image_size,
+        fit=options.image_fit,
+        channels_used=chosen,
         column=column,
         root=str(root),
         n=len(headers),
@@ -320,7 +348,7 @@ def image_info(
         height_max=max((h.height for h in headers), default=0),
         channels=dict(channels),
         dtypes=dict(Counter(h.dtype for h in headers)),
-        channel_names=default_channel_names(usual),
+        channel_names=names or [default_channel_names(usual)[c] for c in chosen or range(usual)],
         sha256={rel: c.sha256 for rel, c in zip(rels, checks, strict=True)},
     )
 

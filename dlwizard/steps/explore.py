@@ -26,6 +26,7 @@ from dlwizard.ml import (
     shortcut_screen,
 )
 from dlwizard.ml.features import impute_scale, numeric_features
+from dlwizard.steps import explore_images
 from dlwizard.steps import explore_sequences as sequences
 from dlwizard.steps.explore_sequences import Sequences
 from dlwizard.study.model import (
@@ -65,8 +66,9 @@ def _row_ids(df: pd.DataFrame, positions) -> list[int]:
 
 
 def _sequence_columns(project: Project) -> set[str]:
+    """Columns of sequences or of image files: neither numbers nor categories."""
     data = project.study.data
-    return {i.column for i in data.sequences} if data is not None else set()
+    return {i.column for i in (*data.sequences, *data.images)} if data is not None else set()
 
 
 def _labelled(project: Project) -> tuple[pd.DataFrame, str | None]:
@@ -109,13 +111,15 @@ def compute(
         job.progress(0.18, "Lengths and composition of the sequences")
         section.sequence_column = seq.column
         section.sequence_stats = sequences.sequence_stats(project, seq, df, target)
+    img, found = explore_images.explore(project, df, target, section, job.sub(0.12, 0.25))
+    findings += found
     emb = None
-    x = map_matrix(project, df, seq)
+    x = map_matrix(project, df, seq) if img is None else explore_images.map_matrix(img, df)
     if x is not None:
         emb, found = _map_findings(project, df, target, x, options, section, job, seq)
         findings += found
     if target:
-        findings += _label_findings(project, df, target, feats, options, section, job, seq)
+        findings += _label_findings(project, df, target, feats, options, section, job, seq, img)
     job.progress(1.0, "Exploration done")
     return section, findings, emb
 
@@ -382,19 +386,23 @@ def _label_findings(
     section: ExploreSection,
     job: Job,
     seq: Sequences | None = None,
+    img: explore_images.ImageMeasures | None = None,
 ) -> list[Finding]:
     """Shortcuts to the label: a single feature that gives it away, metadata or the pattern of
-    missing values that predict it, and the length or the composition of the sequences."""
+    missing values that predict it, the length or the composition of the sequences, and the
+    intensity or the size of the images."""
     roles = project.study.metadata.roles
     job.progress(0.68, "Is any single feature the label in another form?")
     screen = _feature_screen(project, df, target, roles, feats, options.seed, job)
     section.feature_screen = [FeatureScreen(**asdict(r)) for r in screen.results]
     findings = _screen_findings(screen, target)
     job.progress(0.75, "Can metadata alone predict the label?")
-    section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job, seq)
+    section.shortcuts = _shortcuts(project, df, target, roles, options.seed, job, seq, img)
     return findings + [
         sequences.shortcut_finding(sc, section, target, _metric(sc.metric))
         if sc.source in sequences.SHORTCUT_SOURCES
+        else explore_images.shortcut_finding(sc, section, target, _metric(sc.metric))
+        if sc.source in explore_images.SHORTCUT_SOURCES
         else _shortcut_finding(sc)
         for sc in section.shortcuts
         if sc.above_chance
@@ -447,7 +455,7 @@ def _metric(name: str) -> str:
 
 
 def _shortcuts(
-    project, df, target, roles, seed: int, job: Job, seq: Sequences | None = None
+    project, df, target, roles, seed: int, job: Job, seq: Sequences | None = None, img=None
 ) -> list[ShortcutCheck]:
     q = project.study.question
     task = q.task or "binary"
@@ -483,6 +491,9 @@ def _shortcuts(
     if seq is not None:
         job.progress(0.92, "Do the sequences' length or composition predict the label?")
         out += sequences.shortcut_scores(seq, df, y, task, groups, q.positive_class, seed)
+    if img is not None:
+        job.progress(0.92, "Do the images' intensity or size predict the label?")
+        out += explore_images.shortcut_scores(img, df, y, task, groups, q.positive_class, seed)
     return [
         ShortcutCheck(
             source=s.source,

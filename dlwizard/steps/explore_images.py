@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dlwizard.jobs import Job
+    from dlwizard.study.project import Project
 
 STEP = "explore"
 SHORTCUT_SOURCES = ("image_intensity", "image_size")
@@ -351,7 +352,6 @@ def shortcut_finding(
             "image the classes together on each plate or day, normalise each image's "
             "intensity, and compare every model with this intensity-only score."
         )
-        code = "image-intensity-predicts-label"
     else:
         what = "size (width and height in pixels)"
         per = ", ".join(
@@ -363,19 +363,31 @@ def shortcut_finding(
             "than rescale if the scale carries meaning), find out why the sizes differ "
             "(another camera or export), and compare every model with this size-only score."
         )
-        code = "image-size-predicts-label"
+    message = (
+        f"The label '{target}' can be predicted from the {what} of the images in "
+        f"'{column}' alone ({score}).{shown} A network could learn this instead of what "
+        "the images show (shapes, texture, structures)."
+    )
+    columns = [column] if column else []
+    detail = {"score": sc.score, "chance": sc.chance, "metric": sc.metric}
+    if sc.source == "image_intensity":
+        return Finding(
+            code="image-intensity-predicts-label",
+            severity="warning",
+            step=STEP,
+            message=message,
+            fix=fix,
+            columns=columns,
+            detail=detail,
+        )
     return Finding(
-        code=code,
+        code="image-size-predicts-label",
         severity="warning",
         step=STEP,
-        message=(
-            f"The label '{target}' can be predicted from the {what} of the images in "
-            f"'{column}' alone ({score}).{shown} A network could learn this instead of what "
-            "the images show (shapes, texture, structures)."
-        ),
+        message=message,
         fix=fix,
-        columns=[column] if column else [],
-        detail={"score": sc.score, "chance": sc.chance, "metric": sc.metric},
+        columns=columns,
+        detail=detail,
     )
 
 
@@ -498,3 +510,44 @@ MEASURES = {
     "focus": "median image's focus (variance of the Laplacian)",
     "width_median": "median width (pixels)",
 }
+
+
+# -- the table exploration's entry -----------------------------------------------------------------
+def explore(
+    project: Project, df: pd.DataFrame, target: str | None, section: ExploreSection, job: Job
+) -> tuple[ImageMeasures | None, list[Finding]]:
+    """Measure the labelled rows' images (``df``) once and record their statistics by class and
+    by batch and their duplicates in ``section``; (None, []) when no feature holds images."""
+    from dlwizard.io import images as imgs
+    from dlwizard.steps import images
+    from dlwizard.steps.modelling import image_feature
+
+    info = image_feature(project)
+    if info is None:
+        return None, []
+    job.progress(0.0, f"Reading {len(df):,} images")
+    pixels = images.pixels(project, df, job.sub(0.0, 0.6))
+    rels = images.relative_paths(project, df, info)
+    headers = [imgs.probe(p) for p in images.paths_of(project, df, info)]
+    m = measure(
+        info.column,
+        df.index,
+        pixels,
+        [h.width for h in headers],
+        [h.height for h in headers],
+        [info.sha256.get(r, "") for r in rels],
+        job=job.sub(0.6, 1.0),
+    )
+    roles = project.study.metadata.roles
+    batch_cols = [c for c, r in roles.items() if r in ("batch", "time_point") and c in df]
+    batches = df[batch_cols] if batch_cols else None
+    classes = project.study.question.task != "regression"
+    labels = df[target] if target and classes else None
+    section.image_column = info.column
+    section.image_stats = group_stats(m, labels, batches)
+    sid = project.column_with("sample_id")
+    dup, found = duplicates(m, labels, df[sid] if sid else None)
+    section.image_duplicates = dup
+    if batches is not None:
+        found += batch_findings(m, batches)
+    return m, found

@@ -76,7 +76,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     subject = project.column_with("subject", in_table=False)
     subjects = rows[subject].astype(str).to_numpy() if subject else None
     metric = SELECTION_METRIC[p.task]
-    model = frozen.load(final, project.models)
+    model = modelling.load_frozen(project)
     # With sequences, the letter-by-letter attributions take the second half of the progress.
     outer, job = job, (job.sub(0.0, 0.45) if p.sequence else job)
     job.progress(0.02, "Grouping correlated features")

@@ -27,7 +27,7 @@ from dlwizard.jobs import Job, run_interruptible
 from dlwizard.ml import metrics, tuning
 from dlwizard.ml.models import Family, families, pipeline, with_sequence
 from dlwizard.ml.tuning import model_output
-from dlwizard.study.model import Evaluation, FamilyResult, MetricInterval
+from dlwizard.study.model import Evaluation, FamilyResult, ImageInfo, MetricInterval
 from dlwizard.study.project import Project
 
 if TYPE_CHECKING:
@@ -66,11 +66,16 @@ class Prepared:
     # The column of sequences among the features, and its alphabet (None: a plain table).
     sequence: str | None = None
     alphabet: str | None = None
+    # The column of image files among the features (issue 18): the baselines read its image
+    # features (numeric columns named "image: ...", in ``numeric``), the networks its pixels.
+    image: ImageInfo | None = None
 
     @property
     def columns(self) -> list[str]:
-        """The columns the models read, in order."""
-        return self.numeric + self.categorical + ([self.sequence] if self.sequence else [])
+        """The columns the models read, in order (an image column last: the baselines' pipelines
+        leave it alone, the image networks read it)."""
+        extra = [self.sequence] if self.sequence else [self.image.column] if self.image else []
+        return self.numeric + self.categorical + extra
 
     def families(self) -> dict[str, Family]:
         """The baseline families for this task, fitted on k-mer profiles where the features
@@ -96,15 +101,29 @@ def sequence_feature(project: Project) -> tuple[str, str] | None:
     return None
 
 
+def image_feature(project: Project) -> ImageInfo | None:
+    """The feature column of image files: the first one, if several (the models read one image
+    per row)."""
+    data, metadata = project.study.data, project.study.metadata
+    if data is None or metadata is None or project.table is None:
+        return None
+    for info in data.images:
+        if metadata.roles.get(info.column) == "feature" and info.column in project.table:
+            return info
+    return None
+
+
 def feature_columns(project: Project) -> tuple[list[str], list[str]]:
-    """The numeric and categorical feature columns (a column of sequences is neither: see
-    :func:`sequence_feature`)."""
+    """The numeric and categorical feature columns (a column of sequences or of image files is
+    neither: see :func:`sequence_feature` and :func:`image_feature`)."""
     import pandas as pd
 
     df = project.table
     roles = project.study.metadata.roles
     data = project.study.data
     sequences = {i.column for i in data.sequences} if data is not None else set()
+    if data is not None:
+        sequences |= {i.column for i in data.images}
     numeric, categorical = [], []
     for col, role in roles.items():
         if role != "feature" or col not in df.columns or col in sequences:
@@ -120,6 +139,10 @@ def feature_columns(project: Project) -> tuple[list[str], list[str]]:
 def model_input(p: Prepared, rows: pd.DataFrame) -> pd.DataFrame:
     """The columns of ``rows`` the models read, as :func:`prepare` gives them (a missing
     sequence as an empty one)."""
+    if p.image is not None:  # the baselines' image features, computed from the files
+        from dlwizard.steps.image_inputs import with_features
+
+        rows = with_features(p.image, rows)
     x = rows[p.columns]
     if p.sequence is not None:
         x = x.assign(**{p.sequence: x[p.sequence].fillna("").astype(str)})
@@ -150,7 +173,8 @@ def prepare(project: Project) -> Prepared:
         classes = [c for c in classes if c != q.positive_class] + [q.positive_class]
     numeric, categorical = feature_columns(project)
     seq = sequence_feature(project)
-    if not numeric and not categorical and seq is None:
+    image = image_feature(project)
+    if not numeric and not categorical and seq is None and image is None:
         raise StepError("no column has the feature role", fix="set roles on the metadata page.")
     df = project.table
     columns = numeric + categorical
@@ -160,6 +184,12 @@ def prepare(project: Project) -> Prepared:
         columns = [*columns, seq[0]]
     train = df.loc[s.split.train]
     tune = df.loc[s.split.tune]
+    if image is not None:  # features of the training and tuning images only (the test is sealed)
+        from dlwizard.steps.image_inputs import feature_names, with_features
+
+        train, tune = with_features(image, train), with_features(image, tune)
+        numeric = numeric + feature_names(image)
+        columns = [*numeric, *categorical, image.column]
     subject = project.column_with("subject", in_table=False)
     meta = [c for c, r in s.metadata.roles.items() if r in ("batch", "time_point")
             and c in df.columns]  # fmt: skip
@@ -180,7 +210,29 @@ def prepare(project: Project) -> Prepared:
         meta_tune=tune[meta].astype("str"),
         sequence=seq[0] if seq else None,
         alphabet=seq[1] if seq else None,
+        image=image,
     )
+
+
+def load_frozen(project: Project, image_root: str | None = None):
+    """The frozen final model, able to read its inputs: for a model that reads images, the
+    files of the image column (relative to the imported folder, or to ``image_root`` for new
+    images to predict)."""
+    from dlwizard.ml import frozen
+
+    compared = project.study.compare
+    if compared is None or compared.final is None:
+        raise StepError("no final model is frozen yet", fix="freeze one on the comparison page.")
+    final = compared.final
+    pixels = None
+    info = image_feature(project)
+    if final.image and info is not None:
+        from dlwizard.steps.image_inputs import pixels as read
+
+        if image_root is not None:
+            info = info.model_copy(update={"root": image_root, "sha256": {}})
+        pixels = lambda paths: read(info, paths)  # noqa: E731
+    return frozen.load(final, project.models, pixels)
 
 
 # -- evaluation ----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from dlwizard.ml.models import preprocessor
 from dlwizard.ml.nets import (  # the rungs, by ladder (the networks page lists them from here)
     LADDER,
     RUNGS,
-    SEQUENCE_LADDER,
     ladder_for,
 )
 from dlwizard.ml.tuning import SELECTION_METRIC, Budget, one_at_a_time, search
@@ -40,28 +39,31 @@ from dlwizard.study.project import Project
 STEP = "networks"
 WEIGHTS = "network.safetensors"
 ARCHITECTURE = "network.json"
+PRETRAINED_RUNG = "resnet_deep"  # the image rung that can start from a pretrained file
 GAP_WARN = 0.1  # train minus tune score beyond which a rung is flagged as overfitting
 
 
 def modality(p: Prepared) -> str:
-    """Which ladder suits the data: "sequence" when a feature column holds sequences (the
-    sequence networks read that column alone), else "table"."""
-    return "sequence" if p.sequence is not None else "table"
+    """Which ladder suits the data: "sequence" when a feature column holds sequences, "image"
+    when one holds image files (those networks read that column alone), else "table"."""
+    return "sequence" if p.sequence is not None else "image" if p.image is not None else "table"
 
 
 def project_modality(project: Project) -> str:
     """:func:`modality` without preparing the data (for the page's list of rungs)."""
-    from dlwizard.steps.modelling import sequence_feature
+    from dlwizard.steps.modelling import image_feature, sequence_feature
 
-    return "sequence" if sequence_feature(project) is not None else "table"
+    if sequence_feature(project) is not None:
+        return "sequence"
+    return "image" if image_feature(project) is not None else "table"
 
 
 def rungs_for(p: Prepared, options: NetworkOptions) -> list[str]:
     """The rungs to climb: the options' own, except that the table ladder's default (every MLP
-    rung) means the sequence ladder when the features hold sequences."""
+    rung) means the data's own ladder when the features hold sequences or images."""
     default = NetworkOptions.model_fields["rungs"].get_default(call_default_factory=True)
-    if p.sequence is not None and list(options.rungs) == list(default):
-        return list(SEQUENCE_LADDER)
+    if modality(p) != "table" and list(options.rungs) == list(default):
+        return list(ladder_for(modality(p)))
     return list(options.rungs)
 
 
@@ -72,11 +74,24 @@ def _codes(p: Prepared, rows) -> np.ndarray:
     return encode(rows[p.sequence].tolist(), p.alphabet or "dna")
 
 
+def _pixels(p: Prepared, rows) -> np.ndarray:
+    """A set of rows' images as the image networks read them (float16, N x C x S x S)."""
+    from dlwizard.steps.image_inputs import pixels
+
+    assert p.image is not None
+    return pixels(p.image, rows[p.image.column])
+
+
+def _inputs(p: Prepared, rows) -> np.ndarray:
+    """Rows as a sequence or image network reads them (no fitted preprocessing)."""
+    return _codes(p, rows) if p.sequence is not None else _pixels(p, rows)
+
+
 def _matrices(p: Prepared, train_rows: np.ndarray, other):
-    """Fit the preprocessing on the training rows only; transform both. Sequences need no
-    fitting: each set is encoded as it is."""
-    if p.sequence is not None:
-        return _codes(p, p.x_train.iloc[train_rows]), _codes(p, other)
+    """Fit the preprocessing on the training rows only; transform both. Sequences and images
+    need no fitting: each set is encoded as it is."""
+    if p.sequence is not None or p.image is not None:
+        return _inputs(p, p.x_train.iloc[train_rows]), _inputs(p, other)
     prep = preprocessor(p.numeric, p.categorical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,6 +109,14 @@ def _config(
         extra["alphabet"] = alphabet or "dna"
         # Reverse complements are the same molecule read from the other strand: DNA and RNA.
         extra["reverse_complement"] = options.reverse_complement and alphabet in ("dna", "rna")
+    elif spec.get("modality") == "image":
+        extra["augment"] = options.augment
+        if options.pretrained and rung == PRETRAINED_RUNG:
+            from dlwizard.ml.image_nets import pretrained_settings
+
+            extra["pretrained"] = options.pretrained
+            # The file fixes the width and the blocks per stage, whatever the search proposed.
+            params = {**params, **pretrained_settings(options.pretrained)}
     return nets.NetConfig(
         **{**spec["fixed"], **params},
         **extra,
@@ -133,8 +156,8 @@ def final_rows(p: Prepared) -> tuple[np.ndarray, np.ndarray]:
 
 def final_preprocessor(p: Prepared):
     """The final network's preprocessing, fitted on its fit rows only (deterministic: fitting
-    it again gives the same transform); None for sequences, which are encoded as they are."""
-    if p.sequence is not None:
+    it again gives the same transform); None for sequences and images, read as they are."""
+    if p.sequence is not None or p.image is not None:
         return None
     fit_rows, _ = final_rows(p)
     prep = preprocessor(p.numeric, p.categorical)
@@ -152,8 +175,8 @@ def _fit_final(
     fit_rows, inner = final_rows(p)
     prep = final_preprocessor(p)
     if prep is None:
-        xa, xv = _codes(p, p.x_train.iloc[fit_rows]), _codes(p, p.x_train.iloc[inner])
-        xt = _codes(p, p.x_tune)
+        xa, xv = _inputs(p, p.x_train.iloc[fit_rows]), _inputs(p, p.x_train.iloc[inner])
+        xt = _inputs(p, p.x_tune)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -369,11 +392,12 @@ def run(
     options = options.model_copy(update={"rungs": rungs_for(p, options)})
     unknown = [r for r in options.rungs if r not in ladder]
     if unknown:
-        what = "for sequences" if p.sequence is not None else "for tables"
-        known = "is a rung for tables" if p.sequence is not None else "is a rung for sequences"
+        words = {"table": "tables", "sequence": "sequences", "image": "images"}
+        other = RUNGS.get(unknown[0], {}).get("modality", "table")
+        known = f"is a rung for {words.get(other, other)}"
         raise StepError(
             f"'{unknown[0]}' {known if unknown[0] in RUNGS else 'is not a ladder rung'}",
-            fix=f"choose rungs {what}: {', '.join(ladder)}.",
+            fix=f"choose rungs for {words[modality(p)]}: {', '.join(ladder)}.",
         )
     # The baselines' budget, kept equal the same way (by trials or by time).
     b = s.baselines.options

@@ -27,7 +27,7 @@ import numpy as np
 
 from dlwizard.errors import StepError
 from dlwizard.jobs import Job
-from dlwizard.ml import frozen, identifiers, membership
+from dlwizard.ml import identifiers, membership
 from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
 from dlwizard.study.model import (
@@ -248,7 +248,7 @@ def _final_memorises(project: Project, final: FinalModel) -> bool:
 
 def _audit(project: Project, final: FinalModel, job: Job) -> MembershipAudit:
     p = modelling.prepare(project)
-    model = frozen.load(final, project.models)
+    model = modelling.load_frozen(project)
     note = ""
     members = np.arange(len(p.x_train))
     if final.kind == "network":

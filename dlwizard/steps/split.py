@@ -17,6 +17,7 @@ from dlwizard.errors import StepError
 from dlwizard.jobs import Job
 from dlwizard.ml import duplicates, splitting
 from dlwizard.ml.features import numeric_features
+from dlwizard.steps import split_images
 from dlwizard.study.model import Finding, SequenceGroups, SplitOptions, SplitSection
 from dlwizard.study.project import Project
 
@@ -117,6 +118,9 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
     homology = _homology(project, work, options, job.sub(0.15, 0.3))
     if homology is not None:
         together = together + homology.clusters
+    near = split_images.near_images(project, work, options, job.sub(0.15, 0.3))
+    if near is not None:
+        together = together + near.groups
     groups = _groups(work, group_col, together)
     task = project.study.question.task or "binary"
     job.progress(0.3, "Assigning rows")
@@ -128,6 +132,10 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         findings += _homology_checks(work, a.sets, homology, job.sub(0.6, 0.75))
         if task != "regression":
             findings += _mixed_clusters(work, target, homology)
+    if near is not None:
+        findings += split_images.near_image_checks(work, a.sets, near)
+        if task != "regression":
+            findings += split_images.mixed_near_images(work, target, near)
     if task != "regression":
         findings += _class_coverage(work[target], a.sets, options)
     findings += _fold_findings(work[target], task, groups, a, options)
@@ -147,6 +155,7 @@ def run(project: Project, options: SplitOptions | None = None, job: Job | None =
         composition=composition,
         batch_composition=batch_composition,
         sequence_groups=homology.record if homology is not None else None,
+        image_groups=near.record if near is not None else None,
     )
     findings.append(_summary(section, len(work), options))
     job.check()  # the last moment to cancel: after this the project changes

@@ -14,7 +14,7 @@ import numpy as np
 
 from dlwizard.errors import StepError
 from dlwizard.jobs import Job
-from dlwizard.ml import frozen, metrics
+from dlwizard.ml import metrics
 from dlwizard.ml.tuning import SELECTION_METRIC
 from dlwizard.steps import modelling
 from dlwizard.steps.compare import final_model
@@ -162,7 +162,7 @@ def _score(
     per subgroup."""
     s = project.study
     job.progress(0.05, "Loading the frozen final model")
-    model = frozen.load(final, project.models)
+    model = modelling.load_frozen(project)
     p = modelling.prepare(project)
     x = modelling.model_input(p, test)
     y = modelling.encode_labels(test[s.question.target], p.task, p.classes)

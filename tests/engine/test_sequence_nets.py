@@ -125,13 +125,17 @@ def test_the_two_ladders_are_told_apart():
     assert list(nets.ladder_for("table")) == ["mlp_small", "mlp_deep", "resmlp"]
     assert list(nets.ladder_for("sequence")) == ["cnn_small", "cnn_dilated", "seq_attention"]
     assert list(nets.LADDER) == ["mlp_small", "mlp_deep", "resmlp"]  # the MLP ladder as it was
-    assert set(nets.RUNGS) == set(nets.LADDER) | set(nets.SEQUENCE_LADDER)
+    assert set(nets.RUNGS) == set(nets.LADDER) | set(nets.SEQUENCE_LADDER) | set(
+        nets.IMAGE_LADDER
+    )
     for key, spec in nets.RUNGS.items():
         assert set(spec) == {"name", "modality", "fixed", "ranges"}
-        assert spec["modality"] == ("sequence" if key in nets.SEQUENCE_LADDER else "table")
+        ladders = {"sequence": nets.SEQUENCE_LADDER, "image": nets.IMAGE_LADDER}
+        own = next((m for m, ladder in ladders.items() if key in ladder), "table")
+        assert spec["modality"] == own
         assert nets.is_sequence(nets.NetConfig(**spec["fixed"])) == (spec["modality"] == "sequence")
     with pytest.raises(ValueError, match="no network ladder"):
-        nets.ladder_for("image")
+        nets.ladder_for("video")
 
 
 @pytest.mark.parametrize("rung", RUNGS)

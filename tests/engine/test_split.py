@@ -41,6 +41,7 @@ from dlwizard.steps import (
     privacy,
     question,
     split,
+    split_images,
 )
 from dlwizard.steps import report as report_step
 from dlwizard.steps import test as test_step
@@ -357,6 +358,10 @@ AFTER_THE_SPLIT = {
     "split.working_rows": lambda p: (split.working_rows(p, "train"), split.working_rows(p, "tune")),
     "modelling.feature_columns": lambda p: modelling.feature_columns(p),
     "modelling.sequence_feature": lambda p: modelling.sequence_feature(p),
+    "modelling.image_feature": lambda p: modelling.image_feature(p),
+    "split_images.near_images": lambda p: split_images.near_images(
+        p, split.working_rows(p, "train"), p.study.split.options, Job()
+    ),
     "split.sequence_identity_default": lambda p: split.sequence_identity_default(p),
     "modelling.prepare": lambda p: modelling.prepare(p),
     "baselines.run": lambda p: baselines.run(p, TINY_BUDGET),
@@ -370,6 +375,7 @@ AFTER_THE_SPLIT = {
     "compare.compare": lambda p: compare.compare(p),
     "compare.freeze": lambda p: compare.freeze(p),
     "compare.final_model": lambda p: compare.final_model(p),
+    "modelling.load_frozen": lambda p: modelling.load_frozen(p).columns,
     "interpret.panel_family": lambda p: interpret.panel_family(p),
     "interpret.candidates_words": lambda p: interpret.candidates_words(p, ("batch", "subject")),
     "interpret.subgroup_statement": lambda p: interpret.subgroup_statement(p),

@@ -32,6 +32,9 @@ class FakeDialogs:
     def open_files(self, title: str, filters: str) -> list[str]:
         return list(self.open_many)
 
+    def open_folder(self, title: str) -> str:
+        return self.open_answer
+
     def save_file(self, title: str, suggested: str, filters: str) -> str:
         return self.save_answer
 

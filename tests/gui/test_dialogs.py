@@ -29,7 +29,7 @@ def _shape(cls: type, name: str) -> tuple:
 
 def test_the_protocol_lists_every_question():
     assert set(QUESTIONS) == {
-        "open_file", "open_files", "save_file", "error", "info", "confirm", "password", "text",
+        "open_file", "open_files", "open_folder", "save_file", "error", "info", "confirm", "password", "text",
         "unsaved_changes", "restore_recovery",
     }  # fmt: skip
 
