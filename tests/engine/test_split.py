@@ -33,7 +33,9 @@ from dlwizard.steps import (
     compare,
     data,
     explore,
+    explore_images,
     explore_sequences,
+    images,
     interpret,
     metadata,
     modelling,
@@ -359,6 +361,16 @@ AFTER_THE_SPLIT = {
     "modelling.feature_columns": lambda p: modelling.feature_columns(p),
     "modelling.sequence_feature": lambda p: modelling.sequence_feature(p),
     "modelling.image_feature": lambda p: modelling.image_feature(p),
+    # The image facade, on a table without images: nothing to read, and it says so.
+    "images.image_infos": lambda p: images.image_infos(p),
+    "images.image_feature": lambda p: images.image_feature(p),
+    "images.relative_paths": lambda p: _no_images(images.relative_paths, p, [0]),
+    "images.paths_of": lambda p: _no_images(images.paths_of, p, [0]),
+    "images.pixels": lambda p: _no_images(images.pixels, p, [0]),
+    "images.relink": lambda p: _no_images(images.relink, p, tempfile.mkdtemp()),
+    "explore_images.explore": lambda p: explore_images.explore(
+        p, explore.labelled_rows(p), p.study.question.target, p.study.explore, Job()
+    ),
     "split_images.near_images": lambda p: split_images.near_images(
         p, split.working_rows(p, "train"), p.study.split.options, Job()
     ),
@@ -420,6 +432,12 @@ def _predict_tune_rows(project):
     return predict.predict_file(project, folder / "new.csv", folder / "out.csv")
 
 
+def _no_images(fn, project, *args):
+    with pytest.raises(ValueError, match="no column of images"):
+        fn(project, *args)
+    return "no images"
+
+
 def _refused(fn, project):
     """Before the test step opens it, asking for the test set is refused with a clear error."""
     with pytest.raises(StepError, match=r"sealed|not been opened|confirmation"):
@@ -431,6 +449,7 @@ def _refused(fn, project):
 # new one), so they may see every row. Each is checked below.
 THROW_THE_SPLIT_AWAY = {
     "data.run",
+    "data_images.run_folder",
     "data.commit",
     "metadata.apply",
     "metadata.follow_target",
