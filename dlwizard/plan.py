@@ -355,6 +355,10 @@ def _stop_on_errors(project: Project, step: str, source: Path) -> None:
         raise PlanError(f"[{step}] {errors[0].message}", file=source, fix=errors[0].fix)
 
 
+# [data] keys of a folder of images (written back only when they differ from the default).
+IMAGE_KEYS = ("skip_unreadable", "image_size", "image_fit", "image_channels", "channel_names")
+
+
 def options_from_plan(d: dict[str, Any]) -> tuple[ImportOptions, Provenance]:
     paths = d.get("paths") or [d["path"]]
     if isinstance(paths, str):
@@ -363,7 +367,7 @@ def options_from_plan(d: dict[str, Any]) -> tuple[ImportOptions, Provenance]:
         **{k: d[k] for k in ("source", "doi", "date_obtained", "version", "notes") if k in d}
     )
     keys = ("sheet", "delimiter", "decimal", "encoding", "na_values", "transpose",
-            "feature_id_column", "drop_columns", "sample_id_column")  # fmt: skip
+            "feature_id_column", "drop_columns", "sample_id_column", *IMAGE_KEYS)  # fmt: skip
     opts: dict[str, Any] = {k: d[k] for k in keys if k in d}
     if isinstance(opts.get("transpose"), bool):
         opts["transpose"] = "yes" if opts["transpose"] else "no"
@@ -424,6 +428,10 @@ def _data_table(s: Study, relative_to: Path | None) -> dict[str, Any] | None:
     dd["na_values"] = list(o.na_values)
     if o.drop_columns:
         dd["drop_columns"] = list(o.drop_columns)
+    default = ImportOptions()
+    for key in IMAGE_KEYS:
+        if getattr(o, key) != getattr(default, key):
+            dd[key] = getattr(o, key)
     if o.sample_sheet:
         ss = {k: v for k, v in o.sample_sheet.model_dump().items() if v is not None}
         sheet = [f.path for f in s.data.files if f.role == "sample_sheet"]

@@ -53,6 +53,11 @@ class PredictSummary:
     n_outside_lengths: int = 0
     outside_length_rows: list[str] = field(default_factory=list)
     lengths: tuple[int, int] | None = None  # the training range, for the note
+    # A model that reads images: files that could not be read (left out), and images whose
+    # size lies outside the training images' range.
+    unreadable_images: list[str] = field(default_factory=list)
+    n_outside_sizes: int = 0
+    outside_size_images: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         out = []
@@ -88,6 +93,18 @@ class PredictSummary:
                 f"model was trained on ({low:,} to {high:,} letters; first: "
                 f"{', '.join(self.outside_length_rows)}); the model has not learned what such "
                 "lengths look like, so treat those predictions with care."
+            )
+        if self.unreadable_images:
+            shown = "; ".join(self.unreadable_images[:3])
+            out.append(
+                f"{len(self.unreadable_images):,} image(s) could not be read and have no "
+                f"prediction ({shown}). Check those files, or export them again."
+            )
+        if self.n_outside_sizes:
+            out.append(
+                f"{self.n_outside_sizes:,} image(s) are smaller or larger than any the model was "
+                f"trained on (first: {', '.join(self.outside_size_images)}); they were brought "
+                "to the same side, but treat those predictions with care."
             )
         return out
 
@@ -452,9 +469,11 @@ def predict_file(
 
     job = job or Job()
     source, output = Path(source), Path(output)
+    final = final_model(project)
+    if final.image:
+        return _predict_images(project, final, source, output, job)
     check_path(source)
     _check_output(source, output)
-    final = final_model(project)
     model = frozen.load(final, project.models)
     maps = _category_maps(model)
     summary = PredictSummary(source=str(source), output=str(output), model=final.key)
@@ -506,4 +525,108 @@ def predict_file(
     project.audit("predicted", source=source.name, rows=summary.n_rows, model=final.key,
                   output=output.name)  # fmt: skip
     job.progress(1.0, f"Predicted {summary.n_rows:,} samples")
+    return summary
+
+
+# -- images ---------------------------------------------------------------------------------------
+def _image_table(source: Path, column: str) -> tuple[pd.DataFrame, Path]:
+    """New images as a table (an ID and the path, relative to the returned folder): every image
+    file under a folder, or the rows of a sample sheet with a column of image paths."""
+    import pandas as pd
+
+    from dlwizard.io import images as imgs
+
+    if source.is_dir():
+        files = sorted(
+            f for f in source.rglob("*")
+            if f.is_file() and imgs.is_image_name(f.name) and not f.name.startswith(".")
+        )  # fmt: skip
+        if not files:
+            raise DataError(
+                "holds no image files (.png, .jpg, .jpeg, .tif, .tiff)",
+                file=source,
+                fix="choose the folder that holds the new images.",
+            )
+        rels = [f.relative_to(source).as_posix() for f in files]
+        ids = [r.rsplit(".", 1)[0] for r in rels]
+        return pd.DataFrame({"image_id": ids, column: rels}), source
+    from dlwizard.io.readers import read_file
+    from dlwizard.io.sniff import check_path
+
+    check_path(source)
+
+    df = read_file(source).table
+    found = column if column in df.columns else imgs.image_path_column(df, source.parent)
+    if found is None:
+        raise DataError(
+            "has no column of image paths (a column whose cells name image files)",
+            file=source,
+            fix=f"add a column '{column}' with each image's path, relative to the sheet's "
+            "folder or absolute.",
+        )
+    df = df.rename(columns={found: column})
+    df[column] = [str(imgs.locate(str(v), source.parent)) for v in df[column].fillna("")]
+    return df, source.parent
+
+
+def _predict_images(
+    project: Project, final: FinalModel, source: Path, output: Path, job: Job
+) -> PredictSummary:
+    """Predictions for new images (a folder, or a sheet with a column of paths): each file
+    checked as on import (unreadable ones named and left out, sizes outside the training
+    range noted); a CSV with the image, its ID and the class probabilities."""
+    import pandas as pd
+
+    from dlwizard.io import images as imgs
+    from dlwizard.steps import modelling
+    from dlwizard.steps.image_inputs import with_features
+
+    column = final.image or "image"
+    _check_output(source, output)
+    df, root = _image_table(source, column)
+    summary = PredictSummary(source=str(source), output=str(output), model=final.key)
+    job.progress(0.0, f"Checking {len(df):,} images")
+    checks = imgs.check_many([root / p for p in df[column]], job.sub(0.0, 0.3))
+    ok = [c.error is None for c in checks]
+    summary.unreadable_images = [f"{p}: {c.error}" for p, c in zip(df[column], checks) if c.error]
+    info = modelling.image_feature(project)
+    if info is not None:
+        for rel, c in zip(df[column], checks, strict=True):
+            h = c.header
+            if h is None:
+                continue
+            if not (info.width_min <= h.width <= info.width_max) or not (
+                info.height_min <= h.height <= info.height_max
+            ):
+                summary.n_outside_sizes += 1
+                if len(summary.outside_size_images) < 3:
+                    summary.outside_size_images.append(str(rel))
+    df = df[ok].reset_index(drop=True)
+    if df.empty:
+        raise DataError(
+            "holds no image that could be read",
+            file=source,
+            fix="check the files (" + "; ".join(summary.unreadable_images[:3]) + ").",
+        )
+    model = modelling.load_frozen(project, image_root=str(root))
+    x = df
+    if final.kind == "baseline" and info is not None:
+        x = with_features(info.model_copy(update={"root": str(root), "sha256": {}}), df)
+    job.progress(0.35, f"Predicting {len(df):,} images")
+    out = model.output(x[model_columns(final) if final.kind == "baseline" else [column]])
+    cols = {column: df[column].to_numpy(), **_output_frame(final, out, df["image_id"].to_numpy()
+            if "image_id" in df else np.arange(1, len(df) + 1), "image_id")}  # fmt: skip
+    frame = pd.DataFrame({escape_cell(k): escape_column(v) for k, v in cols.items()})
+    tmp = output.with_name(f".{output.name}.part")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    summary.n_rows = len(df)
+    project.audit("predicted", source=source.name, rows=summary.n_rows, model=final.key,
+                  output=output.name)  # fmt: skip
+    job.progress(1.0, f"Predicted {summary.n_rows:,} images")
     return summary

@@ -357,6 +357,14 @@ class _Renderer(_Pages, _TableLayout):
                 h = min(max(30 * self.mm, (12 + 7 * rows) * self.mm), 120 * self.mm)
             elif block.panels[0].builder == "sequence_logo.build":  # a wide, low strip
                 w, h = self.text_width, self.text_width * 0.26
+            elif block.panels[0].builder == "saliency.montage":
+                from dlwizard.render.figures import saliency
+
+                w = self.text_width
+                h = min(w * saliency.aspect(len(block.panels[0].args["grids"])), 150 * self.mm)
+            elif block.panels[0].builder == "images.montage":  # rows of up to six images
+                w = self.text_width
+                h = min(w * (len(block.panels[0].args["rows"]) * 1.08 / 6.5), 150 * self.mm)
         else:
             w = (self.text_width - gap * (n - 1)) / n
             h = w * (0.78 if n == 2 else 0.95)
@@ -493,6 +501,25 @@ def _draw(item, panel: Panel) -> None:
         from dlwizard.render.figures import sequence_logo
 
         sequence_logo.build(item, **a)
+    elif kind == "saliency.montage":
+        from dlwizard.render.figures import saliency
+
+        regression = bool(a.get("regression", False))
+        labels = [
+            saliency.tile_label(lab, pred, score, ok, regression)
+            for lab, pred, score, ok in zip(
+                a["label"], a["predicted"], a["score"], a["correct"], strict=True
+            )
+        ]
+        saliency.montage(item, list(a["images"]), a["grids"], labels, list(a["correct"]))
+    elif kind == "images.montage":
+        from dlwizard.render.figures import images
+
+        images.montage(item, a["rows"], a["labels"])
+    elif kind == "images.group_bars":
+        from dlwizard.render.figures import images
+
+        images.group_bars(item, **a)
     elif kind in ("sequences.lengths", "sequences.composition"):
         from dlwizard.render.figures import sequences
 

@@ -46,12 +46,18 @@ class Context:
         features = set(self.features())
         return next((i for i in d.sequences if i.column in features), None) if d else None
 
+    def image_feature(self):
+        """The ImageInfo of the feature column of images the models read (None: none)."""
+        d = self.s.data
+        features = set(self.features())
+        return next((i for i in d.images if i.column in features), None) if d else None
+
     def feature_kinds(self) -> tuple[list[str], list[str]]:
         """Numeric and categorical features, as the model pipeline splits them (a column of
-        sequences is neither: see :meth:`sequence_feature`)."""
+        sequences or of images is neither: see :meth:`sequence_feature`, :meth:`image_feature`)."""
         d = self.s.data
         kinds = {c.name: c.kind for c in d.columns} if d else {}
-        sequences = {i.column for i in d.sequences} if d else set()
+        sequences = {i.column for i in (*d.sequences, *d.images)} if d else set()
         numeric, categorical = [], []
         for col in self.features():
             if col in sequences:

@@ -74,6 +74,15 @@ def _data_paragraph(ctx: Context) -> str:
         p1 += f" from {kind} sequences ('{seq.column}', {lengths})"
         if numeric or categorical:
             p1 += f" and {len(numeric) + len(categorical)} other features"
+    elif s.metadata is not None and (img := ctx.image_feature()) is not None:
+        p1 += (
+            f" from images ('{img.column}', {img.width_min}–{img.width_max} × "
+            f"{img.height_min}–{img.height_max} pixels, channels "
+            f"{', '.join(img.channel_names)}, brought to {img.size} × {img.size} pixels "
+            f"({img.fit}))"
+        )
+        if numeric or categorical:
+            p1 += f" and {len(numeric) + len(categorical)} other features"
     elif s.metadata is not None:
         p1 += (
             f" from {len(numeric) + len(categorical)} features ({len(numeric)} numeric, "
@@ -167,6 +176,14 @@ def _training_paragraph(ctx: Context) -> str:
             "length searched among each family's settings; every preprocessing step was fitted "
             "on the training folds only. "
         )
+    if ctx.image_feature() is not None:
+        p3 = (
+            "The baselines read each image as simple numbers: a 16-bin intensity histogram per "
+            "channel, four texture measures of the gray image (grey-level co-occurrence "
+            "contrast, homogeneity, energy and correlation) and the image shrunk to 8 × 8 "
+            "pixels per channel; every preprocessing step was fitted on the training folds "
+            "only. "
+        )
     p3 += (
         f"We tuned {len(b.results)} baseline model families ({fams}) with an equal budget "
         + (
@@ -201,6 +218,25 @@ def _networks_sentences(ctx: Context) -> str:
         f"dropout and weight decay searched, and early stopping (patience {o.patience}, "
         f"at most {o.max_epochs} epochs) on a validation fold inside the training set."
     )
+    from dlwizard.ml.nets import IMAGE_LADDER
+
+    if ctx.image_feature() is not None and any(r.key in IMAGE_LADDER for r in n.rungs):
+        text += (
+            " The image networks read the pixels, each channel standardised with the training "
+            "images' mean and SD; "
+            + (
+                "each training image was flipped or turned by 90° at random, shifted by up to "
+                "an eighth of its side (edges reflected) and its intensity jittered (×0.8–1.2, "
+                "±0.1), all drawn from the training seed."
+                if o.augment
+                else "the training images were not augmented."
+            )
+        )
+        if o.pretrained:
+            text += (
+                f" The largest rung started from the pretrained weights in "
+                f"'{o.pretrained.rsplit('/', 1)[-1]}' (every layer but the last)."
+            )
     if n.seed_mean is not None:
         text += (
             f" The chosen network was retrained with {len(n.seed_scores)} seeds (tuning "

@@ -207,15 +207,13 @@ def _freeze_network(project: Project, p: modelling.Prepared, rung: str):
     """The chosen network's weights plus its preprocessing, fitted again on the same rows
     (deterministic), checked against the tuning-set score recorded when it was trained."""
     from dlwizard.ml import nets
-    from dlwizard.steps.networks import final_preprocessor, load_final
+    from dlwizard.steps.networks import final_preprocessor, load_final, network_inputs
 
     net = project.study.networks
     model, config = load_final(project)
     prep = final_preprocessor(p)
-    if prep is None:  # sequences: encoded as they are, nothing fitted
-        from dlwizard.ml.sequence_nets import encode
-
-        xt = encode(p.x_tune[p.sequence].tolist(), p.alphabet or "dna")
+    if prep is None:  # sequences and images: read as they are, nothing fitted
+        xt = network_inputs(p, p.x_tune)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -551,3 +551,63 @@ def explore(
     if batches is not None:
         found += batch_findings(m, batches)
     return m, found
+
+
+def montage_rows(
+    project: Project, per_group: int = 6, seed: int = 0
+) -> tuple[list[np.ndarray], list[str]] | None:
+    """The montage's rows as the page and the report show them: up to ``per_group`` random
+    labelled images of each class, then of each batch value (the same seed draws the same
+    images), read as the models read them; None when no feature holds images."""
+    from types import SimpleNamespace
+
+    from dlwizard.steps import images
+    from dlwizard.steps.modelling import image_feature
+
+    info = image_feature(project)
+    target = project.study.question.target
+    if info is None or project.table is None:
+        return None
+    df = project.table if not target else project.table[project.table[target].notna()]
+    roles = project.study.metadata.roles if project.study.metadata else {}
+    batch_cols = [c for c, r in roles.items() if r in ("batch", "time_point") and c in df]
+    classes = target and project.study.question.task != "regression"
+    chosen = montage_choice(
+        SimpleNamespace(index=df.index),  # only the rows' order is read
+        df[target] if classes else None,
+        df[batch_cols] if batch_cols else None,
+        per_group,
+        seed,
+    )
+    rows = [images.pixels(project, df.iloc[pos]) for _, pos in chosen]
+    return rows, [title for title, _ in chosen]
+
+
+def image_words(study) -> str:
+    """The images in words for the report: how many, their formats, sizes and channels, the
+    side the models read, and the brightness per class."""
+    info = next((i for i in study.data.images if i.column == study.explore.image_column), None)
+    if info is None:
+        return ""
+    size = (
+        f"{info.width_min} × {info.height_min} pixels"
+        if (info.width_min, info.height_min) == (info.width_max, info.height_max)
+        else f"{info.width_min}–{info.width_max} × {info.height_min}–{info.height_max} pixels"
+    )
+    formats = ", ".join(f"{k.upper()} {v:,}" for k, v in sorted(info.formats.items()))
+    depths = ", ".join(f"{k} {v:,}" for k, v in sorted(info.dtypes.items()))
+    fit = {"resize": "resized", "crop": "centre-cropped to a square, then resized",
+           "pad": "padded to a square, then resized"}[info.fit]  # fmt: skip
+    words = (
+        f"{info.n:,} images ({formats}; {depths}), {size}, channels read: "
+        f"{', '.join(info.channel_names) or 'all'}; {fit} to {info.size} × {info.size} pixels "
+        "for the models. The files are referenced by path and SHA-256, not copied."
+    )
+    classes = [s for s in study.explore.image_stats if s.label is not None and s.n]
+    if classes:
+        words += (
+            " Median mean intensity per class (0–1): "
+            + ", ".join(f"'{s.label}' {s.intensity_mean:.2f}" for s in classes[:8])
+            + "."
+        )
+    return words

@@ -78,11 +78,13 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     metric = SELECTION_METRIC[p.task]
     model = modelling.load_frozen(project)
     # With sequences, the letter-by-letter attributions take the second half of the progress.
-    outer, job = job, (job.sub(0.0, 0.45) if p.sequence else job)
+    outer, job = job, (job.sub(0.0, 0.45) if p.sequence or p.image else job)
     job.progress(0.02, "Grouping correlated features")
     # Too many features to permute each: score those most associated with the label in the
     # training rows (never the evaluation rows), and say so.
-    numeric = list(p.numeric)
+    # An image network reads the pixels, not the image features: the image is one feature.
+    reads_pixels = p.image is not None and model.net is not None
+    numeric = [] if reads_pixels else list(p.numeric)
     assoc = importance.univariate_scores(p.x_train[numeric], p.y_train, p.task) if numeric else []
     order = np.argsort(-np.asarray(assoc)) if numeric else np.array([], dtype=int)
     n_features = len(numeric) + len(p.categorical)
@@ -95,8 +97,9 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
         p.x_train[numeric].to_numpy(dtype=float), numeric, options.correlation, order
     )
     groups += [importance.Group(c, [c]) for c in p.categorical]
-    if p.sequence:  # the whole sequence, shuffled between rows, as one more feature
-        groups.append(importance.Group(p.sequence, [p.sequence]))
+    for whole in (p.sequence, p.image.column if reads_pixels else None):
+        if whole:  # the whole sequence or image, shuffled between rows, as one more feature
+            groups.append(importance.Group(whole, [whole]))
     # Ties (e.g. every importance 0 at a perfect score) are broken the same way every time: by
     # the association with the label in the training rows, then by name.
     assoc_rank = {numeric[i]: pos for pos, i in enumerate(order)}
@@ -140,8 +143,7 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     section.panel_family, section.panel = _panel(project, p, results, x, y, subjects, options, job)
     section.caveats = _caveats(project, section, n_features)
     section.failing_domains = _failing_domains(project)
-    if p.sequence:
-        section.sequence = _sequence_attribution(project, p, model, rows, x, y, options, outer)
+    _attributions(project, p, model, rows, x, y, options, outer, section)
     job = outer
     s.interpret = section
     project.replace_findings(STEP, _findings(section))
@@ -161,6 +163,19 @@ def run(project: Project, options: InterpretOptions | None = None, job: Job | No
     )
     job.progress(1.0, "Interpretation done")
     return section
+
+
+def _attributions(project, p, model, rows, x, y, options, job: Job, section) -> None:
+    """For a model that reads sequences or images: what it reacts to, letter by letter or
+    region by region (the second half of the progress)."""
+    if p.sequence:
+        section.sequence = _sequence_attribution(project, p, model, rows, x, y, options, job)
+    if p.image is not None:
+        from dlwizard.steps.interpret_images import image_attribution
+
+        ids = _row_names(project, rows)
+        sub = job.sub(0.46, 0.98)
+        section.image = image_attribution(p, model, rows, x, y, ids, options.seed, sub)
 
 
 def _sequence_attribution(
@@ -543,7 +558,8 @@ def _panel(project, p, results, x, y, subjects, options, job):
     fam = families(p.task)[key]
     # Each group is represented by its first member (the one most associated with the label).
     ranked = [r.group.members[0] for r in results if np.isfinite(r.value)]
-    if p.sequence and ranked == [p.sequence]:  # the sequence alone: the baseline itself, no panel
+    whole = {p.sequence, p.image.column if p.image else None} - {None}
+    if ranked and set(ranked) <= whole:  # the sequence or image alone: no panel of features
         return result.name, []
     sizes = sorted({k for k in (*PANEL_SIZES, options.panel_k) if k <= len(ranked)})
     points = []
@@ -617,6 +633,9 @@ def _findings(section: InterpretSection) -> list[Finding]:
             "outcome. Confirm candidate features with an experiment or an independent cohort.",
         )
     ]
+    from dlwizard.steps.interpret_images import border_finding, caveat_finding
+
+    findings += caveat_finding(section.image) + border_finding(section.image)
     if section.sequence is not None:
         findings.append(
             Finding(

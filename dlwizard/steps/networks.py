@@ -82,7 +82,7 @@ def _pixels(p: Prepared, rows) -> np.ndarray:
     return pixels(p.image, rows[p.image.column])
 
 
-def _inputs(p: Prepared, rows) -> np.ndarray:
+def network_inputs(p: Prepared, rows) -> np.ndarray:
     """Rows as a sequence or image network reads them (no fitted preprocessing)."""
     return _codes(p, rows) if p.sequence is not None else _pixels(p, rows)
 
@@ -91,7 +91,7 @@ def _matrices(p: Prepared, train_rows: np.ndarray, other):
     """Fit the preprocessing on the training rows only; transform both. Sequences and images
     need no fitting: each set is encoded as it is."""
     if p.sequence is not None or p.image is not None:
-        return _inputs(p, p.x_train.iloc[train_rows]), _inputs(p, other)
+        return network_inputs(p, p.x_train.iloc[train_rows]), network_inputs(p, other)
     prep = preprocessor(p.numeric, p.categorical)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -175,8 +175,9 @@ def _fit_final(
     fit_rows, inner = final_rows(p)
     prep = final_preprocessor(p)
     if prep is None:
-        xa, xv = _inputs(p, p.x_train.iloc[fit_rows]), _inputs(p, p.x_train.iloc[inner])
-        xt = _inputs(p, p.x_tune)
+        xa = network_inputs(p, p.x_train.iloc[fit_rows])
+        xv = network_inputs(p, p.x_train.iloc[inner])
+        xt = network_inputs(p, p.x_tune)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -102,4 +102,7 @@ class ImageAttribution(_Model):
     border: float = 0.1
     border_attribution: float | None = None
     border_area: float | None = None
+    corner_attribution: float | None = None  # the same for the four corner squares
+    corner_area: float | None = None
+    verdict: str = ""  # in words, when the attribution looks like a border shortcut
     notes: list[str] = Field(default_factory=list)

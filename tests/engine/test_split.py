@@ -368,6 +368,7 @@ AFTER_THE_SPLIT = {
     "images.paths_of": lambda p: _no_images(images.paths_of, p, [0]),
     "images.pixels": lambda p: _no_images(images.pixels, p, [0]),
     "images.relink": lambda p: _no_images(images.relink, p, tempfile.mkdtemp()),
+    "explore_images.montage_rows": lambda p: explore_images.montage_rows(p),
     "explore_images.explore": lambda p: explore_images.explore(
         p, explore.labelled_rows(p), p.study.question.target, p.study.explore, Job()
     ),

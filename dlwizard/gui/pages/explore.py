@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import HelpLabel, SectionTitle, run_in_steps
+from dlwizard.gui.widgets.image_views import ImagesTab
 from dlwizard.gui.widgets.options import carried
 from dlwizard.steps import explore, explore_sequences
 from dlwizard.study.model import ExploreOptions
@@ -177,6 +178,9 @@ class ExplorePage(Page):
         sl.addLayout(self.seq_plots, 1)
         self.tabs.addTab(self.seq_tab, "Sequences")
         self.tabs.setTabVisible(self.tabs.indexOf(self.seq_tab), False)
+        self.image_tab = ImagesTab()  # a column of images: brightness and a montage
+        self.tabs.addTab(self.image_tab, "Images")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.image_tab), False)
         self.body.addWidget(self.tabs)
         self.missing_plot = None
         self.dist_plot = None
@@ -234,6 +238,7 @@ class ExplorePage(Page):
         e = self.project.study.explore
         q = self.project.study.question
         self._show_sequences(e)
+        self._show_images(e)
         if e is None:
             self.stats.setText("Press <b>Explore the data</b> to compute the checks and the map.")
             self.batch_table.setRowCount(0)
@@ -340,6 +345,23 @@ class ExplorePage(Page):
             if not was:
                 self.tabs.setCurrentWidget(self.seq_tab)
 
+    def _show_images(self, e) -> None:
+        """The Images tab, for a column of images among the features."""
+        has = e is not None and bool(e.image_column)
+        index = self.tabs.indexOf(self.image_tab)
+        was = self.tabs.isTabVisible(index)
+        self.tabs.setTabVisible(index, has)
+        if not has:
+            return
+        # Images alone have no numeric distributions worth a tab (their features are the map).
+        self.tabs.setTabVisible(self.tabs.indexOf(self.dist_tab), False)
+        self.map_title.setText("<b>Map of the images</b> (from simple image features)")
+        self.hover_hint = "Hover over a point to see its image's row."
+        self.hover_label.setText(self.hover_hint)
+        self.image_tab.show_words(self.project.study)
+        if not was:
+            self.tabs.setCurrentWidget(self.image_tab)
+
     def _ensure_sequence_plots(self) -> None:
         if self.length_plot is None:
             import pyqtgraph as pg
@@ -397,6 +419,12 @@ class ExplorePage(Page):
                 self._ensure_sequence_plots()
                 yield
                 self.draw_sequences()
+            e = self.project.study.explore
+            if e is not None and e.image_column:
+                yield
+                self.image_tab.ensure_plots()
+                yield
+                self.image_tab.draw(self.project)
 
         run_in_steps(steps(), self)
 

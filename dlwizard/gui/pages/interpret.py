@@ -131,6 +131,14 @@ class InterpretPage(Page):
         self._arrange(2)
         self.body.addLayout(self.grid)
         self._build_sequences()
+        from dlwizard.gui.widgets.image_views import SaliencyView
+
+        self.image_title = SectionTitle("Where the model looks (saliency maps)")
+        self.saliency = SaliencyView()  # a model of images (issue 18); hidden otherwise
+        self.body.addWidget(self.image_title)
+        self.body.addWidget(self.saliency)
+        self.image_title.hide()
+        self.saliency.hide()
         self.add_findings_section()
 
     def _build_sequences(self) -> None:
@@ -274,11 +282,20 @@ class InterpretPage(Page):
         self.run_button.setEnabled(final is not None)
         # A model of sequences: the same job also mutates example sequences letter by letter.
         reads_sequences = final is not None and bool(getattr(final, "sequence", None))
+        reads_images = final is not None and bool(getattr(final, "image", None))
         self.run_button.setText(
             "Compute the importances and letter attributions"
             if reads_sequences
+            else "Compute the importances and saliency maps"
+            if reads_images
             else "Compute the importances"
         )
+        has_maps = s.interpret is not None and s.interpret.image is not None
+        self.image_title.setVisible(has_maps)
+        if has_maps:
+            self.saliency.show_attribution(self.project)
+        else:
+            self.saliency.hide()
         section = s.interpret
         caveats = section.caveats if section else list(interpret.CAVEATS)
         if section is not None and interpret.at_ceiling(section):

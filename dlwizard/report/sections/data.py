@@ -72,6 +72,7 @@ def samples(ctx: Context) -> Section:
     if s.question.class_counts and ctx.task != "regression":
         sec.add(*_class_balance(ctx))
     sec.add(*_sequences(ctx))
+    sec.add(*_images(ctx))
     sp = s.split
     if sp is None:
         sec.add(not_done("split", "there are no per-set counts yet"))
@@ -113,6 +114,41 @@ def _class_balance(ctx: Context) -> list[Block]:
             + ", as on the Explore page.",
         ),
     ]
+
+
+def _images(ctx: Context) -> list[Block]:
+    """A column of images: the images in words, the brightness per class and batch, and a
+    montage of random images of each (read from the files; left out when they moved)."""
+    from dlwizard.steps.explore_images import image_words, montage_rows, stats_figure
+
+    e = ctx.s.explore
+    if e is None or not e.image_column:
+        return []
+    out: list[Block] = [Paragraph(f"The images ('{e.image_column}'). " + image_words(ctx.s))]
+    bars = stats_figure(e)
+    if bars is not None:
+        out.append(
+            Figure(
+                [Panel("images.group_bars", bars, "Brightness")],
+                caption="The median image's mean intensity per class and per batch value, as "
+                "on the Explore page: a class or batch much brighter than the others is a "
+                "shortcut a model can take.",
+            )
+        )
+    try:
+        rows = montage_rows(ctx.project)
+    except (OSError, ValueError) as exc:  # the folder moved: the figure is left out, said why
+        out.append(Paragraph(f"No montage: the images could not be read ({exc}).", style="note"))
+        return out
+    if rows is not None and rows[0]:
+        out.append(
+            Figure(
+                [Panel("images.montage", {"rows": rows[0], "labels": rows[1]})],
+                caption="Random images of each class, then of each batch value, on one "
+                "brightness scale, as the models read them.",
+            )
+        )
+    return out
 
 
 def _sequences(ctx: Context) -> list[Block]:

@@ -40,6 +40,8 @@ def section(ctx: Context) -> Section:
         sec.add(*_panel(it, label))
     if it.sequence is not None:
         sec.add(*_sequences(it.sequence))
+    if it.image is not None:
+        sec.add(*_images(ctx, it.image))
     if it.failing_domains:
         sec.add(
             Paragraph("", lead="Where the model does worse:"), Bullets(list(it.failing_domains))
@@ -295,3 +297,67 @@ def _logo_examples(seq) -> list:
         if e not in picked:
             picked.append(e)
     return picked[:MAX_LOGOS]
+
+
+MAX_SALIENCY = 8  # example images drawn in the report (the page shows them all)
+
+
+def _images(ctx: Context, att) -> list[Block]:
+    """A model of images: where it looked on example images of each class (right and wrong),
+    the border check, and the caveat that a highlighted region is not a mechanism."""
+    import pandas as pd
+
+    from dlwizard.steps.image_inputs import pixels
+    from dlwizard.steps.interpret_images import SALIENCY_CAVEAT
+
+    out: list[Block] = []
+    if att.notes:
+        out.append(Paragraph(" ".join(att.notes), lead="Where the model looks:"))
+    examples = att.examples[:MAX_SALIENCY]
+    info = ctx.image_feature()
+    if examples and info is not None:
+        try:
+            images = pixels(info, pd.Series([e.path for e in examples]))
+        except (OSError, ValueError) as exc:
+            out.append(Paragraph(f"No figure: the images could not be read ({exc}).", style="note"))
+            return out
+        regression = ctx.s.question.task == "regression"
+        args = {
+            "images": list(images),
+            "grids": [list(e.saliency) for e in examples],
+            "label": [e.label for e in examples],
+            "predicted": [e.predicted for e in examples],
+            "score": [e.score for e in examples],
+            "correct": [e.correct for e in examples],
+            "regression": regression,
+        }
+        how = (
+            "how much the model's output drops when a patch covering the region is replaced by "
+            "the image's mean (occlusion)"
+            if att.method == "occlusion"
+            else "each region's integrated gradient from a black image"
+        )
+        out.append(
+            Figure(
+                [Panel("saliency.montage", args)],
+                caption=f"Example images of each class, right and wrong; the colour shows {how}, "
+                "relative to each image's strongest region. " + SALIENCY_CAVEAT,
+            )
+        )
+    if att.border_attribution is not None and att.border_area is not None:
+        out.append(
+            Paragraph(
+                f"{att.border_attribution:.0%} of the attribution lies in the outer "
+                f"{att.border:.0%} of each side ({att.border_area:.0%} of the area)"
+                + (
+                    f"; the four corners hold {att.corner_attribution:.0%} "
+                    f"({att.corner_area:.0%} of the area)."
+                    if att.corner_attribution is not None and att.corner_area is not None
+                    else "."
+                )
+                + (" " + att.verdict if att.verdict else " No border shortcut is seen."),
+                lead="Border check:",
+                style="warning" if att.verdict else "body",
+            )
+        )
+    return out

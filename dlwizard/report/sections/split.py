@@ -52,6 +52,15 @@ def section(ctx: Context) -> Section:
              f"or more: {g.n_clusters:,} clusters of '{g.column}', the largest of {g.largest:,}"],
             ["Closest test sequence", f"{closest} identical to a training or tuning sequence"],
         ]  # fmt: skip
+    ig = sp.image_groups
+    if ig is not None:
+        closest = f"{ig.min_test_distance} of 64 bits" if ig.min_test_distance is not None else "—"
+        facts += [
+            ["Near-identical images", f"kept in one set when their perceptual hashes differ in "
+             f"at most {ig.max_distance} of 64 bits: {ig.n_groups:,} groups of '{ig.column}', "
+             f"the largest of {ig.largest:,}"],
+            ["Closest test image", f"{closest} from a training or tuning image"],
+        ]  # fmt: skip
     sec.add(Table(["", ""], facts, widths=[1, 3]))
     sec.add(
         Paragraph(
