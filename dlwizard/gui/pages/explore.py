@@ -39,11 +39,15 @@ HEADLINE_CODES = (
     "metadata-predicts-label",
     "sequence-length-predicts-label",
     "sequence-composition-predicts-label",
+    "image-intensity-predicts-label",
+    "image-size-predicts-label",
 )
 SHORTCUT_SOURCES = {
     "missingness": "the pattern of missing values",
     "sequence_length": "the sequences' length",
     "sequence_composition": "the sequences' letter composition",
+    "image_intensity": "the images' brightness",
+    "image_size": "the images' size",
 }
 
 
@@ -253,9 +257,9 @@ class ExplorePage(Page):
                 + ", ".join(f"{k} {v} ({v / total:.0%})" for k, v in sorted(q.class_counts.items()))
             )
         parts.append(f"{e.missing_share:.1%} of feature values missing")
-        parts.append(
-            f"{len(e.exact_duplicates)} exact and {len(e.near_duplicates)} near duplicate group(s)"
-        )
+        dup = e.image_duplicates  # images: identical files and near-identical pictures
+        exact, near = (dup.exact, dup.near) if dup else (e.exact_duplicates, e.near_duplicates)
+        parts.append(f"{len(exact)} exact and {len(near)} near duplicate group(s)")
         parts.append(
             f"{len(e.outliers)} outlier {'sequence' if e.sequence_column else 'sample'}(s)"
         )

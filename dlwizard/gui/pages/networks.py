@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -79,6 +80,26 @@ class NetworksPage(Page):
             "Also read each training sequence from the other strand (reverse complement)"
         )
         rl.addWidget(self.reverse_complement)
+        # Images: augmentation, and pretrained weights for the largest rung (a local file).
+        self.augment = QCheckBox(
+            "Vary the training images (flips, 90° turns, small shifts, brightness jitter)"
+        )
+        self.augment.setChecked(True)
+        rl.addWidget(self.augment)
+        self.pretrained_row = QWidget()
+        pr = QHBoxLayout(self.pretrained_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        self.pretrained_label = QLabel("Deeper ResNet starts from: random weights")
+        self.pretrained_label.setWordWrap(True)
+        choose = QPushButton("Pretrained weights…")
+        choose.clicked.connect(self._choose_pretrained)
+        clear = QPushButton("Clear")
+        clear.clicked.connect(lambda: self._set_pretrained(""))
+        pr.addWidget(self.pretrained_label, 1)
+        pr.addWidget(choose)
+        pr.addWidget(clear)
+        rl.addWidget(self.pretrained_row)
+        self._pretrained = ""
         field_with_help(
             form,
             "Ladder",
@@ -261,6 +282,8 @@ class NetworksPage(Page):
         for key, cb in self.rung_checks.items():
             cb.setChecked(key in o.rungs)
         self.reverse_complement.setChecked(o.reverse_complement)
+        self.augment.setChecked(o.augment)
+        self._set_pretrained(o.pretrained)
         self.fields.set_values(o)
         self.device_combo.setCurrentIndex(max(self.device_combo.findData(o.device), 0))
         self.deterministic.setChecked(o.deterministic)
@@ -340,6 +363,8 @@ class NetworksPage(Page):
             previous.options if previous else None,
             rungs=self._checked_rungs(),
             reverse_complement=self.reverse_complement.isChecked() and self._nucleic(),
+            augment=self.augment.isChecked(),
+            pretrained=self._pretrained if self._images() else "",
             **self.fields.values(),
             device=self.device_combo.currentData(),
             deterministic=self.deterministic.isChecked(),
@@ -361,12 +386,36 @@ class NetworksPage(Page):
         found = sequence_feature(self.project)
         return found is not None and found[1] in ("dna", "rna")
 
+    def _images(self) -> bool:
+        return networks.project_modality(self.project) == "image"
+
+    def _choose_pretrained(self) -> None:
+        path = self.window_.ask.open_file(
+            "Pretrained weights for the deeper ResNet", "Weights (*.safetensors)"
+        )
+        if path:
+            self._set_pretrained(path)
+
+    def _set_pretrained(self, path: str) -> None:
+        """A local safetensors file (its SHA-256 is recorded when the rung trains from it)."""
+        self._pretrained = path
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.pretrained_label.setText(
+            f"Deeper ResNet starts from: <b>{name}</b> (every layer but the last)"
+            if path
+            else "Deeper ResNet starts from: random weights"
+        )
+
     def _show_ladder(self) -> None:
-        """Only the rungs for the project's data, and the other-strand option for DNA and RNA."""
+        """Only the rungs for the project's data, the other-strand option for DNA and RNA, and
+        the augmentation and pretrained weights for images."""
         ladder = self._ladder()
         for key, cb in self.rung_checks.items():
             cb.setVisible(key in ladder)
         self.reverse_complement.setVisible(self._nucleic())
+        images = self._images()
+        self.augment.setVisible(images)
+        self.pretrained_row.setVisible(images)
 
     def run_networks(self) -> None:
         if not self._checked_rungs():

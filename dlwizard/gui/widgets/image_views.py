@@ -28,7 +28,7 @@ class ImagesTab(QWidget):
         from dlwizard.steps.explore_images import image_words
 
         self.words.setText(
-            html.escape(image_words(study))
+            html.escape(image_words(study), quote=False)
             + "<br><span style='color:#5f6b76'>Left: the median image's brightness per class "
             "and per batch value (a class or batch much brighter than the rest is a shortcut a "
             "network can take). Right: random images of each class and batch, on one "
@@ -95,11 +95,15 @@ class SaliencyView(QWidget):
         self.setVisible(att is not None)
         if att is None:
             return
-        text = " ".join(att.notes) or SALIENCY_CAVEAT
+        text = html.escape(" ".join(att.notes) or SALIENCY_CAVEAT, quote=False)
+        if att.border_attribution is not None and att.border_area is not None:
+            text += (
+                f"<br><b>Border check:</b> {att.border_attribution:.0%} of the attribution lies "
+                f"in the outer {att.border:.0%} of each side ({att.border_area:.0%} of the area)"
+                + ("." if att.verdict else "; no border shortcut is seen.")
+            )
         if att.verdict:
-            text = f"<b>Careful:</b> {html.escape(att.verdict)}<br>" + html.escape(text)
-        else:
-            text = html.escape(text)
+            text = f"<b>Careful:</b> {html.escape(att.verdict, quote=False)}<br>" + text
         self.words.setText(text)
         info = image_feature(project)
         if not att.examples or info is None:
@@ -107,7 +111,7 @@ class SaliencyView(QWidget):
         try:
             images = pixels(info, pd.Series([e.path for e in att.examples]))
         except (OSError, ValueError) as exc:
-            self.words.setText(text + f"<br><b>No maps:</b> {html.escape(str(exc))}")
+            self.words.setText(text + f"<br><b>No maps:</b> {html.escape(str(exc), quote=False)}")
             return
         if self.plot is None:
             self.plot = pg.PlotWidget(background="w", enableMenu=False)
@@ -115,7 +119,7 @@ class SaliencyView(QWidget):
             self.plot_layout.addWidget(self.plot, 1)
         regression = project.study.question.task == "regression"
         labels = [
-            saliency.tile_label(e.label, e.predicted, e.score, e.correct, regression, name=e.row)
+            saliency.tile_label(e.label, e.predicted, e.score, e.correct, regression)
             for e in att.examples
         ]
         saliency.montage(

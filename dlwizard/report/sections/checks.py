@@ -13,6 +13,8 @@ SOURCES = {
     "missingness": "missingness",
     "sequence_length": "sequence length",
     "sequence_composition": "sequence composition",
+    "image_intensity": "image brightness",
+    "image_size": "image size",
 }
 
 
