@@ -29,8 +29,8 @@ def _shape(cls: type, name: str) -> tuple:
 
 def test_the_protocol_lists_every_question():
     assert set(QUESTIONS) == {
-        "open_file", "open_files", "open_folder", "save_file", "error", "info", "confirm", "password", "text",
-        "unsaved_changes", "restore_recovery",
+        "open_file", "open_files", "open_folder", "save_file", "error", "info", "confirm",
+        "password", "text", "unsaved_changes", "restore_recovery",
     }  # fmt: skip
 
 

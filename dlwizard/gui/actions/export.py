@@ -147,6 +147,10 @@ def predict_new(
     s = window.project.study
     if window.job is not None or s.compare is None or s.compare.final is None:
         return None
+    if source is None and s.compare.final.image:  # a model of images: a folder of new images
+        source = window.ask.open_folder("Folder of new images to predict")
+        if not source:
+            return None
     if source is None:
         source = window.ask.open_file(
             "New samples to predict",
@@ -156,7 +160,8 @@ def predict_new(
         if not source:
             return None
     if out is None:
-        suggested = str(Path(source).with_name(Path(source).stem + "_predictions.csv"))
+        name = Path(source).name if Path(source).is_dir() else Path(source).stem
+        suggested = str(Path(source).with_name(name + "_predictions.csv"))
         out = window.ask.save_file("Save predictions", suggested, "CSV files (*.csv)")
         if not out:
             return None

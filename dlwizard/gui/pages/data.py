@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -288,6 +289,11 @@ class DataPage(Page):
         self.table.setModel(self.model)
         self.body.addWidget(self.table_title)
         self.body.addWidget(self.summary)
+        # Images are referenced, not copied: a moved folder is pointed at again, file by file.
+        self.relink_button = QPushButton("The image folder moved: re-link…")
+        self.relink_button.clicked.connect(self.relink_images)
+        self.relink_button.hide()
+        self.body.addWidget(self.relink_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(self.table)
         self.add_findings_section()
 
@@ -423,9 +429,26 @@ class DataPage(Page):
             notes=self.notes_edit.text().strip(),
         )
 
+    def relink_images(self) -> None:
+        """Point the image column at the folder the images moved to: every file is checked by
+        its SHA-256 first; the old folder is kept unless all of them match."""
+        from dlwizard.steps import images
+
+        folder = self.window_.ask.open_folder("Where are the images now?")
+        if not folder:
+            return
+        self.run_job(
+            images.relink,
+            self.project,
+            folder,
+            message="Checking the images in their new folder…",
+            on_done=lambda _: self.refresh(),
+        )
+
     def refresh(self) -> None:
         d = self.project.study.data
         self.banner.hide()
+        self.relink_button.hide()
         if d is None:
             self.status.hide()
             self.file_list.clear()
@@ -490,6 +513,12 @@ class DataPage(Page):
             text += f"<br>Sequence column {html.escape(data.sequence_summary(info), quote=False)}."
         for image in d.images:
             text += f"<br>Image column {html.escape(data_images.summary(image), quote=False)}."
+            if not Path(image.root).is_dir():
+                text += (
+                    f"<br><b>The folder {html.escape(image.root, quote=False)} is not there any "
+                    "more</b>: re-link it to where the images are now."
+                )
+        self.relink_button.setVisible(bool(d.images))
         self.summary.setText(text)
         n_warn = sum(f.severity != "info" for f in self.project.findings(self.step))
         self.status.show()
