@@ -125,9 +125,7 @@ def test_the_two_ladders_are_told_apart():
     assert list(nets.ladder_for("table")) == ["mlp_small", "mlp_deep", "resmlp"]
     assert list(nets.ladder_for("sequence")) == ["cnn_small", "cnn_dilated", "seq_attention"]
     assert list(nets.LADDER) == ["mlp_small", "mlp_deep", "resmlp"]  # the MLP ladder as it was
-    assert set(nets.RUNGS) == set(nets.LADDER) | set(nets.SEQUENCE_LADDER) | set(
-        nets.IMAGE_LADDER
-    )
+    assert set(nets.RUNGS) == set(nets.LADDER) | set(nets.SEQUENCE_LADDER) | set(nets.IMAGE_LADDER)
     for key, spec in nets.RUNGS.items():
         assert set(spec) == {"name", "modality", "fixed", "ranges"}
         ladders = {"sequence": nets.SEQUENCE_LADDER, "image": nets.IMAGE_LADDER}
