@@ -65,6 +65,12 @@ THIRD_PARTY = (
     "sklearn.feature_extraction.text",
     "scipy.sparse.csgraph",
     "Bio.SeqIO.FastaIO",
+    "PIL.Image",
+    "tifffile",
+    "skimage.feature",
+    "skimage.transform",
+    "scipy.fft",
+    "scipy.ndimage",
     "optuna",
     "pydantic",
     "tomli_w",
@@ -97,6 +103,9 @@ DISTRIBUTIONS = (
     "pyqtgraph",
     "superqt",
     "openpyxl",
+    "pillow",
+    "tifffile",
+    "scikit-image",
 )
 # Modules that must not be imported by the walk: running them does something.
 _SKIP_MODULES = {"dlwizard.__main__"}
