@@ -141,10 +141,11 @@ def _require_classes(scan: imgs.FolderScan) -> None:
             "column of image paths and a column of labels as the data file.",
         )
     raise DataError(
-        "holds no images (.png, .jpg, .jpeg, .tif, .tiff) in sub-folders"
+        "is a folder, and it holds no images (.png, .jpg, .jpeg, .tif, .tiff) in sub-folders"
         + (f"; its folders {_named(scan.classes)} are empty" if scan.classes else ""),
         file=scan.root,
-        fix="choose the folder that holds one sub-folder of images per class.",
+        fix="choose the data file inside it, or a folder that holds one sub-folder of images "
+        "per class.",
     )
 
 
