@@ -84,3 +84,30 @@ def test_a_moved_folder_is_relinked_and_new_images_predicted(
     wait_idle(qtbot, window)
     pred = pd.read_csv(out)
     assert len(pred) == 6 and "probability: spots" in pred.columns
+
+
+def test_the_data_page_sets_how_the_models_read_the_images(qtbot, window, tmp_path):
+    folder = _folder(tmp_path / "cells", n=12)
+    window.go_to("data")
+    d = _page(window, "data")
+    assert not d.image_options.isVisible()
+    window.ask.open_folder = lambda title: str(folder)
+    d.folder_button.click()
+    assert d.image_options.isVisible()
+    d.size_box.setValue(32)
+    d.fit_combo.setCurrentIndex(d.fit_combo.findData("crop"))
+    d.channels_edit.setText("0, x")
+    d.import_button.click()
+    assert "channels are numbers" in d.banner.text()  # refused before anything runs
+    d.channels_edit.setText("0")
+    d.names_edit.setText("DAPI")
+    d.import_button.click()
+    wait_idle(qtbot, window)
+    info = window.project.study.data.images[0]
+    assert (info.size, info.fit, info.channels_used, info.channel_names) == (
+        32,
+        "crop",
+        [0],
+        ["DAPI"],
+    )
+    assert d.size_box.value() == 32 and d.names_edit.text() == "DAPI"

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import Collapsible, HelpLabel, SectionTitle
+from dlwizard.gui.widgets.options import OptionFields
 from dlwizard.gui.widgets.table_model import DataFrameModel
 from dlwizard.steps import data, data_images
 from dlwizard.study.model import DEFAULT_NA_VALUES, ImportOptions, Provenance, SampleSheet
@@ -130,6 +131,7 @@ class DataPage(Page):
         )
         self.skip_unreadable.setVisible(_CONSENT in ImportOptions.model_fields)
         self.body.addWidget(self.skip_unreadable)
+        self._build_image_options()
 
         # The main actions, right under the files: in view without scrolling on a laptop. The
         # settings below are optional and folded away until the user opens them.
@@ -297,6 +299,59 @@ class DataPage(Page):
         self.body.addWidget(self.table)
         self.add_findings_section()
 
+    def _build_image_options(self) -> None:
+        """How the models read the images: the side, the fit and the channels (with names).
+        Shown for a folder of images or an imported image column."""
+        self.image_fields = OptionFields(ImportOptions)
+        self.image_options = QWidget()
+        row = QHBoxLayout(self.image_options)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.size_box = self.image_fields.spin("image_size")
+        self.fit_combo = QComboBox()
+        for text, value in (
+            ("resized (stretched to a square)", "resize"),
+            ("centre square cut out", "crop"),
+            ("padded to a square", "pad"),
+        ):
+            self.fit_combo.addItem(text, value)
+        self.channels_edit = QLineEdit()
+        self.channels_edit.setPlaceholderText("all (or e.g. 0, 2)")
+        self.names_edit = QLineEdit()
+        self.names_edit.setPlaceholderText("gray / red, green, blue (or e.g. DAPI, GFP)")
+        for widget in (
+            QLabel("Images for the models:"),
+            self.size_box,
+            QLabel("pixels a side,"),
+            self.fit_combo,
+            QLabel("channels"),
+            self.channels_edit,
+            QLabel("named"),
+            self.names_edit,
+        ):
+            row.addWidget(widget)
+        self.image_options.hide()
+        self.body.addWidget(self.image_options)
+
+    def _image_options(self) -> dict:
+        """The image settings from their widgets (channels: numbers from 0, comma-separated)."""
+        chans = [c.strip() for c in self.channels_edit.text().split(",") if c.strip()]
+        names = [n.strip() for n in self.names_edit.text().split(",") if n.strip()]
+        if any(not c.isdigit() for c in chans):
+            raise ValueError(
+                "the image channels are numbers from 0, separated by commas (e.g. 0, 2)"
+            )
+        return {
+            **self.image_fields.values(),
+            "image_fit": self.fit_combo.currentData(),
+            "image_channels": [int(c) for c in chans],
+            "channel_names": names,
+        }
+
+    def _show_image_options(self) -> None:
+        d = self.project.study.data
+        folder = any(Path(p).is_dir() for p in self.paths())
+        self.image_options.setVisible(folder or bool(d is not None and d.images))
+
     # -- files ----------------------------------------------------------------------------------
     def paths(self) -> list[str]:
         return [self.file_list.item(i).text() for i in range(self.file_list.count())]
@@ -307,6 +362,7 @@ class DataPage(Page):
             if str(p) not in have:
                 self.file_list.addItem(str(p))
         self._update_sheets()
+        self._show_image_options()
 
     def _browse_files(self) -> None:
         self.add_files(self.window_.ask.open_files("Choose data files", FILE_FILTER))
@@ -418,6 +474,7 @@ class DataPage(Page):
             drop_columns=drop,
             sample_id_column=_combo_value(self.sample_id_combo),
             sample_sheet=sheet,
+            **self._image_options(),
         )
 
     def provenance(self) -> Provenance:
@@ -473,6 +530,11 @@ class DataPage(Page):
         self.na_edit.setText(", ".join(v if v else '""' for v in o.na_values))
         _select(self.transpose_combo, o.transpose)
         self.skip_unreadable.setChecked(bool(getattr(o, _CONSENT, False)))
+        self.image_fields.set_values(o)
+        self.fit_combo.setCurrentIndex(max(self.fit_combo.findData(o.image_fit), 0))
+        self.channels_edit.setText(", ".join(str(c) for c in o.image_channels))
+        self.names_edit.setText(", ".join(o.channel_names))
+        self._show_image_options()
         _set_combo_text(self.feature_id_combo, o.feature_id_column)
         self.drop_edit.setText(", ".join(o.drop_columns))
         _set_combo_text(self.sample_id_combo, o.sample_id_column)
@@ -535,10 +597,15 @@ class DataPage(Page):
         if not paths:
             self.banner.show_error("Add a data file first.")
             return
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.banner.show_error(f"Check the reading options: {exc}")
+            return
         self.run_job(
             data.preview,
             paths[0],
-            self.options(),
+            options,
             message=f"Reading {Path(paths[0]).name}…",
             on_done=self._show_preview,
         )
