@@ -150,9 +150,14 @@ def _require_classes(scan: imgs.FolderScan) -> None:
 
 
 def _image_ids(rels: list[str]) -> list[str]:
-    """Each image's ID: its path without the extension ('treated/well_A1'), with it where two
-    files differ only there."""
+    """Each image's ID: its path inside its class folder without the extension ('well_A1'),
+    so the ID does not spell the class (an ID that does is a warning at the metadata step);
+    the path from the top folder ('treated/well_A1') where two classes hold files of one name,
+    and the extension too where two files differ only there."""
     stems = [r.rsplit(".", 1)[0] for r in rels]
+    inner = [s.split("/", 1)[-1] for s in stems]
+    if len(set(inner)) == len(inner):
+        return inner
     counts = Counter(stems)
     return [s if counts[s] == 1 else r for s, r in zip(stems, rels, strict=True)]
 

@@ -118,10 +118,10 @@ def suggest_subject(df: pd.DataFrame, roles: dict[str, Role]) -> DerivedColumn |
 
 def _prefix_is_the_label(prefix: pd.Series, label: pd.Series) -> bool:
     """True when the ID prefixes are no finer than the label and each holds one class, or when
-    (nearly) every prefix spells its row's class ('spots/spots_07': a class folder's files)."""
+    (nine in ten) prefixes spell their row's class ('spots/spots_07': a class folder's files)."""
     lab = label.loc[prefix.index]
     words = [set(re.split(r"[^0-9a-z]+", str(p).lower())) for p in prefix]
-    if sum(str(v).lower() in w for v, w in zip(lab, words, strict=True)) >= 0.95 * len(lab):
+    if sum(str(v).lower() in w for v, w in zip(lab, words, strict=True)) >= 0.9 * len(lab):
         return True
     return prefix.nunique() <= lab.nunique() and bool((lab.groupby(prefix).nunique() <= 1).all())
 

@@ -43,7 +43,7 @@ def _folder(root: Path, n: int = 24, seed: int = 0, copies: int = 0) -> Path:
 
 def _plan(tmp_path: Path, folder: Path, extra: str = "") -> Path:
     sheet = tmp_path / "plates.csv"
-    ids = sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.png"))
+    ids = sorted(p.stem for p in folder.rglob("*.png"))  # file names are unique across classes
     pd.DataFrame({"image_id": ids, "Platte": [f"P{i % 3}" for i in range(len(ids))]}).to_csv(
         sheet, index=False
     )
