@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 STEP = "data"
 CACHE_BYTES = 2 << 30  # 2 GiB of float16 pixels at most; beyond it, the oldest are dropped
+IN_MEMORY_BYTES = 3 << 30  # a larger set of pixels is decoded into a memory-mapped file
+DISK_BLOCK = 2048  # images decoded at a time into that file
+ON_DISK_KEPT = 4  # memory-mapped sets kept (the training rows, the tuning rows, ...)
+ON_DISK: dict = {}
 RELINK_CODES = {"image-relink-missing", "image-relink-changed", "image-relinked"}
 
 
@@ -145,9 +149,19 @@ def pixels_of(
     workers: int | None = None,
 ) -> np.ndarray:
     """float16 (N, C, S, S) of the images ``rels`` (relative to ``info.root``), decoded once:
-    those in the cache are taken from it, the others read in a thread pool and kept."""
+    those in the cache are taken from it, the others read in a thread pool and kept. A set too
+    large for memory (more than ``IN_MEMORY_BYTES``) is decoded block by block into a file on
+    disk that the array maps (a numpy memmap): training then streams it from disk."""
     spec = spec or spec_of(info)
     root = Path(info.root)
+    c = spec.n_channels or len(spec.channels) or usual_channels(info)
+    if len(rels) * c * spec.size * spec.size * 2 > IN_MEMORY_BYTES:
+        key = (str(root), tuple(rels), spec)
+        if key not in ON_DISK:  # the folds and trials ask for the same rows again and again
+            while len(ON_DISK) >= ON_DISK_KEPT:
+                ON_DISK.pop(next(iter(ON_DISK)))
+            ON_DISK[key] = _on_disk(root, rels, spec, c, job, workers)
+        return ON_DISK[key]
     keys = [(info.sha256.get(r, ""), spec) for r in rels]
     found = [CACHE.get(k) if k[0] else None for k in keys]
     todo = [i for i, a in enumerate(found) if a is None]
@@ -163,6 +177,30 @@ def pixels_of(
     out = np.empty((len(rels), c, spec.size, spec.size), dtype=np.float16)
     for i, arr in enumerate(found):
         out[i] = arr
+    return out
+
+
+def _on_disk(root: Path, rels, spec: ImageSpec, c: int, job, workers) -> np.ndarray:
+    """Decode ``rels`` block by block into a memory-mapped file in the temporary folder (removed
+    when the array is freed on POSIX systems, at exit elsewhere)."""
+    import atexit
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="dlwizard-pixels-", suffix=".f16")
+    os.close(fd)
+    out = np.memmap(name, dtype=np.float16, mode="w+", shape=(len(rels), c, spec.size, spec.size))
+    if os.name == "posix":
+        os.unlink(name)  # the mapping keeps the data; the file goes with it
+    else:
+        atexit.register(lambda: Path(name).unlink(missing_ok=True))
+    for start in range(0, len(rels), DISK_BLOCK):
+        part = rels[start : start + DISK_BLOCK]
+        sub = job.sub(start / len(rels), (start + len(part)) / len(rels)) if job else None
+        out[start : start + len(part)] = imgs.load_many(
+            [root / r for r in part], spec, job=sub, workers=workers
+        )
+    out.flush()
     return out
 
 

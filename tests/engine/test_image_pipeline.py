@@ -152,3 +152,25 @@ def test_predict_names_unreadable_images_and_reads_a_sheet(tmp_path):
     assert len(summary.unreadable_images) == 1 and "broken.png" in summary.unreadable_images[0]
     assert any("could not be read" in n for n in summary.notes())
     assert len(pd.read_csv(out)) == 6
+
+
+def test_a_set_too_large_for_memory_is_read_from_a_mapped_file(tmp_path, monkeypatch):
+    """Beyond the memory budget the pixels are decoded into a file the array maps; the numbers
+    are the same as in memory, and asking again does not decode again."""
+    from dlwizard.io import images as imgs
+    from dlwizard.steps import images
+    from dlwizard.steps.data_images import image_info
+
+    folder = _folder(tmp_path / "cells", n=10)
+    rels = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.png"))
+    checks = imgs.check_many([folder / r for r in rels])
+    info = image_info("image", folder, rels, checks, 0)
+    in_memory = images.pixels_of(info, rels)
+    monkeypatch.setattr(images, "IN_MEMORY_BYTES", 1000)
+    monkeypatch.setattr(images, "DISK_BLOCK", 7)
+    mapped = images.pixels_of(info, rels)
+    assert isinstance(mapped, np.memmap)
+    np.testing.assert_array_equal(np.asarray(mapped), in_memory)
+    calls = []
+    monkeypatch.setattr(imgs, "load_many", lambda *a, **k: calls.append(1))
+    assert images.pixels_of(info, rels) is mapped and not calls
