@@ -474,10 +474,11 @@ class _ImageData:
         if isinstance(self.train, torch.Tensor):
             xb = self.train[idx].float()
         else:  # a gather on the host (a memmap reads just these images), then to the device
-            rows = torch.from_numpy(
-                np.ascontiguousarray(self.host[self.order[start : start + size]])
-            )
-            xb = rows.to(self.dev, non_blocking=True).float()
+            rows = self.host[self.order[start : start + size]]
+            if self.dev.type == "cpu":  # numpy widens float16 six times faster than torch here
+                xb = torch.from_numpy(rows.astype(np.float32))
+            else:  # half the bytes over the bus; widened on the device
+                xb = torch.from_numpy(np.ascontiguousarray(rows)).to(self.dev).float()
         if self.params:
             xb = image_nets.augment(
                 xb, {k: v[start : start + size] for k, v in self.params.items()}
