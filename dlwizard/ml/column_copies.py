@@ -32,6 +32,10 @@ def mark_copies(
 
     seen: dict[bytes, str] = {}
     checked = 0
+    # A target whose values hardly repeat (a measurement) maps one to one onto any column of
+    # distinct texts (IDs, file names): the same codes then say nothing.
+    known = target_codes[target_codes >= 0] if target_codes is not None else np.zeros(0)
+    repeats = len(known) > 0 and len(np.unique(known)) <= 0.5 * len(known)
     for j, name in enumerate(str(c) for c in df.columns):
         p = profiles[name]
         if name == str(target) or p.kind == "empty" or p.role == "ignore":
@@ -43,7 +47,7 @@ def mark_copies(
         else:
             col = df.iloc[:, j]
             codes = pd.factorize(col)[0]
-            copies_target = target_codes is not None and np.array_equal(codes, target_codes)
+            copies_target = repeats and np.array_equal(codes, target_codes)
             key = (
                 b"t"
                 + hashlib.blake2b(

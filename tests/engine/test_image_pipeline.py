@@ -174,3 +174,61 @@ def test_a_set_too_large_for_memory_is_read_from_a_mapped_file(tmp_path, monkeyp
     calls = []
     monkeypatch.setattr(imgs, "load_many", lambda *a, **k: calls.append(1))
     assert images.pixels_of(info, rels) is mapped and not calls
+
+
+def test_a_sheet_of_image_paths_with_a_measured_value(tmp_path):
+    """Regression from a sample sheet that is the data file: the column of paths is found by its
+    values (renamed), the brightness of a spot is the target, every step runs."""
+    rng = np.random.default_rng(3)
+    (tmp_path / "raw").mkdir()
+    rows = []
+    for i in range(40):
+        img = rng.normal(0.2, 0.05, (24, 24))
+        level = float(rng.uniform(0.1, 0.7))
+        img[8:16, 8:16] += level
+        Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8)).save(
+            tmp_path / "raw" / f"w{i:02d}.png"
+        )
+        rows.append({"Probe": f"S{i:02d}", "Bild": f"raw/w{i:02d}.png", "Signal": level})
+    pd.DataFrame(rows).to_csv(tmp_path / "samples.csv", index=False)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        f"""
+[question]
+target = "Signal"
+[data]
+path = "{(tmp_path / "samples.csv").as_posix()}"
+sample_id_column = "Probe"
+image_size = 16
+[metadata]
+[explore]
+[split]
+[baselines]
+families = ["linear"]
+trials = 2
+permutations = 0
+bootstrap = 100
+[networks]
+rungs = ["image_cnn"]
+trials = 1
+max_epochs = 3
+seeds = 1
+bootstrap = 100
+[compare]
+model = "network:image_cnn"
+reason = "the images are the point"
+[test]
+confirm = true
+[interpret]
+repeats = 2
+""",
+        "utf-8",
+    )
+    project = run_plan(load_plan(plan), base=tmp_path)
+    s = project.study
+    assert s.question.task == "regression"
+    assert s.data.images[0].column == "Bild" and s.metadata.roles["Bild"] == "feature"
+    assert s.baselines.results[0].tune.metrics["r2"].value > 0.5
+    att = s.interpret.image
+    assert att is not None and att.examples
+    assert all(e.label and e.predicted for e in att.examples)
