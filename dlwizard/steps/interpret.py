@@ -175,7 +175,9 @@ def _attributions(project, p, model, rows, x, y, options, job: Job, section) -> 
 
         ids = _row_names(project, rows)
         sub = job.sub(0.46, 0.98)
-        section.image = image_attribution(p, model, rows, x, y, ids, options.seed, sub)
+        section.image = image_attribution(
+            p, model, rows, x, y, ids, options.seed, sub, options.saliency
+        )
 
 
 def _sequence_attribution(

@@ -33,6 +33,7 @@ def image_attribution(
     ids: list[str],
     seed: int,
     job: Job,
+    method: str = "occlusion",
 ) -> ImageAttribution:
     """Saliency maps of example evaluation images (``rows``, as the models read them ``x``,
     their labels ``y`` and names ``ids``) and the border check."""
@@ -60,10 +61,16 @@ def image_attribution(
         names = feature_names(info)
         output = _baseline_output(model, names)
         net = None
+    if method == "integrated_gradients" and net is None:
+        record.notes.append(
+            "Integrated gradients need a network; the baseline's maps were made by occlusion."
+        )
+        method = "occlusion"
     res = ia.explain(
         images,
         y,
         p.task,
+        method=method,
         output=output,
         model=net,
         outputs=outputs,
@@ -98,7 +105,7 @@ def image_attribution(
         record.corner_attribution = round(float(res.check.corner_attribution), 4)
         record.corner_area = round(float(res.check.corner_area), 4)
         record.verdict = res.check.verdict or ""
-    record.notes = list(res.notes)
+    record.notes = record.notes + list(res.notes)
     return record
 
 

@@ -623,6 +623,9 @@ class InterpretOptions(_Model):
     correlation: float = Field(default=0.8, gt=0.0, le=1.0)
     max_features: int = Field(default=200, ge=1, le=5000)
     panel_k: int = Field(default=5, ge=1, le=500)
+    # A network that reads images: its saliency maps by occlusion (a patch covered, the change
+    # measured) or by integrated gradients (from a black image). Baselines: occlusion only.
+    saliency: Literal["occlusion", "integrated_gradients"] = "occlusion"
     seed: int = 0
 
 

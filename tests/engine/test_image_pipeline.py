@@ -221,12 +221,14 @@ reason = "the images are the point"
 confirm = true
 [interpret]
 repeats = 2
+saliency = "integrated_gradients"
 """,
         "utf-8",
     )
     project = run_plan(load_plan(plan), base=tmp_path)
     s = project.study
     assert s.question.task == "regression"
+    assert s.interpret.image.method == "integrated gradients"
     assert s.data.images[0].column == "Bild" and s.metadata.roles["Bild"] == "feature"
     assert s.baselines.results[0].tune.metrics["r2"].value > 0.5
     att = s.interpret.image

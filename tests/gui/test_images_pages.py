@@ -51,7 +51,9 @@ def test_the_pages_show_the_images(qtbot, window, image_project):
     assert n.rung_checks["image_cnn"].isVisible() and not n.rung_checks["mlp_small"].isVisible()
     window.go_to("interpret")
     i = _page(window, "interpret")
-    assert i.saliency.isVisible() and i.image_title.isVisible()
+    assert i.saliency.isVisible() and i.image_title.isVisible() and i.saliency_box.isVisible()
+    i.saliency_box.setCurrentIndex(i.saliency_box.findData("integrated_gradients"))
+    assert i.options().saliency == "integrated_gradients"
     assert "Border check" in i.saliency.words.text()
     assert "&#x27;" not in i.saliency.words.text()
     assert i.saliency.plot is not None and i.saliency.plot.getPlotItem().items

@@ -69,6 +69,13 @@ class InterpretPage(Page):
             # Left-aligned at their own width: a spin box under the combo box is not stretched.
             rl.addWidget(w, i // 2, 2 * (i % 2) + 1, alignment=Qt.AlignmentFlag.AlignLeft)
         rl.setColumnStretch(4, 1)
+        # A model of images: how its saliency maps are made (shown for such models only).
+        self.saliency_label = QLabel("Saliency maps by")
+        self.saliency_box = QComboBox()
+        self.saliency_box.addItem("occlusion (covering parts of the image)", "occlusion")
+        self.saliency_box.addItem("integrated gradients (networks)", "integrated_gradients")
+        rl.addWidget(self.saliency_label, 2, 0)
+        rl.addWidget(self.saliency_box, 2, 1, 1, 3, alignment=Qt.AlignmentFlag.AlignLeft)
         field_with_help(
             form,
             "Settings",
@@ -292,6 +299,8 @@ class InterpretPage(Page):
         )
         has_maps = s.interpret is not None and s.interpret.image is not None
         self.image_title.setVisible(has_maps)
+        for w in (self.saliency_label, self.saliency_box):
+            w.setVisible(reads_images)
         if has_maps:
             self.saliency.show_attribution(self.project)
         else:
@@ -307,6 +316,7 @@ class InterpretPage(Page):
         if section is not None:
             o = section.options
             self.set_box.setCurrentIndex(0 if o.set == "tune" else 1)
+            self.saliency_box.setCurrentIndex(max(self.saliency_box.findData(o.saliency), 0))
             self.fields.set_values(o)
         shown = section is not None and bool(section.importances)
         # The plots stay on the page (empty until computed): shown for the first time at the
@@ -475,6 +485,7 @@ class InterpretPage(Page):
             InterpretOptions,
             previous.options if previous else None,
             set=self.set_box.currentData(),
+            saliency=self.saliency_box.currentData(),
             **self.fields.values(),
         )
 
