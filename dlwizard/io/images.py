@@ -68,6 +68,10 @@ class ImageSpec:
     fit: str = "resize"  # resize (aspect not kept) | crop (centre square) | pad (to a square)
     channels: tuple[int, ...] = ()
     n_channels: int = 0
+    # Integer images are divided by this instead of their type's maximum (0: the type's): the
+    # camera's bit depth, e.g. 4095 for 12-bit data stored as 16-bit, which would otherwise
+    # use a sixteenth of the 0..1 range.
+    value_max: int = 0
 
     def __post_init__(self) -> None:
         if self.fit not in FITS:
@@ -96,6 +100,7 @@ class ImageCheck:
     size_bytes: int = 0
     header: ImageHeader | None = None
     error: str | None = None  # the reason in plain words (None: readable)
+    max_value: float = 0.0  # the largest pixel value (to find the camera's bit depth)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -303,14 +308,28 @@ def header_of(arr: np.ndarray, fmt: str) -> ImageHeader:
 
 
 # -- pixels --------------------------------------------------------------------------------------
-def scale(arr: np.ndarray) -> np.ndarray:
-    """0..1 float32 by the dtype's range (255 for 8-bit, 65535 for 16-bit); floats clipped."""
+def bit_depth_max(dtype: str, largest: float) -> int:
+    """The camera's range for integer images wider than 8 bits: the smallest 2^k - 1 (k = 10,
+    12, 14, 16) that holds the largest pixel seen (0 for 8-bit and float images: their own
+    range is used)."""
+    if not dtype.startswith("uint") or dtype == "uint8":
+        return 0
+    for bits in (10, 12, 14, 16, 32):
+        if largest <= 2**bits - 1:
+            return 2**bits - 1
+    return 0
+
+
+def scale(arr: np.ndarray, value_max: int = 0) -> np.ndarray:
+    """0..1 float32 by the dtype's range (255 for 8-bit, 65535 for 16-bit, or ``value_max``,
+    the camera's range, when given); floats clipped."""
     if arr.dtype == np.bool_:
         return arr.astype(np.float32)
     if np.issubdtype(arr.dtype, np.integer):
         info = np.iinfo(arr.dtype)
-        out = arr.astype(np.float32) / float(info.max)
-        return np.clip(out, 0.0, 1.0) if info.min < 0 else out
+        top = float(value_max) if value_max and arr.dtype.itemsize > 1 else float(info.max)
+        out = arr.astype(np.float32) / top
+        return np.clip(out, 0.0, 1.0) if info.min < 0 or top < info.max else out
     return np.clip(np.nan_to_num(arr.astype(np.float32)), 0.0, 1.0)
 
 
@@ -395,7 +414,7 @@ def fit_to(arr: np.ndarray, spec: ImageSpec) -> np.ndarray:
 
 def to_spec(native: np.ndarray, spec: ImageSpec, path: Path) -> np.ndarray:
     """A native (C, H, W) image as float32 (C, size, size), 0..1."""
-    arr = scale(native)
+    arr = scale(native, spec.value_max)
     arr = _pick_channels(arr, spec, path)
     return np.clip(fit_to(arr, spec), 0.0, 1.0)
 
@@ -497,6 +516,7 @@ def check_file(path: str | Path) -> ImageCheck:
         check.sha256 = sha256_bytes(raw)
         arr, fmt = _decode(raw, path)
         check.header = header_of(arr, fmt)
+        check.max_value = float(arr.max()) if arr.size else 0.0
     except ImageError as exc:
         check.error = exc.reason
     return check

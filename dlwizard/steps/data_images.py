@@ -339,7 +339,10 @@ def image_info(
             file=root,
             fix="give one name per channel read (channel_names), in order, or none.",
         )
+    wide = [c for c in checks if c.header is not None and c.header.dtype.startswith("uint")]
+    value_max = max((imgs.bit_depth_max(c.header.dtype, c.max_value) for c in wide), default=0)
     return ImageInfo(
+        value_max=value_max,
         size=options.image_size,
         fit=options.image_fit,
         channels_used=chosen,
@@ -438,6 +441,12 @@ def summary(info: ImageInfo) -> str:
         f"{_sides(info)}, {_tally(info.channels, _channel_word)}, "
         f"{_tally(info.dtypes, _depth_word)}; channels {', '.join(info.channel_names)}; read at "
         f"{info.size} × {info.size} ({info.fit}) from {info.root}"
+        + (
+            f"; pixels read as 0–1 of {info.value_max:,} (the {info.value_max.bit_length()}-bit "
+            "range the brightest pixel fits)"
+            if info.value_max
+            else ""
+        )
         + (f"; {info.n_unreadable:,} unreadable left out" if info.n_unreadable else "")
     )
 

@@ -69,6 +69,7 @@ def spec_of(info: ImageInfo) -> ImageSpec:
         fit=info.fit,
         channels=chosen,
         n_channels=len(chosen) if chosen else usual_channels(info),
+        value_max=info.value_max,
     )
 
 

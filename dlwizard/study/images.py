@@ -31,6 +31,10 @@ class ImageInfo(_Model):
     height_max: int = 0
     channels: dict[str, int] = Field(default_factory=dict)  # channel count ("1", "3") -> images
     dtypes: dict[str, int] = Field(default_factory=dict)  # "uint8" / "uint16" / ... -> images
+    # 16-bit (or 10-, 12-, 14-bit) images are read as 0..1 of the camera's range: the smallest
+    # 2^k - 1 that holds the brightest pixel found at import (4095 for 12-bit data); 0: the
+    # file type's own range (8-bit and float images).
+    value_max: int = 0
     # The channels the models read (indices into each image's channels; [] = all), and the
     # user's names for them ("DAPI", "GFP"); defaults: "gray", or "red", "green", "blue".
     channels_used: list[int] = Field(default_factory=list)

@@ -374,3 +374,27 @@ def test_a_folder_of_a_few_hundred_images_imports_in_seconds(tmp_path):
     p = imported(root)
     assert len(p.table) == 300
     assert time.perf_counter() - t0 < 10
+
+
+def test_12_bit_images_in_16_bit_files_use_the_whole_range(tmp_path):
+    """A camera's 12-bit data stored as 16-bit TIFF is read as 0..1 of 4095, not of 65535 (it
+    would fill a sixteenth of the range); 8-bit images keep their own range."""
+    import tifffile
+
+    from dlwizard.steps import data_images
+
+    rng = np.random.default_rng(0)
+    for cls in ("a", "b"):
+        (tmp_path / "tiff" / cls).mkdir(parents=True)
+        for i in range(3):
+            img = rng.integers(0, 4000, (16, 16)).astype(np.uint16)
+            img[0, 0] = 4000
+            tifffile.imwrite(tmp_path / "tiff" / cls / f"{cls}{i}.tif", img)
+    p = imported(tmp_path / "tiff")
+    info = p.study.data.images[0]
+    assert info.value_max == 4095
+    assert "4,095" in data_images.summary(info)
+    pixels = steps_images.pixels(p, [0, 1])
+    assert 0.9 < float(pixels.max()) <= 1.0
+    clean = imported(clean_folder(tmp_path / "png"))
+    assert clean.study.data.images[0].value_max == 0
