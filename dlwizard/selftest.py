@@ -395,6 +395,43 @@ def check_network(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"runs": runs, "best_device": best}
 
 
+def check_images(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Image files of each kind read, fitted, measured and through one epoch of the small image
+    network (Pillow, tifffile and scikit-image are lazily imported: a frozen app that lacks one
+    fails only at the images' steps)."""
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    from dlwizard.io import images
+    from dlwizard.ml import image_features, nets
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory(prefix="dlwizard-selftest-") as tmp:
+        folder = Path(tmp)
+        paths = [folder / "gray.png", folder / "colour.jpg", folder / "deep.tif"]
+        Image.fromarray(rng.integers(0, 255, (20, 24), dtype=np.uint8)).save(paths[0])
+        Image.fromarray(rng.integers(0, 255, (24, 20, 3), dtype=np.uint8)).save(paths[1])
+        tifffile.imwrite(paths[2], rng.integers(0, 4095, (2, 24, 24), dtype=np.uint16))
+        checks = images.check_many(paths)
+        bad = [f"{c.path.name}: {c.error}" for c in checks if c.error]
+        if bad:
+            raise CheckFailed("; ".join(bad))
+        spec = images.ImageSpec(size=16, n_channels=1)
+        pixels = images.load_many(paths, spec)
+    if pixels.shape != (3, 1, 16, 16):
+        raise CheckFailed(f"the images came back as {pixels.shape}, not (3, 1, 16, 16)")
+    features = image_features.baseline_features(pixels)
+    hashes = image_features.perceptual_hash(pixels)
+    x = np.repeat(pixels, 4, axis=0)
+    y = np.array([0, 1] * 6)
+    config = nets.NetConfig(kind="image_cnn", depth=2, width=8, batch_size=4, max_epochs=1)
+    _, history = nets.train(config, x[:8], y[:8], x[8:], y[8:], "binary", 2, "cpu", seed=0)
+    if not np.isfinite(history.train_loss[0]):
+        raise CheckFailed(f"one epoch of the image network gave a loss of {history.train_loss}")
+    return {"files": len(checks), "features": int(features.shape[1]), "hashes": len(hashes)}
+
+
 def check_project(ctx: dict[str, Any]) -> dict[str, Any]:
     from dlwizard.demo import demo_project
     from dlwizard.study import container, crypto
@@ -484,6 +521,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "gui": check_gui,
     "models": check_models,
     "network": check_network,
+    "images": check_images,
     "project": check_project,
     "pdf": check_pdf,
     "keychain": check_keychain,

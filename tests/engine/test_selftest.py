@@ -13,7 +13,7 @@ from dlwizard import __version__, selftest
 from dlwizard.study import crypto
 from tests.conftest import ROOT
 
-ALL_CHECKS = ["imports", "gui", "models", "network", "project", "pdf"]
+ALL_CHECKS = ["imports", "gui", "models", "network", "images", "project", "pdf"]
 
 
 def _self_test(*args: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
