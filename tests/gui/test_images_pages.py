@@ -44,6 +44,12 @@ def test_the_pages_show_the_images(qtbot, window, image_project):
     assert "images (PNG" in e.image_tab.words.text()
     qtbot.waitUntil(lambda: bool(e.image_tab.montage.getPlotItem().items), timeout=20_000)
     assert "Map of the images" in e.map_title.text()
+    window.go_to("split")
+    sp = _page(window, "split")
+    assert sp.form.isRowVisible(sp.distance_row) and not sp.form.isRowVisible(sp.identity_row)
+    assert "Near-identical images" in sp.sealed_label.text()
+    sp.distance_box.setValue(3)
+    assert sp.options().image_distance == 3
     window.go_to("networks")
     n = _page(window, "networks")
     assert n.augment.isVisible() and n.pretrained_row.isVisible()

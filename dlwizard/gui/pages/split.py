@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from dlwizard.gui.pages.base import Page
 from dlwizard.gui.widgets.common import FindingsPanel, HelpLabel, SectionTitle, field_with_help
 from dlwizard.gui.widgets.options import SEED_RANGE, OptionFields
-from dlwizard.steps import split
+from dlwizard.steps import modelling, split
 from dlwizard.study.model import SplitOptions
 
 BEFORE_CODES = {
@@ -138,6 +138,22 @@ class SplitPage(Page):
             "so the test asks about new sequences, not near-copies of training ones. 90 % suits "
             "DNA and RNA, 80 % proteins; lower it to be stricter.",
         )
+        # Shown only when a feature column holds images (issue 18): near-identical pictures.
+        self.distance_box = self.fields.spin("image_distance")
+        distance = QWidget()
+        dl = QHBoxLayout(distance)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.distance_box)
+        dl.addWidget(QLabel("bits of 64 apart or fewer"))
+        dl.addStretch(1)
+        self.distance_row = field_with_help(
+            form,
+            "Near-identical images",
+            distance,
+            "Images whose 64-bit fingerprints differ in at most this many bits look the same "
+            "(one field imaged twice, a re-saved copy): they go to the same set. Raise it to be "
+            "stricter.",
+        )
         more = QWidget()
         ml = QHBoxLayout(more)
         ml.setContentsMargins(0, 0, 0, 0)
@@ -215,6 +231,7 @@ class SplitPage(Page):
         s = p.study.split
         identity = split.sequence_identity_default(p)
         self.form.setRowVisible(self.identity_row, identity is not None)
+        self.form.setRowVisible(self.distance_row, modelling.image_feature(p) is not None)
         if identity is not None:
             chosen = s.options.sequence_identity if s is not None else None
             self._show_identity(chosen or identity)
@@ -297,6 +314,17 @@ class SplitPage(Page):
             held += (
                 f" Sequences at least {g.identity:.0%} identical stay in one set "
                 f"({g.n_clusters:,} clusters{closest})."
+            )
+        ig = s.image_groups
+        if ig is not None:
+            held += (
+                f" Near-identical images (at most {ig.max_distance} bits apart) stay in one set"
+                + (
+                    f"; the closest test image is {ig.min_test_distance} bit(s) from a training "
+                    "or tuning one."
+                    if ig.min_test_distance is not None
+                    else "."
+                )
             )
         self.sealed_label.setText(
             f"<b>{len(s.train)}</b> training · <b>{len(s.tune)}</b> tuning · "
