@@ -31,12 +31,10 @@ def feature_names(info: ImageInfo) -> list[str]:
 
 
 def n_channels(info: ImageInfo) -> int:
-    """The channels the models read (the user's choice, or the channel count most images have)."""
-    if info.channels_used:
-        return len(info.channels_used)
-    if info.channels:
-        return int(max(info.channels.items(), key=lambda kv: kv[1])[0])
-    return 1
+    """The channels the models read: the count the pixel reader brings every image to."""
+    from dlwizard.steps.images import spec_of
+
+    return spec_of(info).n_channels
 
 
 def pixels(info: ImageInfo, paths: pd.Series, job: Job | None = None) -> np.ndarray:

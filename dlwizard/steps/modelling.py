@@ -104,13 +104,10 @@ def sequence_feature(project: Project) -> tuple[str, str] | None:
 def image_feature(project: Project) -> ImageInfo | None:
     """The feature column of image files: the first one, if several (the models read one image
     per row)."""
-    data, metadata = project.study.data, project.study.metadata
-    if data is None or metadata is None or project.table is None:
-        return None
-    for info in data.images:
-        if metadata.roles.get(info.column) == "feature" and info.column in project.table:
-            return info
-    return None
+    from dlwizard.steps import images
+
+    # The image facade's choice, once the metadata step has given the column its role.
+    return images.image_feature(project) if project.study.metadata is not None else None
 
 
 def feature_columns(project: Project) -> tuple[list[str], list[str]]:
